@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0
+# leakscope build.  `make` builds the tool, `make test` runs every test,
+# `make bench` the benchmarks, `make deps` installs the Debian packages.
+# Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code).
+
+OUT       := build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) \
+             -DLEAKSCOPE_VERSION='"$(VERSION)"'
+LDLIBS    := -lbpf -lelf -lz -lm
+ifneq ($(SANITIZE),)
+CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) \
+              -Iinclude -Ibpf $(WARN) -Wno-unused-function -Wno-unused-parameter
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Plain-C model: no libbpf, fed records, unit-tested without root.
+CORE_SRCS := $(wildcard user/core/*.c)
+CORE_OBJS := $(patsubst user/core/%.c,$(OUT)/core/%.o,$(CORE_SRCS))
+# The live side: libbpf, /proc, netlink, symbols.
+TOOL_SRCS := $(wildcard user/*.c)
+TOOL_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(TOOL_SRCS))
+BPF_SRCS  := bpf/leakscope.bpf.c
+BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/leakscope.h $(VMLINUX)
+SKELS     := $(OUT)/leakscope.skel.h
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+WL_SRCS   := $(wildcard tests/workloads/*.c)
+WL_BINS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+BENCH_BPF  := $(wildcard bench/*.bpf.c)
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
+
+.PHONY: all clean test unit bench deps vmlinux check-sanitize fuzz
+
+all: $(OUT)/leakscope $(WL_BINS)
+
+$(OUT) $(OUT)/core $(OUT)/user $(OUT)/tests $(OUT)/workloads $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+# ---- BPF
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@.tmp && mv $@.tmp $@
+
+# ---- user space
+$(OUT)/core/%.o: user/core/%.c $(wildcard user/core/*.h) include/leakscope.h | $(OUT)/core
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/core -c $< -o $@
+
+$(OUT)/libleakscope_core.a: $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/user/%.o: user/%.c $(wildcard user/*.h user/core/*.h) include/leakscope.h $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/core -c $< -o $@
+
+$(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# ---- tests
+$(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(OUT)/libleakscope_core.a | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/core -Itests/unit $(LDFLAGS) $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+
+$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
+
+unit: $(UNIT_BINS)
+
+test: all $(UNIT_BINS)
+	$(Q)OUT=$(OUT) tests/run.sh
+
+# ---- benchmarks
+$(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS) -lpthread
+
+bench: all $(BENCH_BINS)
+	$(Q)OUT=$(OUT) bench/run.sh
+
+# ---- housekeeping
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
+		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
+		libclang-rt-14-dev
+
+vmlinux:
+	vmlinux/gen-vmlinux.sh
+
+clean:
+	rm -rf $(OUT)
+
+# Keep intermediate BPF objects (skeletons embed them, but debugging wants them).
+.SECONDARY:

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every leakscope BPF program shares: settings, the process filter,
+ * the ring buffer with its drop counters, and per-thread syscall arguments.
+ */
+#ifndef LS_COMMON_BPF_H
+#define LS_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leakscope.h"
+
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+
+/* Settings: written by the loader between __open() and __load(). */
+const volatile bool filter_pids = false;	/* trace only tgids in traced_tgids */
+const volatile bool filter_comm = false;	/* ... or whose comm is target_comm */
+const volatile char target_comm[LS_COMM_LEN] = {};
+const volatile __u32 self_tgid = 0;		/* leakscope itself: never traced */
+const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
+const volatile bool rss_from_tracepoint = false;
+const volatile bool capture_stacks = true;
+
+/* tgid -> 1: processes to trace when a filter is on (children join). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* Drop counters by enum ls_drop_kind; per-CPU so counting is free. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LS_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Arguments of the syscall a thread is in, from sys_enter to sys_exit. */
+struct pending_call {
+	__u64 args[6];
+	__u32 nr;		/* which syscall (enum pending_nr) */
+	__u32 _pad;
+	__u64 aux[4];		/* whatever sys_enter resolved (setns target, ...) */
+};
+
+enum pending_nr {
+	PEND_MMAP = 1, PEND_MUNMAP, PEND_MREMAP, PEND_BRK, PEND_MADVISE,
+	PEND_PROCESS_MADVISE, PEND_SETNS, PEND_UNSHARE, PEND_CONNECT,
+	PEND_ACCEPT, PEND_SOCKETPAIR, PEND_CLOSE,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_PENDING);
+	__type(key, __u32);	/* tid */
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+static __always_inline void count_drop(__u32 kind)
+{
+	__u64 *c = bpf_map_lookup_elem(&drops, &kind);
+
+	if (c)
+		*c += 1;
+}
+
+/* Identity of the current process: group leader's boot-time start, rounded
+ * to the clock tick /proc/PID/stat uses so both sides agree. */
+static __always_inline __u64 task_start_ns(struct task_struct *task)
+{
+	__u64 t = BPF_CORE_READ(task, group_leader, start_boottime);
+
+	return t - t % LS_START_TICK_NS;
+}
+
+static __always_inline __u64 current_start_ns(void)
+{
+	return task_start_ns(bpf_get_current_task_btf());
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[LS_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < LS_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Should events of process tgid be recorded?  Cheap when unfiltered. */
+static __always_inline bool is_traced(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (!filter_pids && !filter_comm)
+		return true;
+	if (bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return true;
+	if (filter_comm && comm_matches()) {
+		__u8 one = 1;
+
+		/* remember it: later events (other contexts, renamed threads)
+		 * only need the map lookup */
+		bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline bool current_traced(__u32 *tgid_out)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	*tgid_out = tgid;
+	return is_traced(tgid);
+}
+
+/* Reserve a ring-buffer record of `size` bytes with its header filled in.
+ * A failed reservation is counted: nothing is lost silently. */
+static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
+{
+	struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!h) {
+		count_drop(LS_DROP_RINGBUF);
+		return NULL;
+	}
+	h->type = type;
+	h->size = size;
+	h->tgid = tgid;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	return h;
+}
+
+/* Save the syscall's arguments for its sys_exit. */
+static __always_inline void pending_save(struct trace_event_raw_sys_enter *ctx, __u32 nr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_call pc = {};
+
+	pc.nr = nr;
+	pc.args[0] = ctx->args[0];
+	pc.args[1] = ctx->args[1];
+	pc.args[2] = ctx->args[2];
+	pc.args[3] = ctx->args[3];
+	pc.args[4] = ctx->args[4];
+	pc.args[5] = ctx->args[5];
+	if (bpf_map_update_elem(&pending, &tid, &pc, BPF_ANY))
+		count_drop(LS_DROP_PENDING);
+}
+
+/* Take the saved arguments at sys_exit: the caller copies and deletes. */
+static __always_inline struct pending_call *pending_get(__u32 nr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_call *pc = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!pc || pc->nr != nr)
+		return NULL;
+	return pc;
+}
+
+static __always_inline void pending_del(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&pending, &tid);
+}
+
+/* Resolve fd to its struct file through the current task's fd table. */
+static __always_inline struct file *fd_to_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct fdtable *fdt;
+	struct file **fdarr;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (fd < 0 || !files)
+		return NULL;
+	fdt = BPF_CORE_READ(files, fdt);
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fdarr = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
+	return f;
+}
+
+#endif

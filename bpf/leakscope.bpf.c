@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leakscope's BPF programs: one object, one file per job. */
+#include "common.bpf.h"
+#include "mem.bpf.h"
+#include "sock.bpf.h"
+#include "ns.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Memory ledger: what each process asks of the kernel (mmap, munmap,
+ * mremap, brk, madvise) aggregated per process in mem_ledgers; nothing goes
+ * through the ring buffer but big mappings and exits.  Optionally the
+ * kernel's RSS counters from tp_btf/rss_stat.
+ */
+#ifndef LS_MEM_BPF_H
+#define LS_MEM_BPF_H
+#include "common.bpf.h"
+
+#define LS_MAP_ANONYMOUS	0x20
+#define LS_MADV_DONTNEED	4
+#define LS_MADV_FREE		8
+#define LS_MADV_REMOVE		9
+#define LS_MADV_COLD		20
+#define LS_MADV_PAGEOUT		21
+#define LS_MADV_DONTNEED_LOCKED	24
+#define LS_PAGE_MASK		4095ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_PROCS);
+	__type(key, __u32);	/* tgid; value->start_ns tells reused pids apart */
+	__type(value, struct ls_mem_ledger);
+} mem_ledgers SEC(".maps");
+
+/* Anonymous mappings made while tracing, so munmap knows what it unmaps. */
+struct region_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_REGIONS);
+	__type(key, struct region_key);
+	__type(value, __u64);	/* length */
+} anon_regions SEC(".maps");
+
+/* Growth sites: user stacks that mapped anonymous memory. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, LS_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LS_STACK_DEPTH * sizeof(__u64));
+} user_stacks SEC(".maps");
+
+struct site_key {
+	__u32 tgid;
+	__u32 stack_id;
+};
+
+struct site_val {
+	__u64 bytes;
+	__u64 calls;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_SITES);
+	__type(key, struct site_key);
+	__type(value, struct site_val);
+} growth_sites SEC(".maps");
+
+/* A zeroed ledger to insert from: keeps 200+ bytes off the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_mem_ledger);
+} ledger_zero SEC(".maps");
+
+static __always_inline struct ls_mem_ledger *ledger_get(__u32 tgid, __u64 start_ns)
+{
+	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	struct ls_mem_ledger *z;
+	__u32 zero = 0;
+
+	if (l && l->start_ns == start_ns)
+		return l;
+	z = bpf_map_lookup_elem(&ledger_zero, &zero);
+	if (!z)
+		return NULL;
+	__builtin_memset(z, 0, sizeof(*z));
+	z->start_ns = start_ns;
+	/* NOEXIST for a new pid so two threads racing here keep one ledger;
+	 * ANY to replace a reused pid's stale ledger (exit record missed). */
+	if (bpf_map_update_elem(&mem_ledgers, &tgid, z, l ? BPF_ANY : BPF_NOEXIST) &&
+	    !l) {
+		l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+		if (l && l->start_ns == start_ns)
+			return l;
+		count_drop(LS_DROP_LEDGER);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&mem_ledgers, &tgid);
+}
+
+static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
+{
+	__u32 tgid;
+
+	if (!current_traced(&tgid))
+		return NULL;
+	*tgid_out = tgid;
+	return ledger_get(tgid, current_start_ns());
+}
+
+static __always_inline bool is_err(__s64 ret)
+{
+	return ret < 0 && ret >= -4095;
+}
+
+static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes)
+{
+	struct site_key key = { .tgid = tgid };
+	struct site_val *v, nv = {};
+	long id;
+
+	if (!capture_stacks)
+		return;
+	id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
+	if (id < 0) {
+		count_drop(LS_DROP_STACK);
+		return;
+	}
+	key.stack_id = (__u32)id;
+	v = bpf_map_lookup_elem(&growth_sites, &key);
+	if (!v) {
+		bpf_map_update_elem(&growth_sites, &key, &nv, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&growth_sites, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->bytes, bytes);
+	__sync_fetch_and_add(&v->calls, 1);
+}
+
+static __always_inline void emit_big_mapping(__u32 tgid, __u64 start_ns, __u64 addr,
+					     __u64 len, __u32 prot, __u32 flags, __s32 fd,
+					     __u32 which)
+{
+	struct ls_big_mmap *e = emit_reserve(sizeof(*e), LS_REC_BIG_MMAP, tgid);
+
+	if (!e)
+		return;
+	e->start_ns = start_ns;
+	e->addr = addr;
+	e->len = len;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->prot = prot;
+	e->flags = flags;
+	e->fd = fd;
+	e->syscall = which;
+	e->_pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- mmap */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int ls_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_MMAP);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_MMAP);
+	struct ls_mem_ledger *l;
+	__u64 len, flags, addr;
+	__s32 fd;
+	__u32 prot, tgid;
+
+	if (!pc)
+		return 0;
+	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	prot = pc->args[2];
+	flags = pc->args[3];
+	fd = (__s32)pc->args[4];
+	pending_del();
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->mmap_calls, 1);
+	if (is_err(ctx->ret)) {
+		__sync_fetch_and_add(&l->failed_calls, 1);
+		return 0;
+	}
+	addr = ctx->ret;
+	if (flags & LS_MAP_ANONYMOUS) {
+		struct region_key rk = { .tgid = tgid, .addr = addr };
+
+		__sync_fetch_and_add(&l->mmap_anon_bytes, len);
+		__sync_fetch_and_add(&l->mapped_anon_bytes, len);
+		bpf_map_update_elem(&anon_regions, &rk, &len, BPF_ANY);
+		site_add(ctx, tgid, len);
+	} else {
+		__sync_fetch_and_add(&l->mmap_file_bytes, len);
+	}
+	if (len >= big_mapping_bytes) {
+		__sync_fetch_and_add(&l->big_mappings, 1);
+		emit_big_mapping(tgid, l->start_ns, addr, len, prot, flags,
+				 (flags & LS_MAP_ANONYMOUS) ? -1 : fd, 0);
+	}
+	return 0;
+}
+
+/* ---- munmap */
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_MUNMAP);
+	return 0;
+}
+
+/* Forget [addr, addr+len) of a tracked region; returns the bytes it held. */
+static __always_inline __u64 region_unmap(__u32 tgid, __u64 addr, __u64 len)
+{
+	struct region_key rk = { .tgid = tgid, .addr = addr };
+	__u64 *rlen = bpf_map_lookup_elem(&anon_regions, &rk);
+	__u64 have, rest;
+
+	if (!rlen)
+		return 0;
+	have = *rlen;
+	bpf_map_delete_elem(&anon_regions, &rk);
+	if (len >= have)
+		return have;
+	/* the head was unmapped: the tail stays tracked */
+	rest = have - len;
+	rk.addr = addr + len;
+	bpf_map_update_elem(&anon_regions, &rk, &rest, BPF_ANY);
+	return len;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int ls_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_MUNMAP);
+	struct ls_mem_ledger *l;
+	__u64 addr, len, known;
+	__u32 tgid;
+
+	if (!pc)
+		return 0;
+	addr = pc->args[0];
+	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	pending_del();
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->munmap_calls, 1);
+	if (ctx->ret) {
+		__sync_fetch_and_add(&l->failed_calls, 1);
+		return 0;
+	}
+	__sync_fetch_and_add(&l->munmap_bytes, len);
+	known = region_unmap(tgid, addr, len);
+	__sync_fetch_and_add(&l->mapped_anon_bytes, -(__s64)known);
+	if (known < len)
+		__sync_fetch_and_add(&l->untracked_unmap_bytes, len - known);
+	return 0;
+}
+
+/* ---- mremap(old_addr, old_len, new_len, flags, new_addr) */
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int ls_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_MREMAP);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_MREMAP);
+	struct ls_mem_ledger *l;
+	__u64 old_addr, old_len, new_len, known;
+	__u32 tgid;
+
+	if (!pc)
+		return 0;
+	old_addr = pc->args[0];
+	old_len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	new_len = (pc->args[2] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	pending_del();
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->mremap_calls, 1);
+	if (is_err(ctx->ret)) {
+		__sync_fetch_and_add(&l->failed_calls, 1);
+		return 0;
+	}
+	if (new_len > old_len)
+		__sync_fetch_and_add(&l->mremap_grow_bytes, new_len - old_len);
+	else
+		__sync_fetch_and_add(&l->mremap_shrink_bytes, old_len - new_len);
+	known = region_unmap(tgid, old_addr, old_len);
+	if (known) {
+		struct region_key rk = { .tgid = tgid, .addr = (__u64)ctx->ret };
+
+		/* a tracked anonymous region moved or changed size */
+		bpf_map_update_elem(&anon_regions, &rk, &new_len, BPF_ANY);
+		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)known);
+		if (new_len > old_len)
+			site_add(ctx, tgid, new_len - old_len);
+	}
+	if (new_len >= big_mapping_bytes && new_len > old_len) {
+		__sync_fetch_and_add(&l->big_mappings, 1);
+		emit_big_mapping(tgid, l->start_ns, (__u64)ctx->ret, new_len, 0, 0, -1, 1);
+	}
+	return 0;
+}
+
+/* ---- brk: the exit value is the new break; growth is the difference */
+SEC("tracepoint/syscalls/sys_exit_brk")
+int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
+{
+	struct ls_mem_ledger *l;
+	__u64 brk = ctx->ret;
+	__s64 delta;
+	__u32 tgid;
+
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->brk_calls, 1);
+	if (!l->brk_last) {
+		l->brk_last = brk;	/* first sighting: the base is unknown */
+		return 0;
+	}
+	delta = (__s64)(brk - l->brk_last);
+	l->brk_last = brk;
+	if (!delta)
+		return 0;
+	__sync_fetch_and_add(&l->brk_growth_bytes, delta);
+	if (delta > 0) {
+		site_add(ctx, tgid, delta);
+		if ((__u64)delta >= big_mapping_bytes) {
+			__sync_fetch_and_add(&l->big_mappings, 1);
+			emit_big_mapping(tgid, l->start_ns, brk - delta, delta, 3, 0, -1, 2);
+		}
+	}
+	return 0;
+}
+
+/* ---- madvise(addr, len, advice) */
+SEC("tracepoint/syscalls/sys_enter_madvise")
+int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_MADVISE);
+	return 0;
+}
+
+static __always_inline void count_advice(struct ls_mem_ledger *l, __u32 advice, __u64 bytes)
+{
+	switch (advice) {
+	case LS_MADV_FREE:
+		__sync_fetch_and_add(&l->madv_free_bytes, bytes);
+		break;
+	case LS_MADV_DONTNEED:
+	case LS_MADV_DONTNEED_LOCKED:
+		__sync_fetch_and_add(&l->madv_dontneed_bytes, bytes);
+		break;
+	case LS_MADV_REMOVE:
+	case LS_MADV_COLD:
+	case LS_MADV_PAGEOUT:
+		__sync_fetch_and_add(&l->madv_other_bytes, bytes);
+		break;
+	default:
+		break;	/* WILLNEED, HUGEPAGE...: no effect on what is held */
+	}
+}
+
+SEC("tracepoint/syscalls/sys_exit_madvise")
+int ls_exit_madvise(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_MADVISE);
+	struct ls_mem_ledger *l;
+	__u64 len;
+	__u32 advice, tgid;
+
+	if (!pc)
+		return 0;
+	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	advice = pc->args[2];
+	pending_del();
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->madvise_calls, 1);
+	if (ctx->ret) {
+		__sync_fetch_and_add(&l->failed_calls, 1);
+		return 0;
+	}
+	count_advice(l, advice, len);
+	return 0;
+}
+
+/* ---- process_madvise(pidfd, iovec, vlen, advice, flags): returns bytes.
+ * Counted to the caller: the advice acts on the pidfd's process, but
+ * only COLD/PAGEOUT/WILLNEED/COLLAPSE are allowed, none of them a free. */
+SEC("tracepoint/syscalls/sys_enter_process_madvise")
+int ls_enter_process_madvise(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_PROCESS_MADVISE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_madvise")
+int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_PROCESS_MADVISE);
+	struct ls_mem_ledger *l;
+	__u32 advice, tgid;
+
+	if (!pc)
+		return 0;
+	advice = pc->args[3];
+	pending_del();
+	l = current_ledger(&tgid);
+	if (!l)
+		return 0;
+	__sync_fetch_and_add(&l->madvise_calls, 1);
+	if (ctx->ret < 0) {
+		__sync_fetch_and_add(&l->failed_calls, 1);
+		return 0;
+	}
+	count_advice(l, advice, (__u64)ctx->ret);
+	return 0;
+}
+
+/* ---- the kernel's RSS counters (only when --rss-source=tracepoint).
+ * Fires on every page fault: leave in a few instructions when off or when
+ * the process is not traced, and keep only the latest value per process. */
+SEC("tp_btf/rss_stat")
+int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
+{
+	struct task_struct *owner;
+	struct ls_mem_ledger *l;
+	__u32 tgid, m = member & 3;
+	__s64 pages, total;
+
+	if (!rss_from_tracepoint)
+		return 0;
+	/* in reclaim the mm is not current's: find its owner */
+	if (mm == BPF_CORE_READ(bpf_get_current_task_btf(), mm)) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		owner = bpf_get_current_task_btf();
+	} else {
+		if (!bpf_core_field_exists(mm->owner))
+			return 0;
+		owner = BPF_CORE_READ(mm, owner);
+		if (!owner)
+			return 0;
+		tgid = BPF_CORE_READ(owner, tgid);
+	}
+	if (tgid == self_tgid)
+		return 0;
+	if ((filter_pids || filter_comm) && !bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return 0;
+	l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	if (!l) {
+		l = ledger_get(tgid, task_start_ns(owner));
+		if (!l)
+			return 0;
+	}
+	pages = BPF_CORE_READ(mm, rss_stat[m].count);
+	l->rss_pages[m] = pages;
+	l->rss_ts_ns = bpf_ktime_get_boot_ns();
+	total = l->rss_pages[0] + l->rss_pages[1] + l->rss_pages[3];
+	if (total > (__s64)l->rss_peak_pages)
+		l->rss_peak_pages = total;
+	return 0;
+}
+
+/* ---- process exit: one record with the final ledger, then forget it */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ls_process_exit, struct task_struct *task)
+{
+	struct ls_mem_ledger *l;
+	struct ls_proc_exit *e;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	/* signal->live reaches 0 when the last thread exits */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (tgid == self_tgid)
+		return 0;
+	if ((filter_pids || filter_comm) && !bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return 0;
+	e = emit_reserve(sizeof(*e), LS_REC_PROC_EXIT, tgid);
+	if (e) {
+		e->start_ns = task_start_ns(task);
+		e->exit_code = BPF_CORE_READ(task, exit_code);
+		e->_pad = 0;
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
+		l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+		if (l)
+			__builtin_memcpy(&e->ledger, l, sizeof(e->ledger));
+		else
+			__builtin_memset(&e->ledger, 0, sizeof(e->ledger));
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&mem_ledgers, &tgid);
+	if (filter_pids || filter_comm)
+		bpf_map_delete_elem(&traced_tgids, &tgid);
+	return 0;
+}
+
+/* ---- children of traced processes are traced too (filtered runs) */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ls_proc_fork *e;
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (!filter_pids && !filter_comm)
+		return 0;
+	ptgid = BPF_CORE_READ(parent, tgid);
+	ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+		return 0;	/* a thread, or an untraced parent */
+	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	e = emit_reserve(sizeof(*e), LS_REC_PROC_FORK, ctgid);
+	if (!e)
+		return 0;
+	e->start_ns = BPF_CORE_READ(child, start_boottime);
+	e->start_ns -= e->start_ns % LS_START_TICK_NS;
+	e->parent_tgid = ptgid;
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * leakscope ABI: the only thing the BPF side and user space share.
+ *
+ * Everything leakscope knows reaches the model as a stream of records, each
+ * starting with struct ls_rec_hdr.  BPF produces some (ring buffer), the
+ * loader produces the rest (interval samples read from BPF maps and /proc).
+ * A recording is that same stream, so a replay feeds the model exactly what
+ * the live run fed it.
+ *
+ * Rules: fixed-width types only, explicit padding, every struct a multiple
+ * of 8 bytes, the record type first.  User space checks hdr.size against
+ * the size it expects for the type before it trusts a record.
+ * Timestamps are CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns()).
+ */
+#ifndef LEAKSCOPE_ABI_H
+#define LEAKSCOPE_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u8.. __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define LS_COMM_LEN	16
+#define LS_PATH_LEN	108	/* sizeof(sun_path) */
+#define LS_NAME_LEN	64	/* dentry names in setns records */
+#define LS_EXE_LEN	256
+
+/* start_ns is rounded down to this: /proc/PID/stat counts USER_HZ ticks. */
+#define LS_START_TICK_NS	10000000ULL
+
+/* Mappings at least this large get a ring-buffer record of their own. */
+#define LS_BIG_MAPPING_BYTES	(64ULL << 20)
+
+/* Sizes of the BPF maps; the loader may lower or raise them before load. */
+#define LS_MAX_PROCS		16384	/* mem_ledgers, LRU */
+#define LS_MAX_PENDING		8192	/* per-thread syscall args, LRU */
+#define LS_MAX_REGIONS		65536	/* tracked anonymous mappings, LRU */
+#define LS_MAX_STACKS		4096	/* user stacks of growth sites */
+#define LS_MAX_SITES		16384	/* (process, stack) -> bytes, LRU */
+#define LS_STACK_DEPTH		16
+#define LS_MAX_SOCKS		65536	/* tracked sockets, LRU */
+#define LS_RINGBUF_BYTES	(1U << 22)
+
+enum ls_rec_type {
+	LS_REC_NONE = 0,
+	/* --- produced by BPF (ring buffer) --- */
+	LS_REC_BIG_MMAP = 1,	/* struct ls_big_mmap */
+	LS_REC_PROC_EXIT = 2,	/* struct ls_proc_exit */
+	LS_REC_PROC_FORK = 3,	/* struct ls_proc_fork (filtered runs only) */
+	LS_REC_UNIX_CONN = 10,	/* struct ls_unix_conn: connect/accept/socketpair */
+	LS_REC_SOCK_CLOSE = 11,	/* struct ls_sock_close */
+	LS_REC_TCP_STATE = 12,	/* struct ls_tcp_state */
+	LS_REC_SETNS = 20,	/* struct ls_setns */
+	LS_REC_UNSHARE = 21,	/* struct ls_unshare */
+	/* --- produced by the loader --- */
+	LS_REC_PROC_META = 100,	 /* struct ls_proc_meta: comm, exe */
+	LS_REC_MEM_LEDGER = 101, /* struct ls_mem_ledger_rec: BPF ledger snapshot */
+	LS_REC_PROC_SAMPLE = 102,/* struct ls_proc_sample: /proc numbers */
+	LS_REC_GROWTH_SITE = 103,/* struct ls_growth_site: symbolised stack */
+	LS_REC_UNIX_EXISTING = 104, /* struct ls_unix_existing: sock_diag */
+	LS_REC_TCP_EXISTING = 105,  /* struct ls_tcp_existing: sock_diag */
+	LS_REC_INTERVAL = 110,	 /* struct ls_interval: end of an interval */
+	LS_REC_TYPE_MAX,
+};
+
+struct ls_rec_hdr {
+	__u16 type;		/* enum ls_rec_type */
+	__u16 size;		/* whole record, header included */
+	__u32 tgid;		/* process the record is about (0: none) */
+	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+};
+
+/*
+ * A process is (tgid, start_ns): start_ns is the group leader's
+ * start_boottime, so a reused pid never inherits another process's numbers.
+ */
+
+/* ---------------------------------------------------------------- memory */
+
+/* Per-process aggregate kept in the mem_ledgers map (hot path, no events). */
+struct ls_mem_ledger {
+	__u64 start_ns;
+	__u64 mmap_calls;
+	__u64 munmap_calls;
+	__u64 mremap_calls;
+	__u64 brk_calls;
+	__u64 madvise_calls;
+	__u64 mmap_anon_bytes;		/* gross anonymous bytes mapped */
+	__u64 mmap_file_bytes;		/* gross file-backed bytes mapped */
+	__u64 munmap_bytes;		/* gross bytes unmapped */
+	__s64 mapped_anon_bytes;	/* net anonymous bytes mapped during the run
+					 * and still mapped (tracked regions) */
+	__u64 untracked_unmap_bytes;	/* unmaps of regions mapped before attach
+					 * or evicted from the region table */
+	__s64 brk_growth_bytes;		/* net heap growth through brk */
+	__u64 brk_last;			/* last program break seen */
+	__u64 mremap_grow_bytes;
+	__u64 mremap_shrink_bytes;
+	__u64 madv_free_bytes;		/* MADV_FREE: lazily freed, stays in RSS */
+	__u64 madv_dontneed_bytes;	/* MADV_DONTNEED: gone from RSS at once */
+	__u64 madv_other_bytes;		/* REMOVE, PAGEOUT, COLD */
+	__u64 big_mappings;		/* mappings >= LS_BIG_MAPPING_BYTES */
+	__u64 failed_calls;		/* memory syscalls that returned an error */
+	/* from tp_btf/rss_stat when that source is on (else 0) */
+	__s64 rss_pages[4];		/* MM_FILEPAGES, ANON, SWAPENTS, SHMEM */
+	__u64 rss_peak_pages;		/* peak file+anon+shmem */
+	__u64 rss_ts_ns;
+};
+
+struct ls_mem_ledger_rec {
+	struct ls_rec_hdr hdr;		/* LS_REC_MEM_LEDGER */
+	struct ls_mem_ledger ledger;
+};
+
+struct ls_big_mmap {
+	struct ls_rec_hdr hdr;		/* LS_REC_BIG_MMAP */
+	__u64 start_ns;
+	__u64 addr;
+	__u64 len;
+	__u32 tid;
+	__u32 prot;
+	__u32 flags;
+	__s32 fd;			/* -1 for anonymous */
+	__u32 syscall;			/* 0 mmap, 1 mremap, 2 brk */
+	__u32 _pad;
+	char comm[LS_COMM_LEN];		/* thread name */
+};
+
+struct ls_proc_exit {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_EXIT */
+	__u64 start_ns;
+	__s32 exit_code;
+	__u32 _pad;
+	char comm[LS_COMM_LEN];
+	struct ls_mem_ledger ledger;	/* final ledger, deleted from the map */
+};
+
+struct ls_proc_fork {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_FORK; hdr.tgid = child */
+	__u64 start_ns;			/* child */
+	__u32 parent_tgid;
+	__u32 _pad;
+};
+
+/* Symbolised user stack of a growth site (loader-produced). */
+#define LS_SITE_FRAMES	4
+#define LS_SYM_LEN	96
+struct ls_growth_site {
+	struct ls_rec_hdr hdr;		/* LS_REC_GROWTH_SITE */
+	__u64 start_ns;
+	__u64 bytes;			/* anonymous bytes mapped from this stack */
+	__u64 calls;
+	__u32 stack_id;
+	__u32 nframes;
+	char frames[LS_SITE_FRAMES][LS_SYM_LEN]; /* "sym+0x12 (lib.so)" */
+};
+
+/* ---------------------------------------------------------------- /proc */
+
+struct ls_proc_meta {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_META */
+	__u64 start_ns;
+	__u32 ppid;
+	__u32 _pad;
+	char comm[LS_COMM_LEN];
+	char exe[LS_EXE_LEN];
+};
+
+#define LS_SAMPLE_HAS_ROLLUP	(1U << 0)	/* smaps_rollup was read */
+#define LS_SAMPLE_HAS_FDS	(1U << 1)
+
+struct ls_proc_sample {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_SAMPLE */
+	__u64 start_ns;
+	__u32 flags;
+	__u32 fds_open;
+	__u64 rss_anon_bytes;		/* /proc/PID/status RssAnon */
+	__u64 rss_file_bytes;		/* RssFile */
+	__u64 rss_shmem_bytes;		/* RssShmem */
+	__u64 swap_bytes;		/* VmSwap */
+	__u64 vm_size_bytes;		/* VmSize */
+	__u64 vm_data_bytes;		/* VmData */
+	/* smaps_rollup, when LS_SAMPLE_HAS_ROLLUP */
+	__u64 lazyfree_bytes;
+	__u64 private_clean_bytes;
+	__u64 private_dirty_bytes;
+	__u64 private_hugetlb_bytes;
+};
+
+/* ---------------------------------------------------------------- sockets */
+
+enum ls_unix_conn_kind {
+	LS_UNIX_CONNECT = 1,	/* this process connected */
+	LS_UNIX_ACCEPT = 2,	/* this process accepted */
+	LS_UNIX_SOCKETPAIR = 3,
+};
+
+struct ls_unix_conn {
+	struct ls_rec_hdr hdr;		/* LS_REC_UNIX_CONN */
+	__u64 start_ns;
+	__u64 sk;			/* this end's struct sock (opaque id) */
+	__u64 peer_sk;			/* the other end's struct sock */
+	__u64 ino;			/* this end's inode (0 if none yet) */
+	__u32 tid;
+	__s32 fd;
+	__u32 kind;			/* enum ls_unix_conn_kind */
+	__u32 sock_type;		/* SOCK_STREAM, SOCK_SEQPACKET, ... */
+	__u16 path_len;			/* bytes of path used; 0 unnamed */
+	__u8 abstract;			/* path[0] was NUL */
+	__u8 _pad[5];
+	char path[LS_PATH_LEN];		/* listening socket's name */
+	char _pad2[4];
+};
+
+struct ls_sock_close {
+	struct ls_rec_hdr hdr;		/* LS_REC_SOCK_CLOSE */
+	__u64 start_ns;
+	__u64 sk;
+	__u32 tid;
+	__s32 fd;
+	__u16 family;			/* AF_UNIX, AF_INET, AF_INET6 */
+	__u8 by_exit;			/* closed because the process exited */
+	__u8 _pad[5];
+};
+
+struct ls_tcp_state {
+	struct ls_rec_hdr hdr;		/* LS_REC_TCP_STATE; tgid = owner or 0 */
+	__u64 start_ns;			/* owner's, 0 if unknown */
+	__u64 sk;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* Sockets that existed before attach, from NETLINK_SOCK_DIAG (loader). */
+struct ls_unix_existing {
+	struct ls_rec_hdr hdr;		/* LS_REC_UNIX_EXISTING; tgid = holder */
+	__u64 start_ns;
+	__u64 ino;
+	__u64 peer_ino;
+	__u32 peer_tgid;		/* 0 if no process holds the peer */
+	__s32 fd;
+	__u32 state;
+	__u16 path_len;
+	__u8 abstract;
+	__u8 listening;
+	char path[LS_PATH_LEN];
+	char _pad[4];
+};
+
+struct ls_tcp_existing {
+	struct ls_rec_hdr hdr;		/* LS_REC_TCP_EXISTING; tgid = holder */
+	__u64 start_ns;
+	__u64 ino;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u8 state;
+	__u8 _pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* ---------------------------------------------------------------- namespaces */
+
+enum ls_target_kind {
+	LS_TARGET_UNKNOWN = 0,
+	LS_TARGET_NSFS = 1,
+	LS_TARGET_REGULAR = 2,
+	LS_TARGET_DIR = 3,
+	LS_TARGET_PIDFD = 4,
+	LS_TARGET_SOCKET = 5,
+	LS_TARGET_CHAR = 6,
+	LS_TARGET_FIFO = 7,
+	LS_TARGET_OTHER = 8,
+	LS_TARGET_BADFD = 9,
+};
+
+#define LS_NAME_LEVELS	4
+struct ls_setns {
+	struct ls_rec_hdr hdr;		/* LS_REC_SETNS */
+	__u64 start_ns;
+	__u32 tid;
+	__s32 fd;
+	__s32 nstype;			/* as passed: CLONE_NEW* or 0 */
+	__s32 ret;			/* 0 or -errno */
+	__u64 target_ino;		/* inode of the fd's file */
+	__u64 fs_magic;			/* superblock magic */
+	__u32 target_kind;		/* enum ls_target_kind */
+	__u32 target_nstype;		/* CLONE_NEW* of the namespace, if nsfs */
+	__u32 target_pid;		/* pidfd target */
+	__u32 mode;			/* i_mode */
+	/* dentry names, leaf first: name[0] is the file, name[1] its parent */
+	char name[LS_NAME_LEVELS][LS_NAME_LEN];
+	char comm[LS_COMM_LEN];
+};
+
+struct ls_unshare {
+	struct ls_rec_hdr hdr;		/* LS_REC_UNSHARE */
+	__u64 start_ns;
+	__u32 tid;
+	__s32 ret;
+	__u64 flags;
+	char comm[LS_COMM_LEN];
+};
+
+/* ---------------------------------------------------------------- interval */
+
+/* Drop counters kept by BPF in the `drops` array, indexed by this enum. */
+enum ls_drop_kind {
+	LS_DROP_RINGBUF = 0,	/* ring buffer reservation failed */
+	LS_DROP_LEDGER = 1,	/* ledger map full (insert failed) */
+	LS_DROP_PENDING = 2,	/* per-thread pending table full */
+	LS_DROP_SOCK = 3,	/* socket table full */
+	LS_DROP_STACK = 4,	/* stack id could not be taken */
+	LS_DROP_MAX = 8,
+};
+
+struct ls_interval {
+	struct ls_rec_hdr hdr;		/* LS_REC_INTERVAL */
+	__u64 interval_ns;		/* configured interval */
+	__u64 drops[LS_DROP_MAX];	/* cumulative, by enum ls_drop_kind */
+	__u64 user_drops;		/* records user space had to discard */
+	__u64 procs_capped;		/* processes not tracked: table full */
+	__u32 final;			/* 1 on the last interval of the run */
+	__u32 _pad;
+};
+
+#endif /* LEAKSCOPE_ABI_H */

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Shared helpers for leakscope's integration tests.
+
+Each test file makes a Suite, runs named subtests and prints one line per
+subtest ("ok NAME", "not ok NAME", "skip NAME: why") that tests/run.sh counts.
+Checks print what was expected and what came.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, os.environ.get("OUT", "build"))
+LEAKSCOPE = os.path.join(OUT, "leakscope")
+MiB = 1 << 20
+
+
+def workload(name):
+    """Path of a built workload from tests/workloads/NAME.c."""
+    return os.path.join(OUT, "workloads", name)
+
+
+class Failed(Exception):
+    pass
+
+
+class Suite:
+    def __init__(self, name, needs_root=True):
+        self.name = name
+        self.needs_root = needs_root
+        self.failed = 0
+        self.children = []
+
+    def skip_all(self, why, names):
+        for n in names:
+            print(f"skip {self.name}/{n}: {why}")
+        sys.stdout.flush()
+
+    def root_or_skip(self, names):
+        """True when BPF tests can run; otherwise prints a skip per name."""
+        if os.geteuid() != 0:
+            self.skip_all("needs root to load BPF programs", names)
+            return False
+        return True
+
+    def run(self, name, fn, *args):
+        """Run one subtest; fn raises Failed (through check) to fail."""
+        try:
+            fn(*args)
+            print(f"ok {self.name}/{name}")
+        except Failed as e:
+            print(f"not ok {self.name}/{name}: {e}")
+            self.failed += 1
+        except Exception as e:  # a crash in the test is a failure, said as such
+            print(f"not ok {self.name}/{name}: {type(e).__name__}: {e}")
+            self.failed += 1
+        finally:
+            self.reap()
+        sys.stdout.flush()
+
+    # ---- processes the test starts; all are killed when a subtest ends
+    def spawn(self, argv, **kw):
+        p = subprocess.Popen(argv, stdout=kw.pop("stdout", subprocess.DEVNULL),
+                             stderr=kw.pop("stderr", subprocess.DEVNULL),
+                             start_new_session=True, **kw)
+        self.children.append(p)
+        return p
+
+    def reap(self):
+        for p in self.children:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait()
+        self.children = []
+
+    def done(self):
+        sys.stdout.flush()
+        return 1 if self.failed else 0
+
+
+def check(cond, what, expected=None, got=None):
+    if not cond:
+        msg = what
+        if expected is not None or got is not None:
+            msg += f": expected {expected}, got {got}"
+        raise Failed(msg)
+
+
+def check_near(got, expected, rel, what):
+    """|got - expected| <= rel * |expected|"""
+    ok = got is not None and abs(got - expected) <= rel * abs(expected)
+    check(ok, what, f"{expected:.4g} within {rel * 100:.0f}%", got)
+
+
+def run_leakscope(args, timeout=120, check_rc=True):
+    """Run leakscope with args; returns (rc, stdout, stderr)."""
+    p = subprocess.run([LEAKSCOPE] + args, capture_output=True, text=True, timeout=timeout)
+    if check_rc and p.returncode != 0:
+        raise Failed(f"leakscope {' '.join(args)} exited {p.returncode}: {p.stderr.strip()[-800:]}")
+    return p.returncode, p.stdout, p.stderr
+
+
+def json_lines(stdout):
+    objs = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            objs.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise Failed(f"not JSON: {line[:200]!r}: {e}")
+    return objs
+
+
+def final_report(objs):
+    reps = [o for o in objs if o.get("type") == "report"]
+    check(len(reps) == 1, "one final report object", 1, len(reps))
+    return reps[0]
+
+
+def proc_in(report, pid):
+    for p in report.get("processes", []):
+        if p.get("pid") == pid:
+            return p
+    pids = [p.get("pid") for p in report.get("processes", [])]
+    raise Failed(f"pid {pid} not in report (pids: {pids[:20]})")
+
+
+def wait_for_file(path, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(path):
+            return
+        time.sleep(0.02)
+    raise Failed(f"{path} did not appear within {timeout}s")
+
+
+def smaps_rollup(pid):
+    """The process's own /proc/PID/smaps_rollup in bytes, by field."""
+    out = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[-1] == "kB":
+                out[parts[0].rstrip(":")] = int(parts[1]) * 1024
+    return out

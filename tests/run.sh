@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs every test and ends with one line: "N passed, N failed, N skipped".
+# Each test program prints lines "ok NAME", "not ok NAME" or "skip NAME: why";
+# a program that exits non-zero without a "not ok" line counts as one failure.
+# Unit tests (build/tests/test_*) need no root; integration tests
+# (tests/integration/test_*.py) load BPF and skip, saying so, without root.
+set -u
+OUT=${OUT:-build}
+cd "$(dirname "$0")/.."
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() {
+	local name=$1; shift
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local p f s
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	s=$(grep -c '^skip ' "$log")
+	# show failures with their context, and every skip with its reason
+	if [ "$f" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		cat "$log"
+	else
+		grep -E '^(ok|skip) ' "$log"
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok $name: exited $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		echo "not ok $name: ran no test"
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+filter=${TESTS:-}
+for t in "$OUT"/tests/test_*; do
+	[ -x "$t" ] || continue
+	case "$t" in *.d|*.o) continue ;; esac
+	[ -n "$filter" ] && [[ "$t" != *$filter* ]] && continue
+	run_one "$t" "$t"
+done
+for t in tests/integration/test_*.py tests/integration/test_*.sh; do
+	[ -e "$t" ] || continue
+	[ -n "$filter" ] && [[ "$t" != *$filter* ]] && continue
+	case "$t" in
+	*.py) run_one "$t" python3 "$t" ;;
+	*.sh) run_one "$t" bash "$t" ;;
+	esac
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

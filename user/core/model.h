@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-process model: fed ls_rec_hdr records (live from the loader, or
+ * from a recording), it keeps a bounded table of processes and decides the
+ * verdicts at each LS_REC_INTERVAL.  Plain C: no libbpf, no /proc.
+ *
+ * Each domain owns its state and its part of the report:
+ *   memory   mem_model.c   (struct mem_state, embedded)
+ *   sockets  sock_model.c  (struct sock_state, allocated on first use)
+ *   setns    ns_model.c    (struct ns_state, allocated on first use)
+ */
+#ifndef LS_MODEL_H
+#define LS_MODEL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "leakscope.h"
+#include "series.h"
+#include "verdict.h"
+
+#define MODEL_MAX_PROCS		4096	/* processes held at once */
+#define MODEL_TOP_MAPPINGS	5	/* largest mappings kept per process */
+#define MODEL_TOP_SITES		5	/* growth sites kept per process */
+#define MODEL_EXPLAIN_LEN	320
+
+struct sock_state;
+struct ns_state;
+struct sock_model;
+struct model;
+struct json;
+
+struct mem_mapping {
+	uint64_t size;
+	uint64_t addr;
+	uint64_t ts_ns;
+	uint32_t tid;
+	uint32_t syscall;	/* 0 mmap, 1 mremap, 2 brk */
+	int32_t fd;
+	uint32_t prot;
+	char thread[LS_COMM_LEN];
+};
+
+struct mem_site {
+	uint64_t bytes;
+	uint64_t calls;
+	uint32_t stack_id;
+	uint32_t nframes;
+	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+};
+
+struct mem_state {
+	bool have_ledger;
+	bool have_sample;
+	bool have_rollup;		/* LazyFree known */
+	struct ls_mem_ledger ledger;	/* latest BPF aggregate */
+	struct ls_proc_sample sample;	/* latest /proc sample */
+	uint64_t lazyfree_bytes;	/* latest LazyFree (0 when never read) */
+	uint64_t rollup_ts_ns;
+	struct series real;		/* RSS - LazyFree, bytes */
+	struct series rss;		/* RSS, bytes */
+	struct series lazy;		/* LazyFree, bytes */
+	struct mem_mapping largest[MODEL_TOP_MAPPINGS];
+	uint32_t nlargest;
+	struct mem_site sites[MODEL_TOP_SITES];
+	uint32_t nsites;
+	/* decided at each interval */
+	struct verdict_result real_v;	/* verdict on real memory */
+	struct verdict_result rss_v;	/* the same fit on RSS, for lazy-free */
+	enum verdict verdict;
+	double confidence;
+	char explanation[MODEL_EXPLAIN_LEN];
+};
+
+struct ls_process {
+	uint32_t tgid;
+	uint32_t ppid;
+	uint64_t start_ns;	/* identity with tgid: pid reuse starts a new entry */
+	char comm[LS_COMM_LEN];
+	char exe[LS_EXE_LEN];
+	uint64_t first_ts_ns;	/* first record about it */
+	uint64_t last_ts_ns;
+	bool exited;
+	int32_t exit_code;
+	uint64_t exit_ts_ns;
+	uint32_t fds_open;
+	struct series fds;
+	struct mem_state mem;
+	struct sock_state *sock;	/* NULL until socket activity */
+	struct ns_state *ns;		/* NULL until setns/unshare activity */
+	/* how urgently a report should show it; higher first (set per interval) */
+	double rank;
+};
+
+struct model_opts {
+	uint32_t top_n;		/* processes in a report besides non-stable ones */
+	uint32_t max_procs;	/* 0: MODEL_MAX_PROCS */
+	uint32_t only_tgid;	/* report filter (report -p); 0 = all */
+};
+
+/* Called at each interval's end and once for the final report. */
+typedef void (*model_report_fn)(void *ctx, const struct model *m, bool final);
+
+struct model {
+	struct model_opts opts;
+	struct ls_process *procs;	/* open addressing on tgid, max_procs slots */
+	uint32_t nprocs;
+	uint32_t max_procs;
+	uint64_t first_ts_ns;
+	uint64_t last_ts_ns;
+	uint64_t interval_ns;
+	uint64_t intervals;
+	uint64_t drops[LS_DROP_MAX];	/* cumulative from BPF */
+	uint64_t user_drops;		/* records rejected or not tracked here */
+	uint64_t procs_capped;
+	uint64_t bad_records;		/* wrong size / unknown type */
+	bool saw_final;
+	struct sock_model *sock;	/* cross-process socket pairing */
+	model_report_fn report_fn;
+	void *report_ctx;
+};
+
+struct model *model__new(const struct model_opts *opts);
+void model__free(struct model *m);
+void model__set_report(struct model *m, model_report_fn fn, void *ctx);
+
+/* Feed one record.  Returns 0, or -1 if it was malformed (counted). */
+int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len);
+
+/* Find or create the process (tgid, start_ns); NULL when the table is full. */
+struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns);
+struct ls_process *model__find(const struct model *m, uint32_t tgid);
+
+/* Sum of every dropped/lost record, as shown in reports. */
+uint64_t model__lost(const struct model *m);
+double model__duration_s(const struct model *m);
+
+/* Processes a report shows, most urgent first; returns how many (<= max). */
+uint32_t model__ranked(const struct model *m, const struct ls_process **out, uint32_t max,
+		       bool final);
+
+/* ---- domain hooks (implemented by mem_model.c, sock_model.c, ns_model.c) */
+void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
+void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void mem_model__json(const struct ls_process *p, struct json *j);
+void mem_model__text(const struct ls_process *p, FILE *out, bool final);
+
+struct sock_model *sock_model__new(void);
+void sock_model__free(struct sock_model *sm);
+void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
+void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j);
+void sock_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+void sock_state__free(struct sock_state *s);
+bool sock_model__notable(const struct ls_process *p);	/* non-stable socket verdict */
+
+void ns_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
+void ns_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void ns_model__json(const struct model *m, const struct ls_process *p, struct json *j);
+void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+void ns_state__free(struct ns_state *s);
+bool ns_model__notable(const struct ls_process *p);	/* has failures */
+
+#endif
