@@ -91,10 +91,13 @@ struct ls_process {
 	double rank;
 };
 
+#define MODEL_MIB (1024.0 * 1024.0)
+
 struct model_opts {
 	uint32_t top_n;		/* processes in a report besides non-stable ones */
 	uint32_t max_procs;	/* 0: MODEL_MAX_PROCS */
 	uint32_t only_tgid;	/* report filter (report -p); 0 = all */
+	int64_t wall_minus_boot_ns;	/* to print wall-clock times; 0 = unknown */
 };
 
 /* Called at each interval's end and once for the final report. */
@@ -102,7 +105,10 @@ typedef void (*model_report_fn)(void *ctx, const struct model *m, bool final);
 
 struct model {
 	struct model_opts opts;
-	struct ls_process *procs;	/* open addressing on tgid, max_procs slots */
+	struct ls_process *procs;	/* max_procs slots, allocated once */
+	void *index;			/* tgid -> slot (open addressing) */
+	uint32_t *free_slots;		/* stack of unused slots */
+	uint32_t nfree;
 	uint32_t nprocs;
 	uint32_t max_procs;
 	uint64_t first_ts_ns;
@@ -143,6 +149,7 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
 void mem_model__json(const struct ls_process *p, struct json *j);
 void mem_model__text(const struct ls_process *p, FILE *out, bool final);
+uint64_t mem_model__real_bytes(const struct mem_state *ms);
 
 struct sock_model *sock_model__new(void);
 void sock_model__free(struct sock_model *sm);

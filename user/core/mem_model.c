@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory: real memory is RSS minus the MADV_FREE'd pages still resident
+ * (LazyFree), and the verdict rests on it, never on RSS alone.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "model.h"
+#include "json.h"
+#include "report.h"
+
+/* LazyFree is "high" when at least this share of RSS and this many bytes. */
+#define LAZY_HIGH_SHARE		0.20
+#define LAZY_HIGH_BYTES		(16ULL << 20)
+
+static uint64_t sample_rss(const struct ls_proc_sample *s)
+{
+	return s->rss_anon_bytes + s->rss_file_bytes + s->rss_shmem_bytes;
+}
+
+/* LazyFree pages are anonymous: never more than RssAnon. */
+static uint64_t lazy_now(const struct mem_state *ms)
+{
+	uint64_t lazy = ms->lazyfree_bytes;
+
+	return lazy > ms->sample.rss_anon_bytes ? ms->sample.rss_anon_bytes : lazy;
+}
+
+uint64_t mem_model__real_bytes(const struct mem_state *ms)
+{
+	return sample_rss(&ms->sample) - lazy_now(ms);
+}
+
+static void add_mapping(struct mem_state *ms, const struct ls_big_mmap *b)
+{
+	struct mem_mapping nm = {
+		.size = b->len, .addr = b->addr, .ts_ns = b->hdr.ts_ns, .tid = b->tid,
+		.syscall = b->syscall, .fd = b->fd, .prot = b->prot,
+	};
+	uint32_t i;
+
+	memcpy(nm.thread, b->comm, sizeof(nm.thread));
+	nm.thread[sizeof(nm.thread) - 1] = 0;
+	/* keep the MODEL_TOP_MAPPINGS largest, biggest first, earliest on ties */
+	for (i = 0; i < ms->nlargest; i++)
+		if (nm.size > ms->largest[i].size)
+			break;
+	if (i >= MODEL_TOP_MAPPINGS)
+		return;
+	if (ms->nlargest < MODEL_TOP_MAPPINGS)
+		ms->nlargest++;
+	memmove(&ms->largest[i + 1], &ms->largest[i],
+		(ms->nlargest - 1 - i) * sizeof(ms->largest[0]));
+	ms->largest[i] = nm;
+}
+
+static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
+{
+	struct mem_site ns = { .bytes = g->bytes, .calls = g->calls, .stack_id = g->stack_id };
+	uint32_t i, n = ms->nsites;
+
+	ns.nframes = g->nframes > LS_SITE_FRAMES ? LS_SITE_FRAMES : g->nframes;
+	for (uint32_t f = 0; f < ns.nframes; f++) {
+		memcpy(ns.frames[f], g->frames[f], LS_SYM_LEN);
+		ns.frames[f][LS_SYM_LEN - 1] = 0;
+	}
+	/* the loader sends cumulative bytes per stack: replace the old entry */
+	for (i = 0; i < n; i++)
+		if (ms->sites[i].stack_id == g->stack_id)
+			break;
+	if (i < n) {
+		memmove(&ms->sites[i], &ms->sites[i + 1], (n - 1 - i) * sizeof(ms->sites[0]));
+		n--;
+	}
+	for (i = 0; i < n; i++)
+		if (ns.bytes > ms->sites[i].bytes)
+			break;
+	if (i >= MODEL_TOP_SITES) {
+		ms->nsites = n;
+		return;
+	}
+	if (n < MODEL_TOP_SITES)
+		n++;
+	memmove(&ms->sites[i + 1], &ms->sites[i], (n - 1 - i) * sizeof(ms->sites[0]));
+	ms->sites[i] = ns;
+	ms->nsites = n;
+}
+
+void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
+{
+	struct mem_state *ms = &p->mem;
+
+	(void)m;
+	switch (rec->type) {
+	case LS_REC_MEM_LEDGER:
+		ms->ledger = ((const struct ls_mem_ledger_rec *)rec)->ledger;
+		ms->have_ledger = true;
+		break;
+	case LS_REC_PROC_EXIT: {
+		const struct ls_proc_exit *e = (const void *)rec;
+
+		if (e->ledger.start_ns) {
+			ms->ledger = e->ledger;
+			ms->have_ledger = true;
+		}
+		break;
+	}
+	case LS_REC_PROC_SAMPLE: {
+		const struct ls_proc_sample *s = (const void *)rec;
+		uint64_t real;
+
+		ms->sample = *s;
+		ms->have_sample = true;
+		if (s->flags & LS_SAMPLE_HAS_ROLLUP) {
+			ms->lazyfree_bytes = s->lazyfree_bytes;
+			ms->rollup_ts_ns = rec->ts_ns;
+			ms->have_rollup = true;
+		}
+		real = mem_model__real_bytes(ms);
+		series__add(&ms->real, rec->ts_ns, (double)real);
+		series__add(&ms->rss, rec->ts_ns, (double)sample_rss(s));
+		series__add(&ms->lazy, rec->ts_ns, (double)lazy_now(ms));
+		break;
+	}
+	case LS_REC_BIG_MMAP:
+		add_mapping(ms, (const struct ls_big_mmap *)rec);
+		break;
+	case LS_REC_GROWTH_SITE:
+		add_site(ms, (const struct ls_growth_site *)rec);
+		break;
+	default:
+		break;
+	}
+}
+
+static void explain(struct ls_process *p)
+{
+	struct mem_state *ms = &p->mem;
+	const struct trend *w = &ms->real_v.whole;
+	char rss[32], real[32], lazy[32], from[32], to[32], rate[32], peak[32];
+	uint64_t real_b = mem_model__real_bytes(ms), lazy_b = lazy_now(ms);
+	size_t len = sizeof(ms->explanation);
+	char *e = ms->explanation;
+	int n = 0;
+
+	report__bytes(sample_rss(&ms->sample), rss, sizeof(rss));
+	report__bytes(real_b, real, sizeof(real));
+	report__bytes(lazy_b, lazy, sizeof(lazy));
+	report__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
+	report__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
+	report__bytes(w->max > 0 ? (uint64_t)w->max : 0, peak, sizeof(peak));
+	report__bytes(ms->real_v.rate_per_s > 0 ? (uint64_t)ms->real_v.rate_per_s : 0, rate,
+		      sizeof(rate));
+
+	switch (ms->verdict) {
+	case VERDICT_LEAK:
+		n = snprintf(e, len, "Real memory (RSS minus lazily freed pages) grew steadily from %s to %s "
+			     "in %.0f s, +%s/s; RSS %s", from, to, w->span_s, rate, rss);
+		break;
+	case VERDICT_GROWING:
+		n = snprintf(e, len, "Real memory rose from %s to %s in %.0f s (+%s/s) but not steadily "
+			     "enough to call it a leak yet; RSS %s", from, to, w->span_s, rate, rss);
+		break;
+	case VERDICT_LAZY_FREE:
+		n = snprintf(e, len, "RSS %s, of which %s is lazily freed (MADV_FREE) and reclaimable; "
+			     "real memory flat at %s: not a leak", rss, lazy, real);
+		break;
+	case VERDICT_STABLE:
+		if (w->max - w->first > 2 * (w->max - w->last > 0 ? w->max - w->last : 0) &&
+		    ms->real_v.whole.rise > ms->real_v.recent.rise * 4 &&
+		    w->max - w->first > (double)(1 << 20) * 4)
+			n = snprintf(e, len, "Real memory grew from %s and levelled off at %s "
+				     "(warm-up or cache, not a leak); RSS %s", from, to, rss);
+		else
+			n = snprintf(e, len, "Real memory flat at %s (peak %s); RSS %s: not a leak",
+				     real, peak, rss);
+		break;
+	default:
+		n = snprintf(e, len, "%u samples over %.0f s: not enough yet to judge (RSS %s, real %s)",
+			     ms->real.n, series__span_s(&ms->real), rss, real);
+		break;
+	}
+	if (n < 0 || (size_t)n >= len)
+		return;
+	/* where the growth comes from, when we know */
+	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && ms->nsites &&
+	    ms->sites[0].nframes)
+		n += snprintf(e + n, len - n, "; biggest growth site %s", ms->sites[0].frames[0]);
+	if ((size_t)n < len && ms->nlargest &&
+	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
+		char sz[32];
+
+		report__bytes(ms->largest[0].size, sz, sizeof(sz));
+		n += snprintf(e + n, len - n, "; largest mapping %s by thread %u (%s)", sz,
+			      ms->largest[0].tid, ms->largest[0].thread);
+	}
+	if ((size_t)n < len)
+		snprintf(e + n, len - n, ".");
+}
+
+void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
+{
+	struct mem_state *ms = &p->mem;
+	uint64_t rss, lazy;
+	bool lazy_high, rss_rose;
+
+	(void)m;
+	(void)now_ns;
+	if (!ms->have_sample) {
+		ms->verdict = VERDICT_INSUFFICIENT;
+		ms->confidence = 0;
+		snprintf(ms->explanation, sizeof(ms->explanation),
+			 "no memory sample yet (process exited or was never readable)");
+		return;
+	}
+	verdict__decide(&ms->real, &verdict_params_memory, &ms->real_v);
+	verdict__decide(&ms->rss, &verdict_params_memory, &ms->rss_v);
+	ms->verdict = ms->real_v.verdict;
+	ms->confidence = ms->real_v.confidence;
+
+	rss = sample_rss(&ms->sample);
+	lazy = lazy_now(ms);
+	lazy_high = lazy >= LAZY_HIGH_BYTES && (double)lazy >= LAZY_HIGH_SHARE * (double)rss;
+	rss_rose = ms->rss_v.verdict == VERDICT_LEAK || ms->rss_v.verdict == VERDICT_GROWING;
+	/* RSS high or rising, real memory flat: the difference is MADV_FREE */
+	if (ms->real_v.verdict == VERDICT_STABLE && (lazy_high || rss_rose) &&
+	    (lazy_high || ms->ledger.madv_free_bytes)) {
+		ms->verdict = VERDICT_LAZY_FREE;
+		ms->confidence = ms->real_v.confidence;
+	}
+	explain(p);
+}
+
+static const char *map_syscall(uint32_t s)
+{
+	return s == 1 ? "mremap" : s == 2 ? "brk" : "mmap";
+}
+
+void mem_model__json(const struct ls_process *p, struct json *j)
+{
+	const struct mem_state *ms = &p->mem;
+	const struct ls_mem_ledger *l = &ms->ledger;
+	uint64_t rss = sample_rss(&ms->sample);
+
+	json__obj_begin(j, "memory");
+	json__u64(j, "rss_bytes", rss);
+	json__u64(j, "rss_anon_bytes", ms->sample.rss_anon_bytes);
+	json__u64(j, "rss_file_bytes", ms->sample.rss_file_bytes);
+	json__u64(j, "rss_shmem_bytes", ms->sample.rss_shmem_bytes);
+	json__u64(j, "swap_bytes", ms->sample.swap_bytes);
+	json__u64(j, "lazyfree_bytes", lazy_now(ms));
+	json__bool(j, "lazyfree_measured", ms->have_rollup);
+	json__u64(j, "real_bytes", ms->have_sample ? mem_model__real_bytes(ms) : 0);
+	json__dbl(j, "real_growth_bytes_per_s", ms->real_v.rate_per_s, 0);
+	json__dbl(j, "rss_growth_bytes_per_s", ms->rss_v.rate_per_s, 0);
+	json__u64(j, "private_bytes", ms->sample.private_clean_bytes +
+		  ms->sample.private_dirty_bytes + ms->sample.private_hugetlb_bytes);
+	json__u64(j, "vm_data_bytes", ms->sample.vm_data_bytes);
+	json__u64(j, "madv_free_bytes", l->madv_free_bytes);
+	json__u64(j, "madv_dontneed_bytes", l->madv_dontneed_bytes);
+	json__u64(j, "madv_other_bytes", l->madv_other_bytes);
+	json__i64(j, "mapped_anon_bytes", l->mapped_anon_bytes);
+	json__u64(j, "mmap_anon_bytes", l->mmap_anon_bytes);
+	json__u64(j, "mmap_file_bytes", l->mmap_file_bytes);
+	json__u64(j, "munmap_bytes", l->munmap_bytes);
+	json__i64(j, "brk_growth_bytes", l->brk_growth_bytes);
+	json__u64(j, "mremap_grow_bytes", l->mremap_grow_bytes);
+	json__u64(j, "syscalls", l->mmap_calls + l->munmap_calls + l->mremap_calls +
+		  l->brk_calls + l->madvise_calls);
+	json__u64(j, "failed_syscalls", l->failed_calls);
+	if (l->rss_ts_ns)
+		json__u64(j, "rss_peak_bytes", l->rss_peak_pages * 4096);
+	json__arr_begin(j, "largest_mappings");
+	for (uint32_t i = 0; i < ms->nlargest; i++) {
+		const struct mem_mapping *mm = &ms->largest[i];
+
+		json__obj_begin(j, NULL);
+		json__u64(j, "size", mm->size);
+		json__u64(j, "addr", mm->addr);
+		json__u64(j, "tid", mm->tid);
+		json__u64(j, "ts", mm->ts_ns);
+		json__str(j, "thread", mm->thread);
+		json__str(j, "syscall", map_syscall(mm->syscall));
+		json__bool(j, "anonymous", mm->fd < 0);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__arr_begin(j, "growth_sites");
+	for (uint32_t i = 0; i < ms->nsites; i++) {
+		const struct mem_site *s = &ms->sites[i];
+
+		json__obj_begin(j, NULL);
+		json__u64(j, "bytes", s->bytes);
+		json__u64(j, "calls", s->calls);
+		json__arr_begin(j, "frames");
+		for (uint32_t f = 0; f < s->nframes; f++)
+			json__str(j, NULL, s->frames[f]);
+		json__arr_end(j);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__str(j, "verdict", verdict__name(ms->verdict));
+	json__dbl(j, "confidence", ms->confidence, 2);
+	json__u64(j, "samples", ms->real.n);
+	json__str(j, "explanation", ms->explanation);
+	json__obj_end(j);
+}
+
+void mem_model__text(const struct ls_process *p, FILE *out, bool final)
+{
+	const struct mem_state *ms = &p->mem;
+	char a[32], b[32];
+
+	if (!final)
+		return;
+	fprintf(out, "  memory: %s (confidence %.2f). %s\n", verdict__name(ms->verdict),
+		ms->confidence, ms->explanation);
+	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
+		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
+			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
+			report__bytes(ms->ledger.madv_dontneed_bytes, b, sizeof(b)));
+	for (uint32_t i = 0; i < ms->nlargest; i++) {
+		const struct mem_mapping *mm = &ms->largest[i];
+
+		fprintf(out, "    mapping %s at 0x%llx by %s thread %u (%s)\n",
+			report__bytes(mm->size, a, sizeof(a)), (unsigned long long)mm->addr,
+			map_syscall(mm->syscall), mm->tid, mm->thread);
+	}
+	for (uint32_t i = 0; i < ms->nsites; i++) {
+		const struct mem_site *s = &ms->sites[i];
+
+		fprintf(out, "    growth site %s in %llu calls:", report__bytes(s->bytes, a, sizeof(a)),
+			(unsigned long long)s->calls);
+		for (uint32_t f = 0; f < s->nframes; f++)
+			fprintf(out, "%s %s", f ? " <-" : "", s->frames[f]);
+		fputc('\n', out);
+	}
+}

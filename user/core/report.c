@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The live table, the final report and JSON Lines, all from the model. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report.h"
+#include "json.h"
+
+#define REPORT_MAX_ROWS 256
+
+const char *report__bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", v);
+		return buf;
+	}
+	while (d >= 1024 && u < 3) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", d, units[u]);
+	return buf;
+}
+
+const char *report__count(uint64_t v, char *buf, size_t len)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
+
+	for (int i = 0; i < n && (size_t)o + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static const char *rate_str(double r, char *buf, size_t len)
+{
+	char b[24];
+
+	report__bytes((uint64_t)(r < 0 ? -r : r), b, sizeof(b));
+	snprintf(buf, len, "%s%s/s", r < 0 ? "-" : "+", b);
+	return buf;
+}
+
+static void wall_time(const struct model *m, uint64_t boot_ns, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	buf[0] = 0;
+	if (!m->opts.wall_minus_boot_ns)
+		return;
+	t = (time_t)(((int64_t)boot_ns + m->opts.wall_minus_boot_ns) / 1000000000LL);
+	if (gmtime_r(&t, &tm))
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_process(const struct model *m, const struct ls_process *p, struct json *j)
+{
+	struct verdict_result fv;
+
+	json__obj_begin(j, NULL);
+	json__u64(j, "pid", p->tgid);
+	json__str(j, "comm", p->comm);
+	json__str(j, "exe", p->exe);
+	json__u64(j, "ppid", p->ppid);
+	json__u64(j, "start_ns", p->start_ns);
+	json__bool(j, "exited", p->exited);
+	if (p->exited)
+		json__i64(j, "exit_code", p->exit_code);
+	mem_model__json(p, j);
+	sock_model__json(m, p, j);
+	ns_model__json(m, p, j);
+	verdict__decide(&p->fds, &verdict_params_count, &fv);
+	json__obj_begin(j, "fds");
+	json__u64(j, "open", p->fds_open);
+	json__dbl(j, "growth_per_s", fv.rate_per_s, 3);
+	json__str(j, "verdict", verdict__name(fv.verdict));
+	json__obj_end(j);
+	json__obj_end(j);
+}
+
+void report__json(const struct model *m, bool final, FILE *out)
+{
+	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
+	char when[40];
+	struct json j;
+
+	json__init(&j, out);
+	json__obj_begin(&j, NULL);
+	json__str(&j, "type", final ? "report" : "interval");
+	wall_time(m, m->last_ts_ns, when, sizeof(when));
+	if (when[0])
+		json__str(&j, "time", when);
+	json__u64(&j, "ts_ns", m->last_ts_ns);
+	json__dbl(&j, "duration_s", model__duration_s(m), 1);
+	json__dbl(&j, "interval_s", (double)m->interval_ns / 1e9, 1);
+	json__u64(&j, "intervals", m->intervals);
+	json__u64(&j, "lost_events", model__lost(m));
+	json__obj_begin(&j, "drops");
+	json__u64(&j, "ringbuf", m->drops[LS_DROP_RINGBUF]);
+	json__u64(&j, "ledger_full", m->drops[LS_DROP_LEDGER]);
+	json__u64(&j, "pending_full", m->drops[LS_DROP_PENDING]);
+	json__u64(&j, "socket_table_full", m->drops[LS_DROP_SOCK]);
+	json__u64(&j, "stacks", m->drops[LS_DROP_STACK]);
+	json__u64(&j, "user", m->user_drops);
+	json__u64(&j, "processes_not_tracked", m->procs_capped);
+	json__u64(&j, "bad_records", m->bad_records);
+	json__obj_end(&j);
+	json__u64(&j, "processes_tracked", m->nprocs);
+	json__arr_begin(&j, "processes");
+	for (uint32_t i = 0; i < n; i++)
+		json_process(m, rows[i], &j);
+	json__arr_end(&j);
+	json__obj_end(&j);
+	json__line_end(&j);
+	fflush(out);
+	free(rows);
+}
+
+static void text_header(const struct model *m, bool final, FILE *out)
+{
+	char when[40], lost[32];
+
+	wall_time(m, m->last_ts_ns, when, sizeof(when));
+	report__count(model__lost(m), lost, sizeof(lost));
+	if (final)
+		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u processes tracked, "
+			"%s events lost ===\n", model__duration_s(m), m->intervals, m->nprocs, lost);
+	else
+		fprintf(out, "\nleakscope %s +%.0fs  %u processes  %s events lost\n", when,
+			model__duration_s(m), m->nprocs, lost);
+}
+
+void report__text(const struct model *m, bool final, FILE *out)
+{
+	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
+	char real[32], lazy[32], rss[32], rate[32];
+
+	text_header(m, final, out);
+	if (!final) {
+		fprintf(out, "%8s %-16s %11s %11s %11s %13s %-17s %4s\n", "PID", "COMM", "REAL",
+			"LAZYFREE", "RSS", "REAL/s", "VERDICT", "CONF");
+		for (uint32_t i = 0; i < n; i++) {
+			const struct ls_process *p = rows[i];
+			const struct mem_state *ms = &p->mem;
+
+			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s\n", p->tgid, p->comm,
+				report__bytes(mem_model__real_bytes(ms), real, sizeof(real)),
+				report__bytes(ms->lazyfree_bytes, lazy, sizeof(lazy)),
+				report__bytes(ms->sample.rss_anon_bytes + ms->sample.rss_file_bytes +
+					      ms->sample.rss_shmem_bytes, rss, sizeof(rss)),
+				rate_str(ms->real_v.rate_per_s, rate, sizeof(rate)),
+				verdict__name(ms->verdict), ms->confidence, p->exited ? "  (exited)" : "");
+			sock_model__text(m, p, out, false);
+			ns_model__text(m, p, out, false);
+		}
+		fflush(out);
+		free(rows);
+		return;
+	}
+	if (!n)
+		fprintf(out, "No process to report (nothing traced had a memory sample).\n");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ls_process *p = rows[i];
+
+		fprintf(out, "\n[%u] %s (pid %u)%s%s%s\n", i + 1, p->comm[0] ? p->comm : "?", p->tgid,
+			p->exe[0] ? " " : "", p->exe, p->exited ? " (exited)" : "");
+		ns_model__text(m, p, out, true);
+		sock_model__text(m, p, out, true);
+		mem_model__text(p, out, true);
+	}
+	fflush(out);
+	free(rows);
+}

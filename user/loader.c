@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loads leakscope's BPF object and turns what it collects into records. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "leakscope.skel.h"
+#include "loader.h"
+#include "options.h"
+#include "symbols.h"
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define TRACEFS_MAGIC	0x74726163
+#define MAX_LINKS	96
+#define SITE_CACHE	256	/* symbolised (process, stack) kept */
+#define SITES_PER_PROC	LS_SITE_FRAMES
+
+/* Tracepoints leakscope can do without, with what is lost. */
+static const struct {
+	const char *prog;
+	const char *loss;
+} optional_progs[] = {
+	{ "ls_enter_process_madvise", "process_madvise() not counted" },
+	{ "ls_exit_process_madvise", "process_madvise() not counted" },
+};
+
+struct site_cache_entry {
+	uint32_t tgid;
+	uint32_t stack_id;
+	uint32_t nframes;
+	uint32_t _pad;
+	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+};
+
+struct loader {
+	struct leakscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[MAX_LINKS];
+	unsigned nlinks;
+	struct loader_opts opts;
+	struct symbolizer *syms;
+	struct site_cache_entry site_cache[SITE_CACHE];
+	unsigned site_next;
+};
+
+uint64_t ls_now_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!ls_verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!ls_verbose)
+		return 0;	/* warnings too: the tool prints its own errors */
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* CapEff from /proc/self/status: root is not enough in a user namespace,
+ * and CAP_BPF + CAP_PERFMON is enough without root. */
+static int have_caps(void)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	if (eff & (1ULL << 21))	/* CAP_SYS_ADMIN */
+		return 1;
+	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));	/* CAP_BPF, CAP_PERFMON */
+}
+
+static int ensure_tracefs(void)
+{
+	struct statfs st;
+
+	if (statfs(TRACEFS, &st) == 0 && (unsigned long)st.f_type == TRACEFS_MAGIC)
+		return 0;
+	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;	/* libbpf falls back to debugfs */
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0) {
+		if (ls_verbose)
+			fprintf(stderr, "leakscope: mounted tracefs at %s\n", TRACEFS);
+		return 0;
+	}
+	ls_error("tracefs is not mounted at %s and mounting it failed (%s): "
+		 "syscall tracepoints need it (mount -t tracefs tracefs %s)",
+		 TRACEFS, strerror(errno), TRACEFS);
+	return -1;
+}
+
+int loader__check_env(void)
+{
+	if (!have_caps()) {
+		ls_error("leakscope needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		ls_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): leakscope needs "
+			 "CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	return ensure_tracefs();
+}
+
+static bool tracepoint_exists(const char *sec, const struct btf *vmlinux)
+{
+	char path[256], name[160];
+
+	if (!strncmp(sec, "tracepoint/", 11)) {
+		snprintf(path, sizeof(path), TRACEFS "/events/%s", sec + 11);
+		if (access(path, F_OK) == 0)
+			return true;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 11);
+		return access(path, F_OK) == 0;
+	}
+	if (!strncmp(sec, "tp_btf/", 7)) {
+		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
+		return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+	}
+	return true;
+}
+
+static const char *optional_loss(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(optional_progs) / sizeof(optional_progs[0]); i++)
+		if (!strcmp(optional_progs[i].prog, prog))
+			return optional_progs[i].loss;
+	return NULL;
+}
+
+/* Every program's attach point must exist: name the missing one. */
+static int check_programs(struct loader *l)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
+	int err = 0;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *name = bpf_program__name(prog);
+		const char *loss;
+
+		if (!strcmp(name, "ls_rss_stat") && !l->opts.rss_tracepoint) {
+			bpf_program__set_autoload(prog, false);	/* costs per page fault */
+			continue;
+		}
+		if (tracepoint_exists(sec, vmlinux))
+			continue;
+		loss = optional_loss(name);
+		if (loss) {
+			ls_warn("this kernel has no tracepoint %s: %s", strchr(sec, '/') + 1, loss);
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		ls_error("this kernel has no tracepoint %s (needed by %s)", strchr(sec, '/') + 1, name);
+		err = -1;
+		break;
+	}
+	btf__free(vmlinux);
+	return err;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct loader *l = ctx;
+	const struct ls_rec_hdr *h = data;
+
+	/* the sink (the model) checks type and size against the ABI */
+	if (size < sizeof(*h))
+		return 0;
+	l->opts.sink(l->opts.sink_ctx, h, h->size <= size ? h->size : size);
+	return 0;
+}
+
+struct loader *loader__start(const struct loader_opts *opts)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	struct bpf_program *prog;
+	int err;
+
+	if (!l) {
+		ls_error("out of memory");
+		return NULL;
+	}
+	l->opts = *opts;
+	libbpf_set_print(libbpf_print);
+
+	l->skel = leakscope_bpf__open();
+	if (!l->skel) {
+		ls_error("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	/* configure: settings are read-only once loaded */
+	l->skel->rodata->self_tgid = getpid();
+	l->skel->rodata->filter_pids = opts->filtered;
+	l->skel->rodata->rss_from_tracepoint = opts->rss_tracepoint;
+	l->skel->rodata->capture_stacks = opts->stacks;
+	if (opts->comm) {
+		l->skel->rodata->filter_comm = true;
+		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
+	}
+	if (check_programs(l))
+		goto fail;
+
+	err = leakscope_bpf__load(l->skel);
+	if (err) {
+		ls_error("cannot load the BPF programs: %s%s", strerror(-err),
+			 ls_verbose ? "" : " (run with -v for the verifier's log)");
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (l->nlinks >= MAX_LINKS) {
+			ls_error("too many BPF programs (%u)", l->nlinks);
+			goto fail;
+		}
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ls_error("cannot attach %s to %s: %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(errno));
+			goto fail;
+		}
+		l->links[l->nlinks++] = link;
+	}
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
+	if (!l->rb) {
+		ls_error("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	if (opts->stacks)
+		l->syms = symbolizer__new();
+	return l;
+fail:
+	loader__destroy(l);
+	return NULL;
+}
+
+void loader__destroy(struct loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	for (unsigned i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	leakscope_bpf__destroy(l->skel);
+	symbolizer__free(l->syms);
+	free(l);
+}
+
+unsigned loader__nprograms(const struct loader *l)
+{
+	return l->nlinks;
+}
+
+int loader__trace_pid(struct loader *l, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map__update_elem(l->skel->maps.traced_tgids, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx)
+{
+	__u32 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map__get_next_key(l->skel->maps.traced_tgids, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		if (fn((pid_t)key, ctx))
+			break;
+		if (++n > 4096)
+			break;
+	}
+	return n;
+}
+
+int loader__poll(struct loader *l, int timeout_ms)
+{
+	int n = ring_buffer__poll(l->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int loader__collect_ledgers(struct loader *l, uint64_t now_ns)
+{
+	struct bpf_map *map = l->skel->maps.mem_ledgers;
+	struct ls_mem_ledger_rec rec;
+	__u32 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.type = LS_REC_MEM_LEDGER;
+	rec.hdr.size = sizeof(rec);
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0 && n < LS_MAX_PROCS) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &rec.ledger, sizeof(rec.ledger), 0))
+			continue;	/* exited between the two calls */
+		rec.hdr.tgid = key;
+		rec.hdr.ts_ns = now_ns;
+		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+		n++;
+	}
+	return n;
+}
+
+/* Frames inside the C library are how memory is asked for, not who asks. */
+static bool frame_is_plumbing(const char *sym)
+{
+	return strstr(sym, "(libc.so") || strstr(sym, "(ld-linux") || strstr(sym, "(libpthread");
+}
+
+static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id)
+{
+	for (unsigned i = 0; i < SITE_CACHE; i++)
+		if (l->site_cache[i].tgid == tgid && l->site_cache[i].stack_id == stack_id)
+			return &l->site_cache[i];
+	return NULL;
+}
+
+static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id)
+{
+	struct site_cache_entry *e = site_lookup(l, tgid, stack_id);
+	__u64 ips[LS_STACK_DEPTH];
+	char sym[LS_SYM_LEN];
+	uint32_t nall = 0, first_app = LS_STACK_DEPTH;
+	char all[LS_STACK_DEPTH][LS_SYM_LEN];
+
+	if (e)
+		return e;
+	memset(ips, 0, sizeof(ips));
+	if (bpf_map__lookup_elem(l->skel->maps.user_stacks, &stack_id, sizeof(stack_id), ips,
+				 sizeof(ips), 0))
+		return NULL;
+	for (int i = 0; i < LS_STACK_DEPTH && ips[i]; i++) {
+		symbolizer__resolve(l->syms, (pid_t)tgid, ips[i], sym, sizeof(sym));
+		snprintf(all[nall], LS_SYM_LEN, "%s", sym);
+		if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+			first_app = nall;
+		nall++;
+	}
+	if (!nall)
+		return NULL;
+	if (first_app == LS_STACK_DEPTH)
+		first_app = 0;
+	e = &l->site_cache[l->site_next++ % SITE_CACHE];
+	memset(e, 0, sizeof(*e));
+	e->tgid = tgid;
+	e->stack_id = stack_id;
+	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++)
+		memcpy(e->frames[e->nframes++], all[i], LS_SYM_LEN);
+	return e;
+}
+
+struct site_pick {
+	uint32_t tgid;
+	uint32_t stack_id;
+	uint64_t bytes;
+	uint64_t calls;
+};
+
+int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx)
+{
+	struct { __u32 tgid; __u32 stack_id; } key, next;
+	struct { __u64 bytes; __u64 calls; } val;
+	struct bpf_map *map = l->skel->maps.growth_sites;
+	/* top SITES_PER_PROC per wanted process, in a bounded scratch table */
+	enum { MAX_PICKS = 1024 };
+	static struct site_pick picks[MAX_PICKS];
+	unsigned npicks = 0, scanned = 0;
+	void *prev = NULL;
+	struct ls_growth_site rec;
+
+	if (!l->syms)
+		return 0;
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0 &&
+	       scanned++ < LS_MAX_SITES) {
+		unsigned fewest = MAX_PICKS, have = 0;
+
+		key = next;
+		prev = &key;
+		if (!want(ctx, key.tgid))
+			continue;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &val, sizeof(val), 0))
+			continue;
+		for (unsigned i = 0; i < npicks; i++) {
+			if (picks[i].tgid != key.tgid)
+				continue;
+			have++;
+			if (fewest == MAX_PICKS || picks[i].bytes < picks[fewest].bytes)
+				fewest = i;
+		}
+		if (have < SITES_PER_PROC && npicks < MAX_PICKS) {
+			picks[npicks++] = (struct site_pick){ key.tgid, key.stack_id, val.bytes, val.calls };
+		} else if (have >= SITES_PER_PROC && fewest != MAX_PICKS && val.bytes > picks[fewest].bytes) {
+			picks[fewest] = (struct site_pick){ key.tgid, key.stack_id, val.bytes, val.calls };
+		}
+	}
+	for (unsigned i = 0; i < npicks; i++) {
+		struct site_cache_entry *e = site_symbolise(l, picks[i].tgid, picks[i].stack_id);
+
+		if (!e)
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.hdr.type = LS_REC_GROWTH_SITE;
+		rec.hdr.size = sizeof(rec);
+		rec.hdr.tgid = picks[i].tgid;
+		rec.hdr.ts_ns = now_ns;
+		rec.bytes = picks[i].bytes;
+		rec.calls = picks[i].calls;
+		rec.stack_id = picks[i].stack_id;
+		rec.nframes = e->nframes;
+		memcpy(rec.frames, e->frames, sizeof(rec.frames));
+		/* start_ns: the model fills it from the process entry */
+		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+	}
+	return (int)npicks;
+}
+
+void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	memset(drops, 0, LS_DROP_MAX * sizeof(drops[0]));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 k = 0; k < LS_DROP_MAX; k++) {
+		if (bpf_map__lookup_elem(l->skel->maps.drops, &k, sizeof(k), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			drops[k] += vals[c];
+	}
+	free(vals);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF side's user-space half: environment checks, open -> configure ->
+ * load -> attach, the ring buffer, and reading the in-kernel aggregates.
+ * Everything it learns leaves as ls_rec_hdr records through the sink.
+ */
+#ifndef LS_LOADER_H
+#define LS_LOADER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "leakscope.h"
+
+typedef void (*ls_sink_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t len);
+/* Should growth sites of this process be symbolised and sent? */
+typedef bool (*ls_want_fn)(void *ctx, uint32_t tgid);
+
+struct loader_opts {
+	bool filtered;		/* trace only pids added with loader__trace_pid / comm */
+	const char *comm;	/* NULL: no comm filter */
+	bool rss_tracepoint;	/* attach tp_btf/rss_stat */
+	bool stacks;		/* growth-site stacks */
+	ls_sink_fn sink;
+	void *sink_ctx;
+};
+
+struct loader;
+
+/* Root (or CAP_BPF+CAP_PERFMON), BTF and tracefs; prints the error. */
+int loader__check_env(void);
+/* Open, configure, load and attach; prints "Error: ..." and returns NULL on
+ * failure.  Every tracepoint is checked first so the error can name it. */
+struct loader *loader__start(const struct loader_opts *opts);
+void loader__destroy(struct loader *l);	/* accepts NULL */
+
+int loader__trace_pid(struct loader *l, pid_t pid);
+/* Calls fn for each tgid in the kernel's traced set (filtered runs). */
+int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
+unsigned loader__nprograms(const struct loader *l);
+
+/* Ring buffer: hand records to the sink; timeout in ms (0: no wait). */
+int loader__poll(struct loader *l, int timeout_ms);
+/* Emit a LS_REC_MEM_LEDGER record per process in the kernel's ledger. */
+int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
+/* Emit LS_REC_GROWTH_SITE records for the top sites of wanted processes. */
+int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx);
+/* Cumulative drop counters, by enum ls_drop_kind. */
+void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX]);
+
+uint64_t ls_now_boot_ns(void);
+
+#endif

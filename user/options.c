@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command-line parsing and the one error path. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+#include "json.h"
+
+bool ls_errors_as_json;
+bool ls_verbose;
+
+void ls_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ls_errors_as_json) {
+		struct json j;
+
+		json__init(&j, stdout);
+		json__obj_begin(&j, NULL);
+		json__str(&j, "type", "error");
+		json__str(&j, "message", msg);
+		json__obj_end(&j);
+		json__line_end(&j);
+		fflush(stdout);
+	}
+	fprintf(stderr, "Error: %s\n", msg);
+}
+
+void ls_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void options__usage(FILE *out)
+{
+	fprintf(out,
+"Usage: leakscope [watch] [-p PID]... [-c COMM] [-i SECONDS] [-d SECONDS] [-n TOP]\n"
+"                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
+"       leakscope record -o FILE [same options as watch]\n"
+"       leakscope report FILE [--json] [-n TOP] [-p PID]\n"
+"\n"
+"Tells whether processes really leak memory (real memory = RSS minus lazily\n"
+"freed MADV_FREE pages), unix/TCP sockets, and why setns() calls fail.\n"
+"\n"
+"  -p, --pid PID       trace only this process (repeatable) and its children\n"
+"  -c, --comm COMM     trace only processes with this command name\n"
+"  -i, --interval S    seconds between reports (default 5)\n"
+"  -d, --duration S    stop after S seconds (default: until Ctrl-C)\n"
+"  -n, --top N         processes shown besides the non-stable ones (default 10)\n"
+"      --json          JSON Lines on stdout: one interval object per interval,\n"
+"                      then one report object\n"
+"  -o, --output FILE   (record) where to write the recording (mode 0600)\n"
+"      --rss-source S  proc (default): sample /proc each interval;\n"
+"                      tracepoint: also keep the kernel's rss_stat counters\n"
+"                      in BPF (costs per page fault, gives the peak)\n"
+"      --no-stacks     do not capture user stacks of growth sites\n"
+"  -v, --verbose       libbpf messages and timings on stderr\n"
+"  -- CMD ARGS         start CMD, trace it from its first instruction, stop\n"
+"                      when it exits\n");
+}
+
+static int parse_seconds(const char *s, double *out, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 1e7) {
+		ls_error("%s must be a positive number of seconds, not '%s'", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, long max, long *out, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > max) {
+		ls_error("%s must be a whole number from 1 to %ld, not '%s'", what, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int options__parse(int argc, char **argv, struct options *o)
+{
+	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "rss-source", required_argument, NULL, OPT_RSS },
+		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, first = 1, len = 0;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 5;
+	o->top_n = 10;
+	o->stacks = true;
+	for (int i = 0; i < argc && len < (int)sizeof(o->args_line) - 1; i++)
+		len += snprintf(o->args_line + len, sizeof(o->args_line) - len, "%s%s",
+				i ? " " : "", argv[i]);
+	/* --json anywhere makes even option errors JSON */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			ls_errors_as_json = true;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		if (!strcmp(argv[1], "watch"))
+			o->cmd = CMD_WATCH;
+		else if (!strcmp(argv[1], "record"))
+			o->cmd = CMD_RECORD;
+		else if (!strcmp(argv[1], "report"))
+			o->cmd = CMD_REPORT;
+		else {
+			ls_error("unknown command '%s' (try: watch, record, report, --help)", argv[1]);
+			return -1;
+		}
+		first = 2;
+	}
+	optind = first;
+	/* '+': stop at the first non-option so "-- CMD -x" stays CMD's */
+	while ((c = getopt_long(argc, argv, "+p:c:i:d:n:o:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (o->npids >= OPT_MAX_PIDS) {
+				ls_error("at most %d -p options", OPT_MAX_PIDS);
+				return -1;
+			}
+			if (parse_uint(optarg, INT_MAX, &v, "-p") < 0)
+				return -1;
+			o->pids[o->npids++] = (pid_t)v;
+			break;
+		case 'c':
+			if (strlen(optarg) >= LS_COMM_LEN) {
+				ls_error("-c '%s': a command name has at most %d characters (the kernel's comm)",
+					 optarg, LS_COMM_LEN - 1);
+				return -1;
+			}
+			snprintf(o->comm, sizeof(o->comm), "%s", optarg);
+			o->have_comm = true;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval_s, "-i") < 0)
+				return -1;
+			if (o->interval_s < 0.1) {
+				ls_error("-i must be at least 0.1 seconds");
+				return -1;
+			}
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration_s, "-d") < 0)
+				return -1;
+			break;
+		case 'n':
+			if (parse_uint(optarg, 10000, &v, "-n") < 0)
+				return -1;
+			o->top_n = (unsigned)v;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_RSS:
+			if (!strcmp(optarg, "proc"))
+				o->rss_source = RSS_FROM_PROC;
+			else if (!strcmp(optarg, "tracepoint"))
+				o->rss_source = RSS_FROM_TRACEPOINT;
+			else {
+				ls_error("--rss-source is 'proc' or 'tracepoint', not '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_STACKS:
+			o->stacks = false;
+			break;
+		case 'v':
+			o->verbose = true;
+			ls_verbose = true;
+			break;
+		case 'h':
+			options__usage(stdout);
+			return 1;
+		default:
+			ls_error("bad option (see leakscope --help)");
+			return -1;
+		}
+	}
+	if (o->cmd == CMD_REPORT) {
+		if (optind >= argc) {
+			ls_error("report needs a recording: leakscope report FILE");
+			return -1;
+		}
+		o->input = argv[optind++];
+		if (optind < argc) {
+			ls_error("unexpected argument '%s' after the recording", argv[optind]);
+			return -1;
+		}
+		return 0;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0) {
+			ls_error("unexpected argument '%s' (a command to run goes after --)", argv[optind]);
+			return -1;
+		}
+		o->cmd_argv = &argv[optind];
+	}
+	if (o->cmd == CMD_RECORD && !o->output) {
+		ls_error("record needs -o FILE");
+		return -1;
+	}
+	if (o->cmd != CMD_RECORD && o->output) {
+		ls_error("-o is for 'leakscope record'");
+		return -1;
+	}
+	if (o->cmd_argv && (o->npids || o->have_comm)) {
+		ls_error("-- CMD traces CMD only: it does not go with -p or -c");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* /proc readers.  Every read is of a file that can vanish at any moment:
+ * a missing process is a normal answer (-1), not an error. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "procfs.h"
+
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < len - 1) {
+		n = read(fd, buf + total, len - 1 - total);
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	buf[total] = 0;
+	return total;
+}
+
+uint64_t procfs__start_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* comm may hold spaces and parens: fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* field 3 (state) is p+2; starttime is field 22 */
+	p += 2;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p || sscanf(p, "%llu", &ticks) != 1)
+		return 0;
+	if (hz <= 0)
+		hz = 100;
+	return ticks * (1000000000ULL / (unsigned long long)hz);
+}
+
+/* "Name:   1234 kB" lines into bytes */
+static bool kb_field(const char *line, const char *name, __u64 *out)
+{
+	size_t n = strlen(name);
+	unsigned long long v;
+
+	if (strncmp(line, name, n) || line[n] != ':')
+		return false;
+	if (sscanf(line + n + 1, "%llu", &v) == 1)
+		*out = v * 1024;
+	return true;
+}
+
+int procfs__read_status(pid_t pid, struct ls_proc_sample *s)
+{
+	char path[64], buf[4096];
+	bool has_mm = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (kb_field(line, "RssAnon", &s->rss_anon_bytes))
+			has_mm = true;
+		else if (kb_field(line, "RssFile", &s->rss_file_bytes) ||
+			 kb_field(line, "RssShmem", &s->rss_shmem_bytes) ||
+			 kb_field(line, "VmSwap", &s->swap_bytes) ||
+			 kb_field(line, "VmSize", &s->vm_size_bytes) ||
+			 kb_field(line, "VmData", &s->vm_data_bytes))
+			continue;
+	}
+	s->hdr.type = LS_REC_PROC_SAMPLE;
+	s->hdr.size = sizeof(*s);
+	s->hdr.tgid = pid;
+	return has_mm ? 0 : -1;
+}
+
+int procfs__read_rollup(pid_t pid, struct ls_proc_sample *s)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (kb_field(line, "LazyFree", &s->lazyfree_bytes) ||
+		    kb_field(line, "Private_Clean", &s->private_clean_bytes) ||
+		    kb_field(line, "Private_Dirty", &s->private_dirty_bytes) ||
+		    kb_field(line, "Private_Hugetlb", &s->private_hugetlb_bytes))
+			continue;
+	}
+	s->flags |= LS_SAMPLE_HAS_ROLLUP;
+	return 0;
+}
+
+int procfs__count_fds(pid_t pid, struct ls_proc_sample *s)
+{
+	char path[64];
+	struct dirent *de;
+	uint32_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	s->fds_open = n;
+	s->flags |= LS_SAMPLE_HAS_FDS;
+	return 0;
+}
+
+int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	char *p;
+
+	memset(meta, 0, sizeof(*meta));
+	meta->hdr.type = LS_REC_PROC_META;
+	meta->hdr.size = sizeof(*meta);
+	meta->hdr.tgid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	snprintf(meta->comm, sizeof(meta->comm), "%.15s", buf);
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, meta->exe, sizeof(meta->exe) - 1);
+	meta->exe[n > 0 ? n : 0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strrchr(buf, ')'))) {
+		char state;
+		unsigned ppid;
+
+		if (sscanf(p + 1, " %c %u", &state, &ppid) == 2)
+			meta->ppid = ppid;
+	}
+	meta->start_ns = procfs__start_ns(pid);
+	return meta->start_ns ? 0 : -1;
+}
+
+bool procfs__comm_is(pid_t pid, const char *comm)
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return strncmp(buf, comm, LS_COMM_LEN - 1) == 0;
+}
+
+int procfs__for_each_pid(int (*fn)(pid_t pid, void *ctx), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	while (!ret && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		ret = fn((pid_t)atoi(de->d_name), ctx);
+	}
+	closedir(d);
+	return ret;
+}

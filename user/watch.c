@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `leakscope watch` and `leakscope record`: attach, then every interval read
+ * the kernel's aggregates and /proc into records, feed them to the model
+ * (and the recording), and print what the model concludes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "commands.h"
+#include "loader.h"
+#include "model.h"
+#include "procfs.h"
+#include "recording.h"
+#include "report.h"
+
+#define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
+#define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct watch {
+	const struct options *opts;
+	struct model *model;
+	struct loader *loader;
+	struct recording_writer *rec;
+	FILE *table_out;	/* live table: stdout, or stderr when stdout is JSON/recording */
+	uint64_t now_ns;
+	uint64_t user_drops;
+	uint64_t rec_errors;
+	/* rollup candidates of this interval */
+	struct { uint32_t tgid; double score; } rollup[ROLLUPS_PER_INTERVAL];
+	unsigned nrollup;
+	pid_t child;
+	int child_status;
+	bool child_done;
+};
+
+/* Every record goes to the recording first, then to the model. */
+static void sink(void *ctx, const struct ls_rec_hdr *rec, size_t len)
+{
+	struct watch *w = ctx;
+
+	if (w->rec && recording__write(w->rec, rec))
+		w->rec_errors++;
+	if (model__ingest(w->model, rec, len))
+		w->user_drops++;
+}
+
+static void on_report(void *ctx, const struct model *m, bool final)
+{
+	struct watch *w = ctx;
+
+	if (w->opts->json)
+		report__json(m, final, stdout);
+	if (w->table_out)
+		report__text(m, final, w->table_out);
+}
+
+/* smaps_rollup is costly for big processes: read it where LazyFree can
+ * matter (MADV_FREE seen, LazyFree seen before, RSS rising), at most
+ * ROLLUPS_PER_INTERVAL per interval, everything in small filtered runs. */
+static double rollup_score(const struct watch *w, const struct ls_process *p)
+{
+	if (w->opts->npids || w->opts->have_comm || w->opts->cmd_argv)
+		return 10;
+	if (!p)
+		return 0;
+	if (p->mem.ledger.madv_free_bytes)
+		return 5;
+	if (p->mem.lazyfree_bytes)
+		return 4;
+	if (p->mem.rss_v.rate_per_s > 0)
+		return 1 + p->mem.rss_v.rate_per_s / (1 << 20);
+	return 0;
+}
+
+static void rollup_consider(struct watch *w, uint32_t tgid, double score)
+{
+	unsigned worst = 0;
+
+	if (score <= 0)
+		return;
+	if (w->nrollup < ROLLUPS_PER_INTERVAL) {
+		w->rollup[w->nrollup].tgid = tgid;
+		w->rollup[w->nrollup++].score = score;
+		return;
+	}
+	for (unsigned i = 1; i < w->nrollup; i++)
+		if (w->rollup[i].score < w->rollup[worst].score)
+			worst = i;
+	if (score > w->rollup[worst].score) {
+		w->rollup[worst].tgid = tgid;
+		w->rollup[worst].score = score;
+	}
+}
+
+static bool rollup_chosen(const struct watch *w, uint32_t tgid)
+{
+	for (unsigned i = 0; i < w->nrollup; i++)
+		if (w->rollup[i].tgid == tgid)
+			return true;
+	return false;
+}
+
+static int consider_pid(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+
+	rollup_consider(w, pid, rollup_score(w, model__find(w->model, pid)));
+	return 0;
+}
+
+static int sample_pid(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+	struct ls_proc_sample s;
+	struct ls_process *p;
+	uint64_t start;
+
+	if (pid == getpid())
+		return 0;
+	if (w->opts->have_comm && !w->opts->npids && !procfs__comm_is(pid, w->opts->comm)) {
+		/* -c: the kernel filter follows the comm; /proc must too */
+		p = model__find(w->model, pid);
+		if (!p)
+			return 0;
+	}
+	memset(&s, 0, sizeof(s));
+	if (procfs__read_status(pid, &s))
+		return 0;	/* gone, or a kernel thread */
+	start = procfs__start_ns(pid);
+	if (!start)
+		return 0;
+	p = model__find(w->model, pid);
+	if (!p || p->start_ns != start || !p->comm[0] ||
+	    w->model->intervals % META_REFRESH_INTERVALS == 0) {
+		struct ls_proc_meta meta;
+
+		if (procfs__read_meta(pid, &meta) == 0) {
+			meta.hdr.ts_ns = ls_now_boot_ns();
+			sink(w, &meta.hdr, sizeof(meta));
+		}
+	}
+	if (rollup_chosen(w, pid))
+		procfs__read_rollup(pid, &s);
+	procfs__count_fds(pid, &s);
+	s.start_ns = start;
+	s.hdr.ts_ns = ls_now_boot_ns();
+	sink(w, &s.hdr, sizeof(s));
+	return 0;
+}
+
+static bool filtered(const struct options *o)
+{
+	return o->npids || o->have_comm || o->cmd_argv;
+}
+
+/* Processes to sample: the kernel's traced set when filtered, else all. */
+static void for_each_sampled(struct watch *w, int (*fn)(pid_t, void *))
+{
+	if (filtered(w->opts) && !w->opts->have_comm)
+		loader__for_each_traced(w->loader, fn, w);
+	else
+		procfs__for_each_pid(fn, w);
+}
+
+static bool want_sites(void *ctx, uint32_t tgid)
+{
+	struct watch *w = ctx;
+	const struct ls_process *p = model__find(w->model, tgid);
+
+	if (filtered(w->opts))
+		return true;
+	return p && (p->mem.verdict == VERDICT_LEAK || p->mem.verdict == VERDICT_GROWING);
+}
+
+static void interval(struct watch *w, bool final)
+{
+	struct ls_interval iv;
+
+	w->now_ns = ls_now_boot_ns();
+	loader__poll(w->loader, 0);	/* what happened before now comes first */
+	loader__collect_ledgers(w->loader, w->now_ns);
+	w->nrollup = 0;
+	for_each_sampled(w, consider_pid);
+	for_each_sampled(w, sample_pid);
+	loader__collect_sites(w->loader, ls_now_boot_ns(), want_sites, w);
+
+	memset(&iv, 0, sizeof(iv));
+	iv.hdr.type = LS_REC_INTERVAL;
+	iv.hdr.size = sizeof(iv);
+	iv.hdr.ts_ns = ls_now_boot_ns();
+	iv.interval_ns = (uint64_t)(w->opts->interval_s * 1e9);
+	loader__drops(w->loader, iv.drops);
+	iv.user_drops = w->user_drops + w->rec_errors;
+	iv.procs_capped = w->model->procs_capped;
+	iv.final = final;
+	sink(w, &iv.hdr, sizeof(iv));
+	if (w->rec)
+		recording__flush(w->rec);
+}
+
+/* -- CMD: fork now, exec once the BPF side traces the child. */
+static int start_child(struct watch *w, int *go_fd, int *err_fd)
+{
+	int go[2], err[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+		ls_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	w->child = fork();
+	if (w->child < 0) {
+		ls_error("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (w->child == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* leakscope gave up */
+		execvp(w->opts->cmd_argv[0], w->opts->cmd_argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	*go_fd = go[1];
+	*err_fd = err[0];
+	return 0;
+}
+
+static int release_child(struct watch *w, int go_fd, int err_fd)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(go_fd, "g", 1) != 1) {
+		ls_error("cannot start %s: %s", w->opts->cmd_argv[0], strerror(errno));
+		return -1;
+	}
+	close(go_fd);
+	n = read(err_fd, &e, sizeof(e));	/* EOF when exec succeeded */
+	close(err_fd);
+	if (n == sizeof(e)) {
+		waitpid(w->child, NULL, 0);
+		w->child = 0;
+		ls_error("cannot run %s: %s", w->opts->cmd_argv[0], strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static bool all_targets_gone(const struct watch *w)
+{
+	for (int i = 0; i < w->opts->npids; i++)
+		if (kill(w->opts->pids[i], 0) == 0 || errno == EPERM)
+			return false;
+	return w->opts->npids > 0;
+}
+
+static struct recording_writer *open_recording(const struct options *o)
+{
+	struct recording_info info;
+	struct utsname un;
+	struct timespec rt;
+	char err[256];
+	struct recording_writer *w;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.version, sizeof(info.version), "%s", LEAKSCOPE_VERSION);
+	if (uname(&un) == 0)
+		snprintf(info.kernel, sizeof(info.kernel), "%s", un.release);
+	gethostname(info.hostname, sizeof(info.hostname) - 1);
+	info.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	info.start_wall_s = (uint64_t)rt.tv_sec;
+	info.boot_time_s = (uint64_t)rt.tv_sec - ls_now_boot_ns() / 1000000000ULL;
+	info.interval_ns = (uint64_t)(o->interval_s * 1e9);
+	snprintf(info.args, sizeof(info.args), "%s", o->args_line);
+	w = recording__create(o->output, &info, err, sizeof(err));
+	if (!w)
+		ls_error("%s", err);
+	return w;
+}
+
+static int64_t wall_minus_boot(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - (int64_t)ls_now_boot_ns();
+}
+
+int cmd_watch(const struct options *o)
+{
+	struct model_opts mopts = { .top_n = o->top_n };
+	struct loader_opts lopts = {
+		.filtered = filtered(o),
+		.comm = o->have_comm ? o->comm : NULL,
+		.rss_tracepoint = o->rss_source == RSS_FROM_TRACEPOINT,
+		.stacks = o->stacks,
+		.sink = sink,
+	};
+	struct watch w = { .opts = o };
+	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
+	int go_fd = -1, err_fd = -1, ret = 1;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	lopts.sink_ctx = &w;
+	mopts.wall_minus_boot_ns = wall_minus_boot();
+	/* JSON or a recording own stdout; the human table goes to stderr then */
+	if (o->cmd == CMD_RECORD)
+		w.table_out = stderr;
+	else if (!o->json)
+		w.table_out = stdout;
+
+	for (int i = 0; i < o->npids; i++) {
+		if (kill(o->pids[i], 0) && errno == ESRCH) {
+			ls_error("no process with pid %d", o->pids[i]);
+			return 1;
+		}
+	}
+	if (loader__check_env())
+		return 1;
+	w.model = model__new(&mopts);
+	if (!w.model) {
+		ls_error("out of memory");
+		return 1;
+	}
+	model__set_report(w.model, on_report, &w);
+	if (o->cmd == CMD_RECORD && !(w.rec = open_recording(o)))
+		goto cleanup;
+	if (o->cmd_argv && start_child(&w, &go_fd, &err_fd))
+		goto cleanup;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	w.loader = loader__start(&lopts);
+	if (!w.loader)
+		goto cleanup;
+	for (int i = 0; i < o->npids; i++)
+		loader__trace_pid(w.loader, o->pids[i]);
+	if (w.child > 0) {
+		loader__trace_pid(w.loader, w.child);
+		if (release_child(&w, go_fd, err_fd))
+			goto cleanup;
+		go_fd = err_fd = -1;
+	}
+	if (o->verbose)
+		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
+			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+	/* first samples at once: the trend needs a starting point */
+	interval_ns = (uint64_t)(o->interval_s * 1e9);
+	w.nrollup = 0;
+	for_each_sampled(&w, consider_pid);
+	for_each_sampled(&w, sample_pid);
+	next = ls_now_boot_ns() + interval_ns;
+	if (o->duration_s > 0)
+		end = t0 + (uint64_t)(o->duration_s * 1e9);
+
+	while (!stop_signal) {
+		uint64_t now = ls_now_boot_ns();
+		uint64_t wake = end && end < next ? end : next;
+		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0;
+
+		if (timeout > 100)
+			timeout = 100;	/* notice a child's exit or a signal soon */
+		if (loader__poll(w.loader, timeout) < 0) {
+			ls_error("reading the ring buffer failed");
+			goto cleanup;
+		}
+		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
+			w.child = 0;
+			w.child_done = true;
+			break;
+		}
+		if (all_targets_gone(&w))
+			break;
+		now = ls_now_boot_ns();
+		if (end && now >= end)
+			break;
+		if (now >= next) {
+			interval(&w, false);
+			next += interval_ns;
+			if (next <= now)
+				next = now + interval_ns;	/* fell behind: skip, don't burst */
+		}
+	}
+	interval(&w, true);
+	ret = 0;
+	if (w.rec_errors)
+		ls_warn("%llu records could not be written to %s", (unsigned long long)w.rec_errors,
+			o->output);
+cleanup:
+	if (go_fd >= 0)
+		close(go_fd);	/* the child sees EOF and exits 127 */
+	if (err_fd >= 0)
+		close(err_fd);
+	if (w.child > 0) {
+		/* we started it for tracing: it does not outlive the tool */
+		kill(w.child, SIGTERM);
+		waitpid(w.child, NULL, 0);
+	}
+	if (recording__close(w.rec) && ret == 0) {
+		ls_error("writing %s failed", o->output);
+		ret = 1;
+	}
+	loader__destroy(w.loader);
+	model__free(w.model);
+	return ret;
+}
