@@ -51,7 +51,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit bench deps vmlinux check-sanitize fuzz
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -99,8 +99,15 @@ $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 
 unit: $(UNIT_BINS)
 
-test: all $(UNIT_BINS)
-	$(Q)OUT=$(OUT) tests/run.sh
+# The unit tests again under ASan+UBSan, in their own tree, so `make test`
+# (what the README and CI run) checks both in one go.
+ASAN_OUT := $(OUT)/asan
+asan-unit:
+	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) SANITIZE=address,undefined \
+		$(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_BINS))
+
+test: all $(UNIT_BINS) asan-unit
+	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
 # ---- benchmarks
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
@@ -116,7 +123,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
-		libclang-rt-14-dev
+		libasan8 libubsan1 libclang-rt-14-dev
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -37,11 +37,13 @@ run_one() {
 }
 
 filter=${TESTS:-}
-for t in "$OUT"/tests/test_*; do
+for t in "$OUT"/tests/test_* ${ASAN_OUT:+"$ASAN_OUT"/tests/test_*}; do
 	[ -x "$t" ] || continue
 	case "$t" in *.d|*.o) continue ;; esac
 	[ -n "$filter" ] && [[ "$t" != *$filter* ]] && continue
-	run_one "$t" "$t"
+	# the sanitizer build's tests are told apart by their path
+	run_one "$t" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$t"
 done
 for t in tests/integration/test_*.py tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
