@@ -148,19 +148,22 @@ static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
 	return h;
 }
 
-/* Save the syscall's arguments for its sys_exit. */
-static __always_inline void pending_save(struct trace_event_raw_sys_enter *ctx, __u32 nr)
+/* Save the syscall's first nargs arguments for its sys_exit.  nargs must be
+ * the syscall's arity (a constant): reading args[] past it reads past the
+ * tracepoint's context, and the kernel then refuses to attach (EACCES). */
+static __always_inline void pending_save(struct trace_event_raw_sys_enter *ctx, __u32 nr,
+					 const int nargs)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_call pc = {};
 
 	pc.nr = nr;
-	pc.args[0] = ctx->args[0];
-	pc.args[1] = ctx->args[1];
-	pc.args[2] = ctx->args[2];
-	pc.args[3] = ctx->args[3];
-	pc.args[4] = ctx->args[4];
-	pc.args[5] = ctx->args[5];
+	if (nargs > 0) pc.args[0] = ctx->args[0];
+	if (nargs > 1) pc.args[1] = ctx->args[1];
+	if (nargs > 2) pc.args[2] = ctx->args[2];
+	if (nargs > 3) pc.args[3] = ctx->args[3];
+	if (nargs > 4) pc.args[4] = ctx->args[4];
+	if (nargs > 5) pc.args[5] = ctx->args[5];
 	if (bpf_map_update_elem(&pending, &tid, &pc, BPF_ANY))
 		count_drop(LS_DROP_PENDING);
 }

@@ -166,7 +166,7 @@ int ls_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid;
 
 	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MMAP);
+		pending_save(ctx, PEND_MMAP, 6);
 	return 0;
 }
 
@@ -220,7 +220,7 @@ int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid;
 
 	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MUNMAP);
+		pending_save(ctx, PEND_MUNMAP, 2);
 	return 0;
 }
 
@@ -280,7 +280,7 @@ int ls_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid;
 
 	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MREMAP);
+		pending_save(ctx, PEND_MREMAP, 5);
 	return 0;
 }
 
@@ -366,7 +366,7 @@ int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid;
 
 	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MADVISE);
+		pending_save(ctx, PEND_MADVISE, 3);
 	return 0;
 }
 
@@ -424,7 +424,7 @@ int ls_enter_process_madvise(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid;
 
 	if (current_traced(&tgid))
-		pending_save(ctx, PEND_PROCESS_MADVISE);
+		pending_save(ctx, PEND_PROCESS_MADVISE, 5);
 	return 0;
 }
 
