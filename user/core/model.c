@@ -261,6 +261,12 @@ static double proc_rank(const struct ls_process *p)
 
 		r += 100 * mibs / (1 + mibs);
 	}
+	/* before any verdict, the biggest processes are the interesting ones */
+	if (p->mem.have_sample) {
+		double gib = (double)mem_model__real_bytes(&p->mem) / (1 << 30);
+
+		r += 10 * gib / (1 + gib);
+	}
 	return r;
 }
 

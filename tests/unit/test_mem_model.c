@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Memory verdicts through the model, fed the records the loader would send. */
+#include <stdlib.h>
+#include "harness.h"
+#include "model.h"
+#include "report.h"
+
+#define SEC 1000000000ULL
+#define MiB (1ULL << 20)
+#define PID 4242
+#define START (7 * SEC)
+
+struct sample_in {
+	uint64_t anon, file, lazy;
+};
+
+static void feed_sample(struct model *m, uint64_t ts, struct sample_in in)
+{
+	struct ls_proc_sample s = { 0 };
+
+	s.hdr.type = LS_REC_PROC_SAMPLE;
+	s.hdr.size = sizeof(s);
+	s.hdr.tgid = PID;
+	s.hdr.ts_ns = ts;
+	s.start_ns = START;
+	s.rss_anon_bytes = in.anon;
+	s.rss_file_bytes = in.file;
+	s.lazyfree_bytes = in.lazy;
+	s.flags = LS_SAMPLE_HAS_ROLLUP;
+	model__ingest(m, &s.hdr, sizeof(s));
+}
+
+static void feed_ledger(struct model *m, uint64_t ts, uint64_t madv_free)
+{
+	struct ls_mem_ledger_rec r = { 0 };
+
+	r.hdr.type = LS_REC_MEM_LEDGER;
+	r.hdr.size = sizeof(r);
+	r.hdr.tgid = PID;
+	r.hdr.ts_ns = ts;
+	r.ledger.start_ns = START;
+	r.ledger.madv_free_bytes = madv_free;
+	model__ingest(m, &r.hdr, sizeof(r));
+}
+
+static void end_interval(struct model *m, uint64_t ts)
+{
+	struct ls_interval iv = { 0 };
+
+	iv.hdr.type = LS_REC_INTERVAL;
+	iv.hdr.size = sizeof(iv);
+	iv.hdr.ts_ns = ts;
+	iv.interval_ns = SEC;
+	model__ingest(m, &iv.hdr, sizeof(iv));
+}
+
+static struct model *new_model(void)
+{
+	struct model_opts o = { .top_n = 10 };
+
+	return model__new(&o);
+}
+
+static const struct mem_state *mem(struct model *m)
+{
+	return &model__find(m, PID)->mem;
+}
+
+TEST(steady_growth_is_a_leak_at_its_rate)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 15; t++)	/* 3 MiB/s for 14 s */
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 10 * MiB, 0 });
+	end_interval(m, 16 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
+	ASSERT_REL(mem(m)->real_v.rate_per_s, 3.0 * MiB, 0.02);
+	ASSERT_GE(mem(m)->confidence, 0.7);
+	ASSERT_CONTAINS(mem(m)->explanation, "grew steadily");
+	model__free(m);
+}
+
+/* Go 1.12-1.15: RSS climbs, all of the climb is MADV_FREE'd pages */
+TEST(rss_growth_made_of_lazyfree_is_lazy_free)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 15; t++) {
+		uint64_t lazy = (uint64_t)(20 * t) * MiB;
+
+		feed_ledger(m, (uint64_t)(t + 1) * SEC, lazy);
+		feed_sample(m, (uint64_t)(t + 1) * SEC,
+			    (struct sample_in){ 500 * MiB + lazy, 10 * MiB, lazy });
+	}
+	end_interval(m, 16 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "lazy-free");
+	ASSERT_EQ(mem_model__real_bytes(mem(m)), 510 * MiB);
+	ASSERT_CONTAINS(mem(m)->explanation, "lazily freed (MADV_FREE)");
+	ASSERT_CONTAINS(mem(m)->explanation, "not a leak");
+	model__free(m);
+}
+
+TEST(high_flat_lazyfree_is_lazy_free)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 12; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC,
+			    (struct sample_in){ 1400 * MiB + (t % 2) * 64 * 1024, 0, 900 * MiB });
+	end_interval(m, 13 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "lazy-free");
+	model__free(m);
+}
+
+TEST(lazyfree_never_exceeds_anonymous_rss)
+{
+	struct model *m = new_model();
+
+	feed_sample(m, SEC, (struct sample_in){ 10 * MiB, 5 * MiB, 50 * MiB });
+	ASSERT_EQ(mem_model__real_bytes(mem(m)), 5 * MiB);
+	model__free(m);
+}
+
+TEST(warm_up_then_plateau_is_stable)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 20; t++) {
+		uint64_t anon = t < 6 ? (uint64_t)(100 + 30 * t) * MiB : 280 * MiB;
+
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ anon, 0, 0 });
+	}
+	end_interval(m, 21 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "stable");
+	model__free(m);
+}
+
+TEST(flat_is_stable)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 12; t++)	/* +-200 KiB of noise around 300 MiB */
+		feed_sample(m, (uint64_t)(t + 1) * SEC,
+			    (struct sample_in){ 300 * MiB + ((t * 7919) % 400) * 1024, 0, 0 });
+	end_interval(m, 13 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "stable");
+	ASSERT_CONTAINS(mem(m)->explanation, "not a leak");
+	model__free(m);
+}
+
+TEST(few_samples_are_insufficient)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 3; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (10 + 50 * t) * MiB, 0, 0 });
+	end_interval(m, 4 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "insufficient-data");
+	model__free(m);
+}
+
+static void feed_big(struct model *m, uint64_t ts, uint64_t len, uint32_t tid)
+{
+	struct ls_big_mmap b = { 0 };
+
+	b.hdr.type = LS_REC_BIG_MMAP;
+	b.hdr.size = sizeof(b);
+	b.hdr.tgid = PID;
+	b.hdr.ts_ns = ts;
+	b.start_ns = START;
+	b.len = len;
+	b.addr = 0x7f0000000000ULL + len;
+	b.tid = tid;
+	b.fd = -1;
+	model__ingest(m, &b.hdr, sizeof(b));
+}
+
+TEST(largest_mappings_keeps_the_biggest_first)
+{
+	struct model *m = new_model();
+
+	for (uint32_t i = 1; i <= 8; i++)
+		feed_big(m, i * SEC, (uint64_t)i * 64 * MiB, 1000 + i);
+	feed_big(m, 9 * SEC, 2400 * MiB, 4321);	/* the dockerd 2.5 GB read */
+	ASSERT_EQ(mem(m)->nlargest, MODEL_TOP_MAPPINGS);
+	ASSERT_EQ(mem(m)->largest[0].size, 2400 * MiB);
+	ASSERT_EQ(mem(m)->largest[0].tid, 4321);
+	ASSERT_EQ(mem(m)->largest[1].size, 8 * 64 * MiB);
+	ASSERT_EQ(mem(m)->largest[4].size, 5 * 64 * MiB);
+	model__free(m);
+}
+
+static void feed_site(struct model *m, uint32_t stack, uint64_t bytes, const char *sym)
+{
+	struct ls_growth_site g = { 0 };
+
+	g.hdr.type = LS_REC_GROWTH_SITE;
+	g.hdr.size = sizeof(g);
+	g.hdr.tgid = PID;
+	g.hdr.ts_ns = SEC;
+	g.stack_id = stack;
+	g.bytes = bytes;
+	g.calls = 1;
+	g.nframes = 1;
+	snprintf(g.frames[0], LS_SYM_LEN, "%s", sym);
+	model__ingest(m, &g.hdr, sizeof(g));
+}
+
+TEST(growth_sites_update_by_stack_and_stay_sorted)
+{
+	struct model *m = new_model();
+
+	feed_site(m, 1, 10 * MiB, "a");
+	feed_site(m, 2, 20 * MiB, "b");
+	feed_site(m, 1, 50 * MiB, "a");	/* cumulative: replaces, moves up */
+	ASSERT_EQ(mem(m)->nsites, 2);
+	ASSERT_STREQ(mem(m)->sites[0].frames[0], "a");
+	ASSERT_EQ(mem(m)->sites[0].bytes, 50 * MiB);
+	for (uint32_t s = 3; s < 12; s++)
+		feed_site(m, s, s * MiB, "small");
+	ASSERT_EQ(mem(m)->nsites, MODEL_TOP_SITES);
+	ASSERT_STREQ(mem(m)->sites[1].frames[0], "b");
+	model__free(m);
+}
+
+TEST(json_report_has_the_contract_keys)
+{
+	struct model *m = new_model();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (int t = 0; t < 12; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, MiB });
+	end_interval(m, 13 * SEC);
+	report__json(m, true, f);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "{\"type\":\"report\"");
+	ASSERT_CONTAINS(buf, "\"lost_events\":0");
+	ASSERT_CONTAINS(buf, "\"pid\":4242");
+	ASSERT_CONTAINS(buf, "\"real_bytes\":");
+	ASSERT_CONTAINS(buf, "\"lazyfree_bytes\":1048576");
+	ASSERT_CONTAINS(buf, "\"verdict\":\"leak\"");
+	ASSERT_CONTAINS(buf, "\"largest_mappings\":[]");
+	ASSERT_TRUE(buf[len - 1] == '\n');
+	free(buf);
+	model__free(m);
+}
+
+int main(void)
+{
+	return RUN_TESTS();
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The process table: identity, pid reuse, bounds, malformed records. */
+#include <stdlib.h>
+#include "harness.h"
+#include "model.h"
+
+#define SEC 1000000000ULL
+
+static struct model *new_model(uint32_t max)
+{
+	struct model_opts o = { .top_n = 10, .max_procs = max };
+
+	return model__new(&o);
+}
+
+static void feed_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts, uint64_t anon)
+{
+	struct ls_proc_sample s = { 0 };
+
+	s.hdr.type = LS_REC_PROC_SAMPLE;
+	s.hdr.size = sizeof(s);
+	s.hdr.tgid = tgid;
+	s.hdr.ts_ns = ts;
+	s.start_ns = start;
+	s.rss_anon_bytes = anon;
+	model__ingest(m, &s.hdr, sizeof(s));
+}
+
+static void feed_exit(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)
+{
+	struct ls_proc_exit e = { 0 };
+
+	e.hdr.type = LS_REC_PROC_EXIT;
+	e.hdr.size = sizeof(e);
+	e.hdr.tgid = tgid;
+	e.hdr.ts_ns = ts;
+	e.start_ns = start;
+	model__ingest(m, &e.hdr, sizeof(e));
+}
+
+static int reports, finals;
+static void count_reports(void *ctx, const struct model *m, bool final)
+{
+	(void)ctx;
+	(void)m;
+	reports++;
+	finals += final;
+}
+
+static void feed_interval(struct model *m, uint64_t ts, bool final)
+{
+	struct ls_interval iv = { 0 };
+
+	iv.hdr.type = LS_REC_INTERVAL;
+	iv.hdr.size = sizeof(iv);
+	iv.hdr.ts_ns = ts;
+	iv.interval_ns = SEC;
+	iv.drops[LS_DROP_RINGBUF] = 3;
+	iv.final = final;
+	model__ingest(m, &iv.hdr, sizeof(iv));
+}
+
+TEST(same_process_is_one_entry)
+{
+	struct model *m = new_model(0);
+
+	feed_sample(m, 100, 5 * SEC, 10 * SEC, 1 << 20);
+	feed_sample(m, 100, 5 * SEC, 11 * SEC, 2 << 20);
+	ASSERT_EQ(m->nprocs, 1);
+	ASSERT_EQ(model__find(m, 100)->mem.real.n, 2);
+	model__free(m);
+}
+
+TEST(reused_pid_starts_a_new_process)
+{
+	struct model *m = new_model(0);
+	struct ls_process *p;
+
+	feed_sample(m, 100, 5 * SEC, 10 * SEC, 100 << 20);
+	feed_sample(m, 100, 5 * SEC, 11 * SEC, 200 << 20);
+	feed_sample(m, 100, 9 * SEC, 12 * SEC, 1 << 20);	/* another process, same pid */
+	p = model__find(m, 100);
+	ASSERT_EQ(m->nprocs, 1);
+	ASSERT_EQ(p->start_ns, 9 * SEC);
+	ASSERT_EQ(p->mem.real.n, 1);	/* the old series is not inherited */
+	ASSERT_EQ(p->mem.sample.rss_anon_bytes, 1 << 20);
+	model__free(m);
+}
+
+TEST(full_table_counts_what_it_leaves_out)
+{
+	struct model *m = new_model(4);
+
+	for (uint32_t pid = 1; pid <= 5; pid++)
+		feed_sample(m, pid, SEC, 2 * SEC, 1 << 20);
+	ASSERT_EQ(m->nprocs, 4);
+	ASSERT_EQ(m->procs_capped, 1);
+	ASSERT_TRUE(model__find(m, 5) == NULL);
+	ASSERT_GE(model__lost(m), 1);
+	model__free(m);
+}
+
+TEST(full_table_evicts_an_exited_process)
+{
+	struct model *m = new_model(4);
+
+	for (uint32_t pid = 1; pid <= 4; pid++)
+		feed_sample(m, pid, SEC, 2 * SEC, 1 << 20);
+	feed_exit(m, 2, SEC, 3 * SEC);
+	feed_sample(m, 7, SEC, 4 * SEC, 1 << 20);
+	ASSERT_EQ(m->procs_capped, 0);
+	ASSERT_TRUE(model__find(m, 2) == NULL);
+	ASSERT_TRUE(model__find(m, 7) != NULL);
+	for (uint32_t pid = 1; pid <= 4; pid++)
+		if (pid != 2)
+			ASSERT_TRUE(model__find(m, pid) != NULL);
+	model__free(m);
+}
+
+/* many pids that collide in the index, removed in the middle of chains */
+TEST(index_survives_collisions_and_removals)
+{
+	struct model *m = new_model(64);
+	uint32_t cap = 128;	/* index size for 64 slots */
+
+	for (uint32_t i = 1; i <= 60; i++)
+		feed_sample(m, i * cap, SEC, 2 * SEC, 1 << 20);	/* same bucket */
+	for (uint32_t i = 1; i <= 60; i += 3)
+		feed_exit(m, i * cap, SEC, 3 * SEC);
+	feed_interval(m, 10 * SEC, false);	/* removes exited, unremarkable ones */
+	for (uint32_t i = 1; i <= 60; i++) {
+		if (i % 3 == 1)
+			ASSERT_TRUE(model__find(m, i * cap) == NULL);
+		else
+			ASSERT_TRUE(model__find(m, i * cap) != NULL);
+	}
+	ASSERT_EQ(m->nprocs, 40);
+	model__free(m);
+}
+
+TEST(malformed_records_are_counted_not_trusted)
+{
+	struct model *m = new_model(0);
+	struct ls_proc_sample s = { 0 };
+
+	s.hdr.type = LS_REC_PROC_SAMPLE;
+	s.hdr.size = sizeof(s) - 8;	/* lies about its size */
+	s.hdr.tgid = 1;
+	ASSERT_EQ(model__ingest(m, &s.hdr, sizeof(s)), -1);
+	s.hdr.size = sizeof(s);
+	s.hdr.type = 999;		/* unknown type */
+	ASSERT_EQ(model__ingest(m, &s.hdr, sizeof(s)), -1);
+	ASSERT_EQ(m->bad_records, 2);
+	ASSERT_EQ(m->nprocs, 0);
+	ASSERT_EQ(model__lost(m), 2);
+	model__free(m);
+}
+
+TEST(interval_reports_and_final)
+{
+	struct model *m = new_model(0);
+
+	reports = finals = 0;
+	model__set_report(m, count_reports, NULL);
+	feed_sample(m, 1, SEC, 2 * SEC, 1 << 20);
+	feed_interval(m, 3 * SEC, false);
+	feed_interval(m, 4 * SEC, true);
+	ASSERT_EQ(reports, 2);
+	ASSERT_EQ(finals, 1);
+	ASSERT_TRUE(m->saw_final);
+	ASSERT_EQ(m->drops[LS_DROP_RINGBUF], 3);	/* drops reach the report */
+	ASSERT_EQ(model__lost(m), 3);
+	ASSERT_NEAR(model__duration_s(m), 2.0, 1e-9);
+	model__free(m);
+}
+
+TEST(ranked_puts_leaks_first_and_caps_the_rest)
+{
+	struct model *m = new_model(0);
+	const struct ls_process *rows[16];
+	uint32_t n;
+
+	m->opts.top_n = 2;
+	/* pid 50 leaks 4 MiB/s; 10 others are flat */
+	for (int t = 0; t < 12; t++) {
+		feed_sample(m, 50, SEC, (uint64_t)(t + 1) * SEC, (uint64_t)(10 + 4 * t) << 20);
+		for (uint32_t pid = 1; pid <= 10; pid++)
+			feed_sample(m, pid, SEC, (uint64_t)(t + 1) * SEC, 8 << 20);
+	}
+	feed_interval(m, 13 * SEC, true);
+	n = model__ranked(m, rows, 16, true);
+	ASSERT_EQ(rows[0]->tgid, 50);
+	ASSERT_STREQ(verdict__name(rows[0]->mem.verdict), "leak");
+	ASSERT_EQ(n, 3);	/* the leak (notable) + top 2 others */
+	model__free(m);
+}
+
+int main(void)
+{
+	return RUN_TESTS();
+}
