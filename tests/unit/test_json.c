@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The JSON writer: nesting, commas, escaping, numbers. */
+#include <stdlib.h>
+#include "harness.h"
+#include "json.h"
+
+static char *render(void (*build)(struct json *j))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json__init(&j, f);
+	build(&j);
+	fclose(f);
+	return buf;
+}
+
+static void nested(struct json *j)
+{
+	json__obj_begin(j, NULL);
+	json__str(j, "type", "report");
+	json__u64(j, "n", 18446744073709551615ULL);
+	json__i64(j, "neg", -5);
+	json__arr_begin(j, "list");
+	json__obj_begin(j, NULL);
+	json__bool(j, "ok", true);
+	json__obj_end(j);
+	json__obj_begin(j, NULL);
+	json__null(j, "nothing");
+	json__obj_end(j);
+	json__arr_end(j);
+	json__arr_begin(j, "empty");
+	json__arr_end(j);
+	json__obj_end(j);
+	json__line_end(j);
+}
+
+TEST(nesting_and_commas)
+{
+	char *s = render(nested);
+
+	ASSERT_STREQ(s, "{\"type\":\"report\",\"n\":18446744073709551615,\"neg\":-5,"
+		     "\"list\":[{\"ok\":true},{\"nothing\":null}],\"empty\":[]}\n");
+	free(s);
+}
+
+static void escapes(struct json *j)
+{
+	json__obj_begin(j, NULL);
+	json__str(j, "path", "/run/a \"b\"\\c\n\t\x01");
+	json__strn(j, "cut", "abcdef", 3);
+	json__str(j, "null", NULL);
+	json__obj_end(j);
+	json__line_end(j);
+}
+
+TEST(strings_are_escaped)
+{
+	char *s = render(escapes);
+
+	ASSERT_STREQ(s, "{\"path\":\"/run/a \\\"b\\\"\\\\c\\n\\t\\u0001\",\"cut\":\"abc\",\"null\":\"\"}\n");
+	free(s);
+}
+
+static void doubles(struct json *j)
+{
+	json__arr_begin(j, NULL);
+	json__dbl(j, NULL, 1.23456, 2);
+	json__dbl(j, NULL, -0.001, 0);
+	json__dbl(j, NULL, 0.0 / 0.0, 1);
+	json__dbl(j, NULL, 1e300 * 1e300, 1);
+	json__arr_end(j);
+	json__line_end(j);
+}
+
+TEST(doubles_round_and_non_finite_is_null)
+{
+	char *s = render(doubles);
+
+	ASSERT_STREQ(s, "[1.23,0,null,null]\n");
+	free(s);
+}
+
+static void two_lines(struct json *j)
+{
+	json__obj_begin(j, NULL);
+	json__u64(j, "a", 1);
+	json__obj_end(j);
+	json__line_end(j);
+	json__obj_begin(j, NULL);
+	json__u64(j, "b", 2);
+	json__obj_end(j);
+	json__line_end(j);
+}
+
+TEST(json_lines_do_not_share_commas)
+{
+	char *s = render(two_lines);
+
+	ASSERT_STREQ(s, "{\"a\":1}\n{\"b\":2}\n");
+	free(s);
+}
+
+int main(void)
+{
+	return RUN_TESTS();
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Series, trend fit and verdicts on synthetic series. */
+#include <stdlib.h>
+#include "harness.h"
+#include "series.h"
+#include "trend.h"
+#include "verdict.h"
+
+#define SEC 1000000000ULL
+#define MiB (1024.0 * 1024.0)
+
+/* deterministic noise in [-1, 1] */
+static double noise(uint32_t *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return ((*state >> 8) & 0xffff) / 32767.5 - 1.0;
+}
+
+static void fill(struct series *s, int n, double (*f)(int i, uint32_t *st), uint32_t seed)
+{
+	uint32_t st = seed;
+
+	series__init(s);
+	for (int i = 0; i < n; i++)
+		series__add(s, (uint64_t)(i + 1) * SEC, f(i, &st));
+}
+
+static double steady_1mib(int i, uint32_t *st) { (void)st; return 100 * MiB + i * MiB; }
+static double flat_noisy(int i, uint32_t *st) { (void)i; return 300 * MiB + 2 * MiB * noise(st); }
+static double warm_then_flat(int i, uint32_t *st)
+{
+	(void)st;
+	return i < 8 ? 50 * MiB + i * 25 * MiB : 225 * MiB;
+}
+static double step_then_flat(int i, uint32_t *st) { (void)st; return i < 6 ? 100 * MiB : 1124 * MiB; }
+static double falling(int i, uint32_t *st) { (void)st; return 500 * MiB - i * 4 * MiB; }
+static double noisy_growth(int i, uint32_t *st)
+{
+	/* +1 MiB/s under +-12 MiB of noise: 40 points make it clear */
+	return 200 * MiB + i * MiB + 12 * MiB * noise(st);
+}
+static double jittery_growth(int i, uint32_t *st)
+{
+	/* +1 MiB/s under +-20 MiB of noise: it rose, but not steadily */
+	return 200 * MiB + i * MiB + 20 * MiB * noise(st);
+}
+
+TEST(theil_sen_slope_of_a_line_is_exact)
+{
+	struct series s;
+	struct trend t;
+
+	fill(&s, 15, steady_1mib, 1);
+	trend__fit(&s, &t);
+	ASSERT_REL(t.slope, MiB, 1e-9);
+	ASSERT_NEAR(t.tau, 1.0, 1e-9);
+	ASSERT_NEAR(t.noise, 0, 1e-6);
+	ASSERT_REL(t.rise, 14 * MiB, 1e-9);
+	ASSERT_NEAR(t.span_s, 14, 1e-9);
+}
+
+TEST(one_outlier_does_not_bend_the_slope)
+{
+	struct series s;
+	struct trend t;
+
+	series__init(&s);
+	for (int i = 0; i < 15; i++)
+		series__add(&s, (uint64_t)(i + 1) * SEC, i == 7 ? 5000 * MiB : 10 * MiB);
+	trend__fit(&s, &t);
+	ASSERT_NEAR(t.slope, 0, 1e-6);
+}
+
+TEST(trend_handles_degenerate_input)
+{
+	struct series s;
+	struct trend t;
+
+	series__init(&s);
+	trend__fit(&s, &t);
+	ASSERT_EQ(t.n, 0);
+	series__add(&s, SEC, 5);
+	trend__fit(&s, &t);
+	ASSERT_EQ(t.n, 1);
+	ASSERT_NEAR(t.slope, 0, 0);
+	series__add(&s, SEC, 7);	/* same timestamp */
+	trend__fit(&s, &t);
+	ASSERT_TRUE(t.slope == t.slope);	/* not NaN */
+	ASSERT_NEAR(t.slope, 0, 0);
+}
+
+TEST(steady_growth_is_a_leak)
+{
+	struct series s;
+	struct verdict_result r;
+
+	fill(&s, 15, steady_1mib, 1);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "leak");
+	ASSERT_REL(r.rate_per_s, MiB, 0.01);
+	ASSERT_GE(r.confidence, 0.9);
+}
+
+TEST(noise_around_a_flat_line_is_stable_for_every_seed)
+{
+	struct series s;
+	struct verdict_result r;
+
+	for (uint32_t seed = 1; seed <= 50; seed++) {
+		fill(&s, 20, flat_noisy, seed);
+		verdict__decide(&s, &verdict_params_memory, &r);
+		if (r.verdict != VERDICT_STABLE)
+			LS_FAIL("seed %u: expected stable, got %s", seed, verdict__name(r.verdict));
+	}
+}
+
+TEST(warm_up_then_plateau_is_stable)
+{
+	struct series s;
+	struct verdict_result r;
+
+	fill(&s, 24, warm_then_flat, 1);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "stable");
+	ASSERT_NEAR(r.rate_per_s, 0, 1);
+}
+
+TEST(single_huge_step_then_flat_is_not_a_leak)
+{
+	struct series s;
+	struct verdict_result r;
+
+	fill(&s, 16, step_then_flat, 1);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "stable");
+}
+
+TEST(falling_is_stable)
+{
+	struct series s;
+	struct verdict_result r;
+
+	fill(&s, 15, falling, 1);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "stable");
+}
+
+TEST(noisy_but_steady_growth_is_still_a_leak)
+{
+	struct series s;
+	struct verdict_result r;
+
+	for (uint32_t seed = 1; seed <= 20; seed++) {
+		fill(&s, 40, noisy_growth, seed);
+		verdict__decide(&s, &verdict_params_memory, &r);
+		if (r.verdict != VERDICT_LEAK)
+			LS_FAIL("seed %u: expected leak, got %s (tau %.2f)", seed,
+				verdict__name(r.verdict), r.whole.tau);
+		ASSERT_REL(r.rate_per_s, MiB, 0.35);
+	}
+}
+
+TEST(unsteady_rise_is_growing_not_leak)
+{
+	struct series s;
+	struct verdict_result r;
+	int growing = 0, leak = 0;
+
+	for (uint32_t seed = 1; seed <= 20; seed++) {
+		fill(&s, 40, jittery_growth, seed);
+		verdict__decide(&s, &verdict_params_memory, &r);
+		growing += r.verdict == VERDICT_GROWING;
+		leak += r.verdict == VERDICT_LEAK;
+	}
+	/* a 40 MiB rise under +-20 MiB noise: mostly "growing", rarely a leak */
+	ASSERT_GE(growing, 15);
+	ASSERT_LE(leak, 3);
+}
+
+TEST(too_few_samples_is_insufficient)
+{
+	struct series s;
+	struct verdict_result r;
+
+	fill(&s, 4, steady_1mib, 1);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "insufficient-data");
+	ASSERT_NEAR(r.confidence, 0, 0);
+}
+
+TEST(short_span_is_insufficient)
+{
+	struct series s;
+	struct verdict_result r;
+
+	series__init(&s);
+	for (int i = 0; i < 20; i++)	/* 20 samples in 2 s */
+		series__add(&s, (uint64_t)i * SEC / 10, i * MiB);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "insufficient-data");
+}
+
+TEST(socket_counts_use_their_own_floor)
+{
+	struct series s;
+	struct verdict_result r;
+
+	series__init(&s);
+	for (int i = 0; i < 20; i++)	/* one connection more per second */
+		series__add(&s, (uint64_t)(i + 1) * SEC, 10 + i);
+	verdict__decide(&s, &verdict_params_count, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "leak");
+	ASSERT_REL(r.rate_per_s, 1.0, 0.01);
+	series__init(&s);
+	for (int i = 0; i < 20; i++)	/* 10 or 11 open: a busy, healthy server */
+		series__add(&s, (uint64_t)(i + 1) * SEC, 10 + (i % 2));
+	verdict__decide(&s, &verdict_params_count, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "stable");
+}
+
+TEST(series_stays_bounded_and_spans_the_run)
+{
+	struct series s;
+
+	series__init(&s);
+	for (int i = 0; i < 10000; i++)
+		series__add(&s, (uint64_t)(i + 1) * SEC, i);
+	ASSERT_LE(s.n, SERIES_CAP);
+	ASSERT_GE(s.n, SERIES_CAP / 2);
+	ASSERT_EQ(s.t_ns[0], SEC);
+	ASSERT_GE(series__span_s(&s), 9000);	/* decimated, still covers the run */
+	ASSERT_NEAR(series__last(&s), 9999, 0);
+	/* times stay increasing after decimation */
+	for (uint32_t i = 1; i < s.n; i++)
+		ASSERT_TRUE(s.t_ns[i] > s.t_ns[i - 1]);
+}
+
+TEST(decimated_leak_keeps_its_rate)
+{
+	struct series s;
+	struct verdict_result r;
+
+	series__init(&s);
+	for (int i = 0; i < 3600; i++)	/* an hour at 1 s, 2 MiB/s */
+		series__add(&s, (uint64_t)(i + 1) * SEC, 100 * MiB + 2 * MiB * i);
+	verdict__decide(&s, &verdict_params_memory, &r);
+	ASSERT_STREQ(verdict__name(r.verdict), "leak");
+	ASSERT_REL(r.rate_per_s, 2 * MiB, 0.01);
+}
+
+int main(void)
+{
+	return RUN_TESTS();
+}

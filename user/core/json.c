@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Streaming JSON writer (see json.h). */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include "json.h"
+
+void json__init(struct json *j, FILE *out)
+{
+	memset(j, 0, sizeof(*j));
+	j->out = out;
+}
+
+static void put_string(FILE *out, const char *s, size_t n)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(out, "\\u%04x", c);
+			else
+				fputc(c, out);
+		}
+	}
+	fputc('"', out);
+}
+
+/* Comma and key before a value; key is NULL inside arrays and at the top. */
+static void begin_value(struct json *j, const char *key)
+{
+	if (j->need_comma[j->depth])
+		fputc(',', j->out);
+	j->need_comma[j->depth] = true;
+	if (key) {
+		put_string(j->out, key, strlen(key));
+		fputc(':', j->out);
+	}
+}
+
+static void open_scope(struct json *j, const char *key, char c)
+{
+	begin_value(j, key);
+	fputc(c, j->out);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void close_scope(struct json *j, char c)
+{
+	fputc(c, j->out);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json__obj_begin(struct json *j, const char *key) { open_scope(j, key, '{'); }
+void json__obj_end(struct json *j) { close_scope(j, '}'); }
+void json__arr_begin(struct json *j, const char *key) { open_scope(j, key, '['); }
+void json__arr_end(struct json *j) { close_scope(j, ']'); }
+
+void json__strn(struct json *j, const char *key, const char *v, size_t n)
+{
+	begin_value(j, key);
+	put_string(j->out, v ? v : "", v ? n : 0);
+}
+
+void json__str(struct json *j, const char *key, const char *v)
+{
+	json__strn(j, key, v, v ? strlen(v) : 0);
+}
+
+void json__u64(struct json *j, const char *key, uint64_t v)
+{
+	begin_value(j, key);
+	fprintf(j->out, "%" PRIu64, v);
+}
+
+void json__i64(struct json *j, const char *key, int64_t v)
+{
+	begin_value(j, key);
+	fprintf(j->out, "%" PRId64, v);
+}
+
+void json__dbl(struct json *j, const char *key, double v, int decimals)
+{
+	begin_value(j, key);
+	if (!isfinite(v)) {
+		fputs("null", j->out);
+		return;
+	}
+	if (fabs(v) < 0.5 * pow(10, -decimals))
+		v = 0;	/* no "-0" */
+	fprintf(j->out, "%.*f", decimals, v);
+}
+
+void json__bool(struct json *j, const char *key, bool v)
+{
+	begin_value(j, key);
+	fputs(v ? "true" : "false", j->out);
+}
+
+void json__null(struct json *j, const char *key)
+{
+	begin_value(j, key);
+	fputs("null", j->out);
+}
+
+void json__line_end(struct json *j)
+{
+	fputc('\n', j->out);
+	j->depth = 0;
+	j->need_comma[0] = false;
+}
