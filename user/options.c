@@ -151,7 +151,8 @@ int options__parse(int argc, char **argv, struct options *o)
 	}
 	optind = first;
 	/* '+': stop at the first non-option so "-- CMD -x" stays CMD's */
-	while ((c = getopt_long(argc, argv, "+p:c:i:d:n:o:vh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own one-line errors */
+	while ((c = getopt_long(argc, argv, "+:p:c:i:d:n:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (o->npids >= OPT_MAX_PIDS) {
@@ -214,8 +215,11 @@ int options__parse(int argc, char **argv, struct options *o)
 		case 'h':
 			options__usage(stdout);
 			return 1;
+		case ':':
+			ls_error("option %s needs a value (see leakscope --help)", argv[optind - 1]);
+			return -1;
 		default:
-			ls_error("bad option (see leakscope --help)");
+			ls_error("unknown option %s (see leakscope --help)", argv[optind - 1]);
 			return -1;
 		}
 	}

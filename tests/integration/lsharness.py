@@ -27,6 +27,10 @@ class Failed(Exception):
     pass
 
 
+class Skipped(Exception):
+    """Raise inside a subtest to skip it, with the reason."""
+
+
 class Suite:
     def __init__(self, name, needs_root=True):
         self.name = name
@@ -51,6 +55,11 @@ class Suite:
         try:
             fn(*args)
             print(f"ok {self.name}/{name}")
+        except Skipped as e:
+            print(f"skip {self.name}/{name}: {e}")
+            self.reap()
+            sys.stdout.flush()
+            return
         except Failed as e:
             print(f"not ok {self.name}/{name}: {e}")
             self.failed += 1

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Bad input gets one clear line and a non-zero exit (issue 2's error paths)."""
+import json
+import os
+import shutil
+import subprocess
+
+from lsharness import LEAKSCOPE, Skipped, Suite, check
+
+def run(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, **kw)
+
+
+def one_error_line(p, rc, needle):
+    check(p.returncode == rc, "exit status", rc, p.returncode)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    check(len(lines) == 1, "one line on stderr", 1, lines)
+    check(lines[0].startswith("Error: "), "starts with 'Error: '", "Error: ...", lines[0])
+    check(needle in lines[0], f"says '{needle}'", needle, lines[0])
+
+
+def main():
+    s = Suite("errors")
+
+    def unknown_pid():
+        one_error_line(run([LEAKSCOPE, "-p", "999999", "-d", "1"]), 1, "no process with pid 999999")
+
+    def unknown_pid_json():
+        p = run([LEAKSCOPE, "-p", "999999", "-d", "1", "--json"])
+        check(p.returncode == 1, "exit status", 1, p.returncode)
+        obj = json.loads(p.stdout.strip().splitlines()[-1])
+        check(obj.get("type") == "error", "JSON error object", "error", obj)
+        check("999999" in obj.get("message", ""), "message names the pid", "999999", obj)
+
+    def bad_options():
+        one_error_line(run([LEAKSCOPE, "-i", "abc"]), 2, "-i must be a positive number")
+        one_error_line(run([LEAKSCOPE, "frobnicate"]), 2, "unknown command 'frobnicate'")
+        one_error_line(run([LEAKSCOPE, "--bogus"]), 2, "unknown option --bogus")
+        one_error_line(run([LEAKSCOPE, "-c", "a-very-long-command-name"]), 2, "at most 15 characters")
+        one_error_line(run([LEAKSCOPE, "record"]), 2, "record needs -o FILE")
+        one_error_line(run([LEAKSCOPE, "-p"]), 2, "option -p needs a value")
+        one_error_line(run([LEAKSCOPE, "-p", "1", "--", "true"]), 2, "does not go with -p")
+
+    def help_exits_zero():
+        p = run([LEAKSCOPE, "--help"])
+        check(p.returncode == 0 and "Usage: leakscope" in p.stdout, "usage on stdout, exit 0",
+              0, (p.returncode, p.stdout[:80]))
+
+    def missing_command():
+        if os.geteuid() != 0:
+            raise Skipped("needs root to load BPF programs")
+        one_error_line(run([LEAKSCOPE, "--", "/nonexistent/cmd"]), 1,
+                       "cannot run /nonexistent/cmd: No such file or directory")
+
+    def unprivileged():
+        setpriv = shutil.which("setpriv")
+        check(setpriv is not None, "setpriv (util-linux) installed", "found", None)
+        if os.geteuid() == 0:
+            argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", LEAKSCOPE, "-d", "1"]
+        else:
+            argv = [LEAKSCOPE, "-d", "1"]
+        one_error_line(run(argv), 1, "needs root (or CAP_BPF and CAP_PERFMON)")
+
+    s.run("unknown_pid", unknown_pid)
+    s.run("unknown_pid_json", unknown_pid_json)
+    s.run("bad_options", bad_options)
+    s.run("help_exits_zero", help_exits_zero)
+    s.run("missing_command", missing_command)
+    s.run("unprivileged", unprivileged)
+    return s.done()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Keeps RSS high only through MADV_FREE'd pages, like Go 1.12-1.15:
+ * mem_lazyfree MiB SECONDS [GROW_MiB_PER_S].
+ * Maps MiB, touches it, frees it lazily; then every 200 ms reuses 1 MiB of
+ * it (so that part is real again) and lazily frees it once more.  Real
+ * memory stays flat; with GROW, RSS climbs through new MADV_FREE'd memory
+ * (a heap that grows and gives back lazily). */
+#include <sys/mman.h>
+#include "wl_common.h"
+
+static char *map_freed(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(1);
+	wl_touch(p, len);
+	if (madvise(p, len, MADV_FREE))
+		exit(1);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	size_t len = (size_t)(wl_arg(argc, argv, 1, 256) * MiB);
+	double secs = wl_arg(argc, argv, 2, 20), grow = wl_arg(argc, argv, 3, 0);
+	double start = wl_now(), next = start;
+	char *arena = map_freed(len);
+	size_t cursor = 0;
+
+	wl_info("pid", getpid());
+	while (wl_now() - start < secs) {
+		char *part = arena + cursor;
+
+		wl_touch(part, MiB);		/* reused: real again */
+		madvise(part, MiB, MADV_FREE);	/* and given back lazily */
+		cursor = (cursor + MiB) % len;
+		if (grow > 0)
+			map_freed((size_t)(grow * MiB / 5) & ~4095UL);
+		next += 0.2;
+		while (wl_now() < next)
+			usleep(5000);
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the workloads: they end by themselves and say who they are. */
+#ifndef WL_COMMON_H
+#define WL_COMMON_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#define MiB (1UL << 20)
+
+static inline double wl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline double wl_arg(int argc, char **argv, int i, double dflt)
+{
+	return argc > i ? atof(argv[i]) : dflt;
+}
+
+/* Write "key value" lines to $WL_INFO (if set) so tests learn tids etc.
+ * without touching stdout, which may carry leakscope's JSON. */
+static inline void wl_info(const char *key, long value)
+{
+	const char *path = getenv("WL_INFO");
+	FILE *f;
+
+	if (!path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s %ld\n", key, value);
+	fclose(f);
+}
+
+static inline void wl_touch(char *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = (char)(off >> 12) | 1;
+}
+
+#endif
