@@ -282,7 +282,7 @@ enum ls_target_kind {
 	LS_TARGET_BADFD = 9,
 };
 
-#define LS_NAME_LEVELS	4
+#define LS_NAME_LEVELS	5	/* leaf, 3 parents and "/" when the walk reached the root */
 struct ls_setns {
 	struct ls_rec_hdr hdr;		/* LS_REC_SETNS */
 	__u64 start_ns;
@@ -296,7 +296,8 @@ struct ls_setns {
 	__u32 target_nstype;		/* CLONE_NEW* of the namespace, if nsfs */
 	__u32 target_pid;		/* pidfd target */
 	__u32 mode;			/* i_mode */
-	/* dentry names, leaf first: name[0] is the file, name[1] its parent */
+	/* dentry names, leaf first: name[0] is the file, name[1] its parent;
+	 * a complete path ends with the name "/" */
 	char name[LS_NAME_LEVELS][LS_NAME_LEN];
 	char comm[LS_COMM_LEN];
 };
