@@ -17,12 +17,10 @@ char LICENSE[] SEC("license") = "GPL";
 EMPTY_TP(sys_enter_mmap)
 EMPTY_TP(sys_exit_mmap)
 EMPTY_TP(sys_enter_munmap)
-EMPTY_TP(sys_exit_munmap)
 EMPTY_TP(sys_enter_mremap)
 EMPTY_TP(sys_exit_mremap)
 EMPTY_TP(sys_exit_brk)
 EMPTY_TP(sys_enter_madvise)
-EMPTY_TP(sys_exit_madvise)
 EMPTY_TP(sys_enter_process_madvise)
 EMPTY_TP(sys_exit_process_madvise)
 

@@ -50,8 +50,9 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }';
 
 echo "leakscope benchmarks ($(uname -r), $(nproc) CPUs, median of $REPS runs, ns per iteration)"
 printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' loop untraced floor leakscope "floor+rss" "ls+rss" "ls/floor add" "ls overhead"
-for spec in "mmap 20000" "fault 300" "unix 20000"; do
-	set -- $spec
+LOOP_SPECS=${BENCH_LOOPS:-"mmap:20000 fault:300 unix:20000"}
+for spec in $LOOP_SPECS; do
+	set -- ${spec/:/ }
 	mode=$1 iters=$2
 	base=$(measure "$mode" "$iters" none)
 	floor=$(measure "$mode" "$iters" "$FLOOR")
@@ -64,6 +65,8 @@ for spec in "mmap 20000" "fault 300" "unix 20000"; do
 		"$floor_rss" "$ls_rss" "$add_ratio" "$(pct "$ls" "$base")"
 	echo "        rss_stat tracepoint: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
 done
+
+[ -n "${BENCH_QUICK:-}" ] && exit 0
 
 # time to attach, as leakscope measures it (-v), median of 5 starts
 att=""

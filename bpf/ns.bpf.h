@@ -186,7 +186,7 @@ int ls_exit_unshare(struct trace_event_raw_sys_exit *ctx)
 	if (!pc)
 		return 0;
 	flags = pc->args[0];
-	pending_del();
+	pending_del(pc);
 	e = emit_reserve(sizeof(*e), LS_REC_UNSHARE, bpf_get_current_pid_tgid() >> 32);
 	if (!e)
 		return 0;

@@ -35,8 +35,6 @@
 
 /* Sizes of the BPF maps; the loader may lower or raise them before load. */
 #define LS_MAX_PROCS		16384	/* mem_ledgers, LRU */
-#define LS_MAX_PENDING		8192	/* per-thread syscall args, LRU */
-#define LS_MAX_REGIONS		65536	/* tracked anonymous mappings, LRU */
 #define LS_MAX_STACKS		4096	/* user stacks of growth sites */
 #define LS_MAX_SITES		16384	/* (process, stack) -> bytes, LRU */
 #define LS_STACK_DEPTH		16
@@ -90,10 +88,9 @@ struct ls_mem_ledger {
 	__u64 mmap_anon_bytes;		/* gross anonymous bytes mapped */
 	__u64 mmap_file_bytes;		/* gross file-backed bytes mapped */
 	__u64 munmap_bytes;		/* gross bytes unmapped */
-	__s64 mapped_anon_bytes;	/* net anonymous bytes mapped during the run
-					 * and still mapped (tracked regions) */
-	__u64 untracked_unmap_bytes;	/* unmaps of regions mapped before attach
-					 * or evicted from the region table */
+	__s64 mapped_anon_bytes;	/* anonymous bytes mapped minus unmapped
+					 * during the run (negative: it gave back) */
+	__u64 munmap_anon_bytes;	/* gross anonymous bytes unmapped */
 	__s64 brk_growth_bytes;		/* net heap growth through brk */
 	__u64 brk_last;			/* last program break seen */
 	__u64 mremap_grow_bytes;

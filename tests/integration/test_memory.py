@@ -93,8 +93,10 @@ def main():
         check(mem["real_bytes"] < 32 * MiB, "real memory excludes LazyFree", "< 32 MiB",
               mem["real_bytes"])
         check(mem["rss_bytes"] > 200 * MiB, "RSS still counts it", "> 200 MiB", mem["rss_bytes"])
-        check(mem["madv_free_bytes"] >= 256 * MiB, "MADV_FREE bytes counted", ">= 256 MiB",
-              mem["madv_free_bytes"])
+        # the loop advises 1 MiB every 200 ms while traced (the first 256 MiB
+        # may come before -p attaches)
+        check(mem["madv_free_bytes"] >= 0.8 * 5 * 18 * MiB, "MADV_FREE bytes counted",
+              ">= 72 MiB", mem["madv_free_bytes"] / MiB)
         check("lazily freed (MADV_FREE)" in mem["explanation"], "explanation", "lazily freed ...",
               mem["explanation"])
 
@@ -179,8 +181,15 @@ def main():
         rep = final_report(json_lines(out))
         p = proc_in(rep, leak.pid)
         check(p["memory"]["verdict"] == "leak", "verdict", "leak", p["memory"]["verdict"])
-        check(rep["processes"][0]["pid"] == leak.pid, "the leak is reported first", leak.pid,
-              rep["processes"][0]["pid"])
+        # ranked above every process that is not itself leaking or growing
+        # (other tests may run leaks of their own at the same time)
+        ahead = []
+        for q in rep["processes"]:
+            if q["pid"] == leak.pid:
+                break
+            ahead.append((q["pid"], q["comm"], q["memory"]["verdict"]))
+        check(all(v in ("leak", "growing") for _, _, v in ahead),
+              "only leaking processes are reported before it", "leak/growing", ahead)
 
     # the first subtest's workloads must outlive its own reap for the later
     # reads of /proc: capture everything inside it, then check
