@@ -123,6 +123,7 @@ TEST(index_survives_collisions_and_removals)
 	struct model *m = new_model(64);
 	uint32_t cap = 128;	/* index size for 64 slots */
 
+	/* 60 of 64 slots: past half full, so exited ones are removed */
 	for (uint32_t i = 1; i <= 60; i++)
 		feed_sample(m, i * cap, SEC, 2 * SEC, 1 << 20);	/* same bucket */
 	for (uint32_t i = 1; i <= 60; i += 3)

@@ -3,8 +3,8 @@
  * Socket workloads (each ends after SECONDS):
  *   sock_peer unix-server PATH SECONDS keep|close   accept all; keep every
  *       connection, or close each when its client closes
- *   sock_peer unix-client PATH INTERVAL_MS SECONDS keep|close   connect every
- *       INTERVAL_MS; keep (leak) or close at once
+ *   sock_peer unix-client PATH INTERVAL_MS SECONDS keep|close [LINGER]   connect
+ *       every INTERVAL_MS; keep (leak) or close at once; then hold on LINGER s
  *   sock_peer tcp-server PORT SECONDS               accept, never close, never read
  *   sock_peer tcp-client PORT INTERVAL_MS SECONDS close|shutdown   connect every
  *       INTERVAL_MS, then close (server side: CLOSE_WAIT) or shutdown(SHUT_WR)
@@ -71,7 +71,8 @@ static int serve(int lfd, double secs, int close_on_eof)
 	return 0;
 }
 
-static int clients(int tcp, const char *where, double interval_ms, double secs, const char *mode)
+static int clients(int tcp, const char *where, double interval_ms, double secs, const char *mode,
+		   double linger)
 {
 	double start = wl_now(), next = start;
 	int connects = 0, keep = !strcmp(mode, "keep") || !strcmp(mode, "shutdown");
@@ -100,6 +101,7 @@ static int clients(int tcp, const char *where, double interval_ms, double secs, 
 			usleep(2000);
 	}
 	wl_info("connects", connects);
+	usleep((useconds_t)(linger * 1e6));
 	return 0;
 }
 
@@ -128,9 +130,11 @@ int main(int argc, char **argv)
 		return serve(l, atof(argv[3]), 0);
 	}
 	if (!strcmp(argv[1], "unix-client") && argc >= 6)
-		return clients(0, argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
+		return clients(0, argv[2], atof(argv[3]), atof(argv[4]), argv[5],
+			       wl_arg(argc, argv, 6, 0));
 	if (!strcmp(argv[1], "tcp-client") && argc >= 6)
-		return clients(1, argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
+		return clients(1, argv[2], atof(argv[3]), atof(argv[4]), argv[5],
+			       wl_arg(argc, argv, 6, 0));
 usage:
 	fprintf(stderr, "usage: see the comment at the top of sock_peer.c\n");
 	return 2;

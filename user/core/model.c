@@ -296,8 +296,9 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 		m->saw_final = true;
 	if (m->report_fn)
 		m->report_fn(m->report_ctx, m, iv->final != 0);
-	/* short-lived processes that showed nothing make room after a report */
-	for (uint32_t i = 0; !iv->final && i < m->max_procs; i++) {
+	/* when the table is half full, short-lived processes that showed
+	 * nothing make room after a report (whole-machine runs churn) */
+	for (uint32_t i = 0; !iv->final && m->nprocs > m->max_procs / 2 && i < m->max_procs; i++) {
 		struct ls_process *p = &m->procs[i];
 
 		if (p->tgid && p->exited && !proc_notable(p) && p->exit_ts_ns + iv->interval_ns < now)

@@ -79,9 +79,14 @@ struct peer_group {
 	uint64_t oldest_ns;	/* since of the oldest open one */
 };
 
+/* Server ends are grouped by (client address, our service port), client
+ * ends by (server address, its port): clients' ephemeral ports would give
+ * every connection a group of its own. */
 struct stuck_group {
 	uint8_t state;
 	uint8_t family;
+	uint8_t accepted;	/* port is our local (service) port */
+	uint8_t _pad;
 	uint16_t port;
 	uint8_t addr[16];
 	uint64_t count;
@@ -434,6 +439,8 @@ static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 		if (p && state_of(p))
 			p->sock->tcp_seen++;
 	}
+	if (t->oldstate == t->newstate && t->hdr.tgid)
+		e->accepted = 1;	/* the "now owned by" record comes from accept() */
 	if (e->state != t->newstate || !e->since_ns)
 		e->since_ns = t->hdr.ts_ns;
 	e->state = t->newstate;
@@ -524,11 +531,12 @@ void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 
 static void add_stuck(struct sock_state *ss, const struct sock_entry *e)
 {
+	uint16_t port = e->accepted ? e->sport : e->dport;
 	struct stuck_group *g = NULL;
 
 	for (uint32_t i = 0; i < ss->nstuck; i++)
-		if (ss->stuck[i].state == e->state && ss->stuck[i].port == e->dport &&
-		    !memcmp(ss->stuck[i].addr, e->daddr, 16)) {
+		if (ss->stuck[i].state == e->state && ss->stuck[i].port == port &&
+		    ss->stuck[i].accepted == e->accepted && !memcmp(ss->stuck[i].addr, e->daddr, 16)) {
 			g = &ss->stuck[i];
 			break;
 		}
@@ -539,7 +547,8 @@ static void add_stuck(struct sock_state *ss, const struct sock_entry *e)
 		memset(g, 0, sizeof(*g));
 		g->state = e->state;
 		g->family = (uint8_t)e->family;
-		g->port = e->dport;
+		g->accepted = e->accepted;
+		g->port = port;
 		memcpy(g->addr, e->daddr, 16);
 	}
 	g->count++;
@@ -667,17 +676,18 @@ static void explain_unix(const struct model *m, const struct ls_process *p, stru
 			 open, peer, path, closed, rate);
 }
 
-static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+/* "10.0.0.2:443" for a server we connected to; "10.0.0.7 -> :8080" for
+ * clients of our port 8080. */
+static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, bool local_port,
+			    char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 
-	if (family == 10) {
-		inet_ntop(AF_INET6, addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, port);
-	} else {
-		inet_ntop(AF_INET, addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, port);
-	}
+	inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	if (local_port)
+		snprintf(buf, len, family == 10 ? "[%s] -> :%u" : "%s -> :%u", a, port);
+	else
+		snprintf(buf, len, family == 10 ? "[%s]:%u" : "%s:%u", a, port);
 	return buf;
 }
 
@@ -694,7 +704,7 @@ static void explain_tcp(const struct ls_process *p, struct sock_state *ss)
 			 "no TCP connection stuck in CLOSE_WAIT or FIN_WAIT2");
 		return;
 	}
-	addr_str(worst->family, worst->addr, worst->port, peer, sizeof(peer));
+	addr_str(worst->family, worst->addr, worst->port, worst->accepted, peer, sizeof(peer));
 	every(ss->tcp_v.rate_per_s, rate, sizeof(rate));
 	snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
 		 worst->state == TCP_CLOSE_WAIT
@@ -715,8 +725,7 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	if (m->sock->computed_at != now_ns)
 		compute_views(m, now_ns);
 	qsort(ss->groups, ss->ngroups, sizeof(ss->groups[0]), cmp_group);
-	for (uint32_t i = 0; i < ss->nstuck; i++)
-		stuck += ss->stuck[i].count;
+	stuck = ss->by_state[TCP_CLOSE_WAIT] + ss->by_state[TCP_FIN_WAIT2];
 	series__add(&ss->unix_series, now_ns, (double)ss->unix_open);
 	series__add(&ss->stuck_series, now_ns, (double)stuck);
 	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
@@ -795,7 +804,7 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 
 		json__obj_begin(j, NULL);
 		json__str(j, "state", tcp_state_names[g->state]);
-		json__str(j, "peer", addr_str(g->family, g->addr, g->port, buf, sizeof(buf)));
+		json__str(j, "peer", addr_str(g->family, g->addr, g->port, g->accepted, buf, sizeof(buf)));
 		json__u64(j, "count", g->count);
 		json__dbl(j, "oldest_age_s", age_s(ss->now_ns, g->oldest_ns), 1);
 		json__obj_end(j);

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Socket leaks: unix connections paired end to end, TCP stuck states (issue 3).
+
+Workloads: tests/workloads/sock_peer.c (unix/TCP servers and clients that
+keep or close), python3 socketpair, socat as a real client.
+"""
+import os
+import subprocess
+import tempfile
+import time
+
+from lsharness import (LEAKSCOPE, Suite, check, final_report, json_lines, proc_in, run_leakscope,
+                       wait_for_file, workload)
+
+NAMES = ["unix_leak_both_sides", "unix_closing_client_is_stable", "connections_before_attach",
+         "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
+         "tcp_fin_wait2_leak"]
+
+
+def info(path):
+    vals = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                k, v = line.split()
+                vals[k] = int(v)
+    return vals
+
+
+def within(got, truth, rel, what):
+    check(abs(got - truth) <= max(1, rel * truth), what, f"{truth} within {rel * 100:.0f}%", got)
+
+
+def main():
+    s = Suite("sockets")
+    if not s.root_or_skip(NAMES):
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-sock-")
+    port = 20000 + os.getpid() % 20000
+
+    def spawn_info(name, argv):
+        path = os.path.join(tmp, name)
+        if os.path.exists(path):
+            os.unlink(path)
+        p = s.spawn(argv, env=dict(os.environ, WL_INFO=path))
+        return p, path
+
+    def unix_leak():
+        sock = os.path.join(tmp, "leak.sock")
+        srv, srv_info = spawn_info("srv", [workload("sock_peer"), "unix-server", sock, "16", "keep"])
+        wait_for_file(sock)
+        cli, cli_info = spawn_info("cli", [workload("sock_peer"), "unix-client", sock, "50", "11",
+                                            "keep"])
+        # trace both ends with -p; the client runs its whole life inside the window
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-p", str(cli.pid), "-i", "1", "-d", "13",
+                                   "--json"])
+        rep = final_report(json_lines(out))
+        truth = info(cli_info)["connects"]
+        srv_u = proc_in(rep, srv.pid)["unix_sockets"]
+        cli_u = proc_in(rep, cli.pid)["unix_sockets"]
+        check(srv_u["verdict"] == "leak", "server verdict", "leak", srv_u["verdict"])
+        within(srv_u["open"], truth, 0.05, "server's open connections vs the client's connects")
+        peer = srv_u["peers"][0]
+        check(peer["pid"] == cli.pid, "server's peer is the client", cli.pid, peer["pid"])
+        check(peer["path"] == sock, "path", sock, peer["path"])
+        check(peer["closed"] == 0, "none closed", 0, peer["closed"])
+        within(peer["opened"], truth, 0.05, "opened during the run")
+        check(peer["oldest_open_age_s"] >= 8, "age of the oldest", ">= 8 s", peer["oldest_open_age_s"])
+        check(f"opened by sock_peer ({cli.pid})" in srv_u["explanation"], "explanation names the client",
+              f"opened by sock_peer ({cli.pid})", srv_u["explanation"])
+        # the client sees the server on the other end
+        within(cli_u["open"] + cli_u["closed"], truth, 0.05, "client's connections")
+        check(cli_u["peers"][0]["pid"] == srv.pid, "client's peer is the server", srv.pid,
+              cli_u["peers"][0]["pid"])
+        check(srv_u["growth_per_s"] > 15, "growth about 20/s", "> 15", srv_u["growth_per_s"])
+
+    def closing_client():
+        sock = os.path.join(tmp, "ok.sock")
+        srv, _ = spawn_info("srv2", [workload("sock_peer"), "unix-server", sock, "16", "close"])
+        wait_for_file(sock)
+        cli, cli_info = spawn_info("cli2", [workload("sock_peer"), "unix-client", sock, "50", "15",
+                                             "close"])
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "12", "--json"])
+        rep = final_report(json_lines(out))
+        u = proc_in(rep, srv.pid)["unix_sockets"]
+        check(u["verdict"] == "stable", "verdict", "stable", u["verdict"])
+        check(u["open"] <= 3, "nothing piles up", "<= 3", u["open"])
+        check(u["closed"] >= 0.9 * u["opened"] and u["opened"] > 100, "closed as opened",
+              f"~{u['opened']}", u["closed"])
+
+    def before_attach():
+        sock = os.path.join(tmp, "pre.sock")
+        srv, _ = spawn_info("srv3", [workload("sock_peer"), "unix-server", sock, "14", "keep"])
+        wait_for_file(sock)
+        # 20 connections in the first second, then held for 12 s
+        cli, cli_info = spawn_info("cli3", [workload("sock_peer"), "unix-client", sock, "50", "1",
+                                             "keep", "12"])
+        time.sleep(1.5)
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "3", "--json"])
+        truth = info(cli_info)["connects"]
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        peers = {g["pid"]: g for g in u["peers"]}
+        check(cli.pid in peers, "pre-existing peer found by sock_diag", cli.pid, list(peers))
+        g = peers[cli.pid]
+        within(g["open"], truth, 0.05, "connections made before attach")
+        check(g["opened"] == 0, "counted open, not opened during the run", 0, g["opened"])
+        check(g["path"] == sock, "path from sock_diag", sock, g["path"])
+
+    def socketpairs():
+        code = ("import socket,time\n"
+                "pairs=[socket.socketpair() for _ in range(40)]\n"
+                "time.sleep(1.5)\n")
+        _, out, _ = run_leakscope(["-i", "0.5", "--json", "--", "python3", "-c", code])
+        rep = final_report(json_lines(out))
+        procs = [p for p in rep["processes"] if p["comm"].startswith("python3")]
+        check(procs, "python3 in the report", ">= 1", 0)
+        u = procs[0]["unix_sockets"]
+        check(u["opened"] == 80, "both ends of 40 pairs", 80, u["opened"])
+        check(u["peers"][0]["pid"] == procs[0]["pid"], "its own peer", procs[0]["pid"],
+              u["peers"][0]["pid"])
+        check(u["peers"][0]["path"] == "(unnamed)", "unnamed", "(unnamed)", u["peers"][0]["path"])
+
+    def peer_exits():
+        sock = os.path.join(tmp, "exit.sock")
+        srv, _ = spawn_info("srv4", [workload("sock_peer"), "unix-server", sock, "12", "keep"])
+        wait_for_file(sock)
+        lsp = subprocess.Popen([LEAKSCOPE, "-p", str(srv.pid), "-i", "1", "-d", "9", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        cli, cli_info = spawn_info("cli4", [workload("sock_peer"), "unix-client", sock, "50", "2",
+                                             "keep"])
+        cli.wait()
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        truth = info(cli_info)["connects"]
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "the exited client is still named",
+              cli.pid, u["peers"][:1])
+        within(u["peers"][0]["open"], truth, 0.05, "server still holds them")
+
+    def socat_clients():
+        sock = os.path.join(tmp, "socat.sock")
+        srv, _ = spawn_info("srv5", [workload("sock_peer"), "unix-server", sock, "12", "keep"])
+        wait_for_file(sock)
+        lsp = subprocess.Popen([LEAKSCOPE, "-p", str(srv.pid), "-i", "1", "-d", "6", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.8)
+        socats = [s.spawn(["socat", "-u", f"UNIX-CONNECT:{sock}", "EXEC:sleep 10"]) for _ in range(3)]
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        got = {g["pid"]: g for g in u["peers"]}
+        for sp in socats:
+            check(sp.pid in got, "each socat named as a peer", sp.pid, list(got))
+            check(got[sp.pid]["comm"] == "socat", "peer comm", "socat", got[sp.pid]["comm"])
+            check(got[sp.pid]["exe"].endswith("/socat"), "peer exe", ".../socat", got[sp.pid]["exe"])
+            check(got[sp.pid]["open"] == 1, "one connection each", 1, got[sp.pid]["open"])
+
+    def close_wait():
+        srv, _ = spawn_info("tsrv", [workload("sock_peer"), "tcp-server", str(port), "16"])
+        time.sleep(0.3)
+        cli, cli_info = spawn_info("tcli", [workload("sock_peer"), "tcp-client", str(port), "100",
+                                             "11", "close"])
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "13", "--json"])
+        rep = final_report(json_lines(out))
+        t = proc_in(rep, srv.pid)["tcp"]
+        truth = info(cli_info)["connects"]
+        check(t["verdict"] == "leak", "server's TCP verdict", "leak", t["verdict"])
+        stuck = [x for x in t["stuck"] if x["state"] == "CLOSE_WAIT"]
+        check(stuck, "CLOSE_WAIT group", ">= 1", t["stuck"])
+        within(stuck[0]["count"], truth, 0.05, "CLOSE_WAIT count vs the client's connects")
+        check(stuck[0]["peer"] == f"127.0.0.1 -> :{port}", "clients of our port",
+              f"127.0.0.1 -> :{port}", stuck[0]["peer"])
+        check(stuck[0]["oldest_age_s"] >= 8, "age of the oldest", ">= 8 s", stuck[0]["oldest_age_s"])
+        total = sum(x["count"] for x in stuck)
+        check(t["by_state"].get("CLOSE_WAIT") == total, "by_state agrees with the groups", total,
+              t["by_state"])
+        within(total, truth, 0.05, "all CLOSE_WAIT sockets vs the client's connects")
+        check("never closes its end" in t["explanation"], "explanation", "never closes its end",
+              t["explanation"])
+
+    def fin_wait2():
+        srv, _ = spawn_info("tsrv2", [workload("sock_peer"), "tcp-server", str(port + 1), "16"])
+        time.sleep(0.3)
+        cli, cli_info = spawn_info("tcli2", [workload("sock_peer"), "tcp-client", str(port + 1),
+                                              "100", "14", "shutdown"])
+        _, out, _ = run_leakscope(["-p", str(cli.pid), "-i", "1", "-d", "12", "--json"])
+        t = proc_in(final_report(json_lines(out)), cli.pid)["tcp"]
+        check(t["verdict"] == "leak", "client's TCP verdict", "leak", t["verdict"])
+        stuck = [x for x in t["stuck"] if x["state"] == "FIN_WAIT2"]
+        check(stuck and stuck[0]["count"] >= 90, "FIN_WAIT2 piles up", ">= 90", stuck)
+        check(stuck[0]["peer"] == f"127.0.0.1:{port + 1}", "peer address", f"127.0.0.1:{port + 1}",
+              stuck[0]["peer"])
+        check("the peer never closes" in t["explanation"], "explanation", "the peer never closes",
+              t["explanation"])
+
+    try:
+        s.run("unix_leak_both_sides", unix_leak)
+        s.run("unix_closing_client_is_stable", closing_client)
+        s.run("connections_before_attach", before_attach)
+        s.run("socketpair_pairs", socketpairs)
+        s.run("peer_that_exits", peer_exits)
+        s.run("socat_clients", socat_clients)
+        s.run("tcp_close_wait_leak", close_wait)
+        s.run("tcp_fin_wait2_leak", fin_wait2)
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+    return s.done()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
