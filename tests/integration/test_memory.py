@@ -281,8 +281,10 @@ def main():
         check_mapping(proc_in(rep, info["pid"]), info)
 
     def whole_machine():
-        # no filter at all: the leak must stand out among everything else
+        # no filter at all: the leak must stand out among everything else,
+        # and a Go-like RSS growing through lazily freed pages must not be one
         leak = s.spawn([workload("mem_leak"), str(LEAK_RATE), "30"])
+        lazygrow = s.spawn([workload("mem_lazyfree"), str(LAZY_BASE), "30", str(LAZY_GROW)])
         time.sleep(0.3)
         _, out, _ = run_leakscope(["-i", "1", "-d", "14", "--json"])
         rep = final_report(json_lines(out))
@@ -290,6 +292,9 @@ def main():
         check(p["memory"]["verdict"] == "leak", "verdict", "leak", p["memory"]["verdict"])
         check_near(p["memory"]["real_growth_bytes_per_s"], LEAK_RATE * MiB, 0.25,
                    "real growth rate")
+        lazy = proc_in(rep, lazygrow.pid)["memory"]
+        check(lazy["verdict"] == "lazy-free", "verdict of the growing lazy-free RSS", "lazy-free",
+              f"{lazy['verdict']}: {lazy['explanation']}")
         # other tests may run at the same time: only a process with a leak
         # verdict or some other alarm (sockets, setns) may be ranked above it
         ahead = []
