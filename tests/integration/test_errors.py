@@ -62,12 +62,21 @@ def main():
             argv = [LEAKSCOPE, "-d", "1"]
         one_error_line(run(argv), 1, "needs root (or CAP_BPF and CAP_PERFMON)")
 
+    def root_without_capabilities():
+        # uid 0 is not enough: the check must look at the capabilities
+        if os.geteuid() != 0:
+            raise Skipped("needs root to drop capabilities while keeping uid 0")
+        argv = [shutil.which("setpriv"), "--inh-caps=-all", "--bounding-set=-all", LEAKSCOPE,
+                "-d", "1"]
+        one_error_line(run(argv), 1, "needs root (or CAP_BPF and CAP_PERFMON)")
+
     s.run("unknown_pid", unknown_pid)
     s.run("unknown_pid_json", unknown_pid_json)
     s.run("bad_options", bad_options)
     s.run("help_exits_zero", help_exits_zero)
     s.run("missing_command", missing_command)
     s.run("unprivileged", unprivileged)
+    s.run("root_without_capabilities", root_without_capabilities)
     return s.done()
 
 
