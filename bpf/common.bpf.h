@@ -24,6 +24,9 @@ const volatile __u32 self_tgid = 0;		/* leakscope itself: never traced */
 const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
 const volatile bool rss_from_tracepoint = false;
 const volatile bool capture_stacks = true;
+/* growth-site stacks: every mapping this big, one in site_sample_every below */
+const volatile __u64 site_always_bytes = 1 << 20;
+const volatile __u32 site_sample_every = 16;	/* power of two */
 
 /* tgid -> 1: processes to trace when a filter is on (children join). */
 struct {
@@ -59,13 +62,6 @@ enum pending_nr {
 	PEND_PROCESS_MADVISE, PEND_SETNS, PEND_UNSHARE, PEND_CONNECT,
 	PEND_ACCEPT, PEND_SOCKETPAIR, PEND_CLOSE,
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LS_MAX_PENDING);
-	__type(key, __u32);	/* tid */
-	__type(value, struct pending_call);
-} pending SEC(".maps");
 
 static __always_inline void count_drop(__u32 kind)
 {
@@ -148,42 +144,57 @@ static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
 	return h;
 }
 
+/* Per-thread slot, freed with the thread: cheaper than a hash on the hot
+ * path (no insert, no delete, no LRU lists). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+static __always_inline struct pending_call *pending_slot(bool create)
+{
+	return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
 /* Save the syscall's first nargs arguments for its sys_exit.  nargs must be
  * the syscall's arity (a constant): reading args[] past it reads past the
  * tracepoint's context, and the kernel then refuses to attach (EACCES). */
-static __always_inline void pending_save(struct trace_event_raw_sys_enter *ctx, __u32 nr,
-					 const int nargs)
+static __always_inline struct pending_call *pending_save(struct trace_event_raw_sys_enter *ctx,
+							 __u32 nr, const int nargs)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_call pc = {};
+	struct pending_call *pc = pending_slot(true);
 
-	pc.nr = nr;
-	if (nargs > 0) pc.args[0] = ctx->args[0];
-	if (nargs > 1) pc.args[1] = ctx->args[1];
-	if (nargs > 2) pc.args[2] = ctx->args[2];
-	if (nargs > 3) pc.args[3] = ctx->args[3];
-	if (nargs > 4) pc.args[4] = ctx->args[4];
-	if (nargs > 5) pc.args[5] = ctx->args[5];
-	if (bpf_map_update_elem(&pending, &tid, &pc, BPF_ANY))
+	if (!pc) {
 		count_drop(LS_DROP_PENDING);
+		return NULL;
+	}
+	pc->nr = nr;
+	if (nargs > 0) pc->args[0] = ctx->args[0];
+	if (nargs > 1) pc->args[1] = ctx->args[1];
+	if (nargs > 2) pc->args[2] = ctx->args[2];
+	if (nargs > 3) pc->args[3] = ctx->args[3];
+	if (nargs > 4) pc->args[4] = ctx->args[4];
+	if (nargs > 5) pc->args[5] = ctx->args[5];
+	return pc;
 }
 
-/* Take the saved arguments at sys_exit: the caller copies and deletes. */
+/* The saved arguments at sys_exit, if this thread's sys_enter saved them. */
 static __always_inline struct pending_call *pending_get(__u32 nr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_call *pc = bpf_map_lookup_elem(&pending, &tid);
+	struct pending_call *pc = pending_slot(false);
 
 	if (!pc || pc->nr != nr)
 		return NULL;
 	return pc;
 }
 
-static __always_inline void pending_del(void)
+/* Done with the slot: a later sys_exit must not reuse these arguments. */
+static __always_inline void pending_del(struct pending_call *pc)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&pending, &tid);
+	pc->nr = 0;
 }
 
 /* Resolve fd to its struct file through the current task's fd table. */

@@ -25,20 +25,6 @@ struct {
 	__type(value, struct ls_mem_ledger);
 } mem_ledgers SEC(".maps");
 
-/* Anonymous mappings made while tracing, so munmap knows what it unmaps. */
-struct region_key {
-	__u32 tgid;
-	__u32 _pad;
-	__u64 addr;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LS_MAX_REGIONS);
-	__type(key, struct region_key);
-	__type(value, __u64);	/* length */
-} anon_regions SEC(".maps");
-
 /* Growth sites: user stacks that mapped anonymous memory. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -72,14 +58,19 @@ struct {
 	__type(value, struct ls_mem_ledger);
 } ledger_zero SEC(".maps");
 
+/* The process's ledger, created on first use.  Exits delete ledgers, so a
+ * ledger found under tgid is this process's: start_ns (three pointer loads)
+ * is read only to create one.  start_ns 0: read it from current. */
 static __always_inline struct ls_mem_ledger *ledger_get(__u32 tgid, __u64 start_ns)
 {
 	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
 	struct ls_mem_ledger *z;
 	__u32 zero = 0;
 
-	if (l && l->start_ns == start_ns)
+	if (l && (!start_ns || l->start_ns == start_ns))
 		return l;
+	if (!start_ns)
+		start_ns = current_start_ns();
 	z = bpf_map_lookup_elem(&ledger_zero, &zero);
 	if (!z)
 		return NULL;
@@ -105,7 +96,7 @@ static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
 	if (!current_traced(&tgid))
 		return NULL;
 	*tgid_out = tgid;
-	return ledger_get(tgid, current_start_ns());
+	return ledger_get(tgid, 0);
 }
 
 static __always_inline bool is_err(__s64 ret)
@@ -113,7 +104,10 @@ static __always_inline bool is_err(__s64 ret)
 	return ret < 0 && ret >= -4095;
 }
 
-static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes)
+/* Walking a user stack costs about a microsecond: take every big mapping's
+ * and one in site_sample_every of the small ones, weighted so the bytes
+ * per site stay an unbiased estimate.  `nth` counts the process's calls. */
+static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 nth)
 {
 	struct site_key key = { .tgid = tgid };
 	struct site_val *v, nv = {};
@@ -121,6 +115,11 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes)
 
 	if (!capture_stacks)
 		return;
+	if (bytes < site_always_bytes) {
+		if (nth & (site_sample_every - 1))
+			return;
+		bytes *= site_sample_every;
+	}
 	id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
 	if (id < 0) {
 		count_drop(LS_DROP_STACK);
@@ -175,7 +174,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_MMAP);
 	struct ls_mem_ledger *l;
-	__u64 len, flags, addr;
+	__u64 len, flags, addr, nth;
 	__s32 fd;
 	__u32 prot, tgid;
 
@@ -185,23 +184,20 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	prot = pc->args[2];
 	flags = pc->args[3];
 	fd = (__s32)pc->args[4];
-	pending_del();
+	pending_del(pc);
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	__sync_fetch_and_add(&l->mmap_calls, 1);
+	nth = __sync_fetch_and_add(&l->mmap_calls, 1);
 	if (is_err(ctx->ret)) {
 		__sync_fetch_and_add(&l->failed_calls, 1);
 		return 0;
 	}
 	addr = ctx->ret;
 	if (flags & LS_MAP_ANONYMOUS) {
-		struct region_key rk = { .tgid = tgid, .addr = addr };
-
 		__sync_fetch_and_add(&l->mmap_anon_bytes, len);
 		__sync_fetch_and_add(&l->mapped_anon_bytes, len);
-		bpf_map_update_elem(&anon_regions, &rk, &len, BPF_ANY);
-		site_add(ctx, tgid, len);
+		site_add(ctx, tgid, len, nth);
 	} else {
 		__sync_fetch_and_add(&l->mmap_file_bytes, len);
 	}
@@ -213,63 +209,46 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* ---- munmap */
-SEC("tracepoint/syscalls/sys_enter_munmap")
-int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tgid;
+/* ---- munmap: whether the range is anonymous is known only before it goes */
+struct vma_probe {
+	__u64 anon;
+};
 
-	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MUNMAP, 2);
+static long vma_is_anon(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	((struct vma_probe *)data)->anon = !vma->vm_file;
 	return 0;
 }
 
-/* Forget [addr, addr+len) of a tracked region; returns the bytes it held. */
-static __always_inline __u64 region_unmap(__u32 tgid, __u64 addr, __u64 len)
+/* 1 anonymous, 0 file-backed, 2 unknown (no VMA, or mmap lock busy) */
+static __always_inline __u64 classify(__u64 addr)
 {
-	struct region_key rk = { .tgid = tgid, .addr = addr };
-	__u64 *rlen = bpf_map_lookup_elem(&anon_regions, &rk);
-	__u64 have, rest;
+	struct vma_probe probe = { .anon = 2 };
 
-	if (!rlen)
-		return 0;
-	have = *rlen;
-	bpf_map_delete_elem(&anon_regions, &rk);
-	if (len >= have)
-		return have;
-	/* the head was unmapped: the tail stays tracked */
-	rest = have - len;
-	rk.addr = addr + len;
-	bpf_map_update_elem(&anon_regions, &rk, &rest, BPF_ANY);
-	return len;
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, vma_is_anon, &probe, 0))
+		return 2;
+	return probe.anon;
 }
 
-SEC("tracepoint/syscalls/sys_exit_munmap")
-int ls_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+/* Accounted at sys_enter, as asked: the range's kind is known only before
+ * it goes, and munmap fails only on bad arguments. */
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	struct pending_call *pc = pending_get(PEND_MUNMAP);
 	struct ls_mem_ledger *l;
-	__u64 addr, len, known;
+	__u64 len;
 	__u32 tgid;
 
-	if (!pc)
-		return 0;
-	addr = pc->args[0];
-	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
-	pending_del();
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
+	len = (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
 	__sync_fetch_and_add(&l->munmap_calls, 1);
-	if (ctx->ret) {
-		__sync_fetch_and_add(&l->failed_calls, 1);
-		return 0;
-	}
 	__sync_fetch_and_add(&l->munmap_bytes, len);
-	known = region_unmap(tgid, addr, len);
-	__sync_fetch_and_add(&l->mapped_anon_bytes, -(__s64)known);
-	if (known < len)
-		__sync_fetch_and_add(&l->untracked_unmap_bytes, len - known);
+	if (classify(ctx->args[0]) == 1) {
+		__sync_fetch_and_add(&l->munmap_anon_bytes, len);
+		__sync_fetch_and_add(&l->mapped_anon_bytes, -(__s64)len);
+	}
 	return 0;
 }
 
@@ -277,10 +256,14 @@ int ls_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_mremap")
 int ls_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 {
+	struct pending_call *pc;
 	__u32 tgid;
 
-	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MREMAP, 5);
+	if (!current_traced(&tgid))
+		return 0;
+	pc = pending_save(ctx, PEND_MREMAP, 5);
+	if (pc)
+		pc->aux[0] = classify(ctx->args[0]);
 	return 0;
 }
 
@@ -289,19 +272,19 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_MREMAP);
 	struct ls_mem_ledger *l;
-	__u64 old_addr, old_len, new_len, known;
+	__u64 old_len, new_len, kind, nth;
 	__u32 tgid;
 
 	if (!pc)
 		return 0;
-	old_addr = pc->args[0];
 	old_len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
 	new_len = (pc->args[2] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
-	pending_del();
+	kind = pc->aux[0];
+	pending_del(pc);
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	__sync_fetch_and_add(&l->mremap_calls, 1);
+	nth = __sync_fetch_and_add(&l->mremap_calls, 1);
 	if (is_err(ctx->ret)) {
 		__sync_fetch_and_add(&l->failed_calls, 1);
 		return 0;
@@ -310,15 +293,11 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 		__sync_fetch_and_add(&l->mremap_grow_bytes, new_len - old_len);
 	else
 		__sync_fetch_and_add(&l->mremap_shrink_bytes, old_len - new_len);
-	known = region_unmap(tgid, old_addr, old_len);
-	if (known) {
-		struct region_key rk = { .tgid = tgid, .addr = (__u64)ctx->ret };
-
-		/* a tracked anonymous region moved or changed size */
-		bpf_map_update_elem(&anon_regions, &rk, &new_len, BPF_ANY);
-		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)known);
+	if (kind == 1) {
+		/* an anonymous region moved or changed size */
+		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)old_len);
 		if (new_len > old_len)
-			site_add(ctx, tgid, new_len - old_len);
+			site_add(ctx, tgid, new_len - old_len, nth);
 	}
 	if (new_len >= big_mapping_bytes && new_len > old_len) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
@@ -336,10 +315,12 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 	__s64 delta;
 	__u32 tgid;
 
+	__u64 nth;
+
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	__sync_fetch_and_add(&l->brk_calls, 1);
+	nth = __sync_fetch_and_add(&l->brk_calls, 1);
 	if (!l->brk_last) {
 		l->brk_last = brk;	/* first sighting: the base is unknown */
 		return 0;
@@ -350,23 +331,12 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	__sync_fetch_and_add(&l->brk_growth_bytes, delta);
 	if (delta > 0) {
-		site_add(ctx, tgid, delta);
+		site_add(ctx, tgid, delta, nth);
 		if ((__u64)delta >= big_mapping_bytes) {
 			__sync_fetch_and_add(&l->big_mappings, 1);
 			emit_big_mapping(tgid, l->start_ns, brk - delta, delta, 3, 0, -1, 2);
 		}
 	}
-	return 0;
-}
-
-/* ---- madvise(addr, len, advice) */
-SEC("tracepoint/syscalls/sys_enter_madvise")
-int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tgid;
-
-	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MADVISE, 3);
 	return 0;
 }
 
@@ -390,28 +360,18 @@ static __always_inline void count_advice(struct ls_mem_ledger *l, __u32 advice, 
 	}
 }
 
-SEC("tracepoint/syscalls/sys_exit_madvise")
-int ls_exit_madvise(struct trace_event_raw_sys_exit *ctx)
+/* ---- madvise(addr, len, advice): bytes advised, as asked, at sys_enter */
+SEC("tracepoint/syscalls/sys_enter_madvise")
+int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 {
-	struct pending_call *pc = pending_get(PEND_MADVISE);
 	struct ls_mem_ledger *l;
-	__u64 len;
-	__u32 advice, tgid;
+	__u32 tgid;
 
-	if (!pc)
-		return 0;
-	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
-	advice = pc->args[2];
-	pending_del();
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
 	__sync_fetch_and_add(&l->madvise_calls, 1);
-	if (ctx->ret) {
-		__sync_fetch_and_add(&l->failed_calls, 1);
-		return 0;
-	}
-	count_advice(l, advice, len);
+	count_advice(l, ctx->args[2], (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK);
 	return 0;
 }
 
@@ -438,7 +398,7 @@ int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
 	if (!pc)
 		return 0;
 	advice = pc->args[3];
-	pending_del();
+	pending_del(pc);
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;

@@ -35,8 +35,6 @@
 
 /* Sizes of the BPF maps; the loader may lower or raise them before load. */
 #define LS_MAX_PROCS		16384	/* mem_ledgers, LRU */
-#define LS_MAX_PENDING		8192	/* per-thread syscall args, LRU */
-#define LS_MAX_REGIONS		65536	/* tracked anonymous mappings, LRU */
 #define LS_MAX_STACKS		4096	/* user stacks of growth sites */
 #define LS_MAX_SITES		16384	/* (process, stack) -> bytes, LRU */
 #define LS_STACK_DEPTH		16
@@ -90,10 +88,9 @@ struct ls_mem_ledger {
 	__u64 mmap_anon_bytes;		/* gross anonymous bytes mapped */
 	__u64 mmap_file_bytes;		/* gross file-backed bytes mapped */
 	__u64 munmap_bytes;		/* gross bytes unmapped */
-	__s64 mapped_anon_bytes;	/* net anonymous bytes mapped during the run
-					 * and still mapped (tracked regions) */
-	__u64 untracked_unmap_bytes;	/* unmaps of regions mapped before attach
-					 * or evicted from the region table */
+	__s64 mapped_anon_bytes;	/* anonymous bytes mapped minus unmapped
+					 * during the run (negative: it gave back) */
+	__u64 munmap_anon_bytes;	/* gross anonymous bytes unmapped */
 	__s64 brk_growth_bytes;		/* net heap growth through brk */
 	__u64 brk_last;			/* last program break seen */
 	__u64 mremap_grow_bytes;
@@ -282,7 +279,7 @@ enum ls_target_kind {
 	LS_TARGET_BADFD = 9,
 };
 
-#define LS_NAME_LEVELS	4
+#define LS_NAME_LEVELS	5	/* leaf, 3 parents and "/" when the walk reached the root */
 struct ls_setns {
 	struct ls_rec_hdr hdr;		/* LS_REC_SETNS */
 	__u64 start_ns;
@@ -296,7 +293,8 @@ struct ls_setns {
 	__u32 target_nstype;		/* CLONE_NEW* of the namespace, if nsfs */
 	__u32 target_pid;		/* pidfd target */
 	__u32 mode;			/* i_mode */
-	/* dentry names, leaf first: name[0] is the file, name[1] its parent */
+	/* dentry names, leaf first: name[0] is the file, name[1] its parent;
+	 * a complete path ends with the name "/" */
 	char name[LS_NAME_LEVELS][LS_NAME_LEN];
 	char comm[LS_COMM_LEN];
 };

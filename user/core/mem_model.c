@@ -263,6 +263,7 @@ void mem_model__json(const struct ls_process *p, struct json *j)
 	json__u64(j, "mmap_anon_bytes", l->mmap_anon_bytes);
 	json__u64(j, "mmap_file_bytes", l->mmap_file_bytes);
 	json__u64(j, "munmap_bytes", l->munmap_bytes);
+	json__u64(j, "munmap_anon_bytes", l->munmap_anon_bytes);
 	json__i64(j, "brk_growth_bytes", l->brk_growth_bytes);
 	json__u64(j, "mremap_grow_bytes", l->mremap_grow_bytes);
 	json__u64(j, "syscalls", l->mmap_calls + l->munmap_calls + l->mremap_calls +

@@ -1,0 +1,92 @@
+#!/bin/bash
+# leakscope's benchmarks, all measured in this one run (root needed):
+#  - each loop untraced, with the empty-program floor, and with leakscope
+#    (default rss source /proc, and --rss-source tracepoint with its floor);
+#  - time from start to attached; leakscope's peak RSS tracing the machine.
+# Ratios: leakscope's added time / the floor's added time (target <= 1.5),
+# and the page-fault loop's overhead (target <= 5%).
+set -u
+OUT=${OUT:-build}
+cd "$(dirname "$0")/.."
+LS=$OUT/leakscope LOOPS=$OUT/bench/loops FLOOR=$OUT/bench/floor
+REPS=${BENCH_REPS:-5}
+# the loop on its own CPU, the tracers on the other
+PIN="taskset -c $(( $(nproc) - 1 ))"
+[ "$(id -u)" = 0 ] || { echo "Error: make bench needs root (it loads BPF programs)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# start_bg NAME CMD...: start a tracer, wait until it says it is attached
+start_bg() {
+	local log=$tmp/$1.log; shift
+	"$@" >"$log" 2>&1 &
+	bg_pid=$!
+	for _ in $(seq 1 200); do
+		grep -q attached "$log" && return 0
+		sleep 0.05
+	done
+	echo "Error: $* did not attach: $(tail -3 "$log")" >&2
+	exit 1
+}
+stop_bg() { kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure MODE ITERS TRACER...: median ns/iter over REPS runs under TRACER
+measure() {
+	local mode=$1 iters=$2; shift 2
+	local vals=""
+	for _ in $(seq "$REPS"); do
+		if [ "$1" != none ]; then start_bg tracer "$@"; fi
+		vals+="$($PIN $LOOPS "$mode" "$iters")"$'\n'
+		if [ "$1" != none ]; then stop_bg; fi
+	done
+	printf '%s' "$vals" | median
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.2f", a / b }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }'; }
+
+echo "leakscope benchmarks ($(uname -r), $(nproc) CPUs, median of $REPS runs, ns per iteration)"
+printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' loop untraced floor leakscope "floor+rss" "ls+rss" "ls/floor add" "ls overhead"
+LOOP_SPECS=${BENCH_LOOPS:-"mmap:20000 fault:300 unix:20000"}
+for spec in $LOOP_SPECS; do
+	set -- ${spec/:/ }
+	mode=$1 iters=$2
+	base=$(measure "$mode" "$iters" none)
+	floor=$(measure "$mode" "$iters" "$FLOOR")
+	ls=$(measure "$mode" "$iters" "$LS" -v -i 5)
+	floor_rss=$(measure "$mode" "$iters" "$FLOOR" --rss)
+	ls_rss=$(measure "$mode" "$iters" "$LS" -v -i 5 --rss-source tracepoint)
+	add_ratio=$(ratio "$(awk -v a="$ls" -v b="$base" 'BEGIN{print a-b}')" \
+			  "$(awk -v a="$floor" -v b="$base" 'BEGIN{print a-b}')")
+	printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' "$mode" "$base" "$floor" "$ls" \
+		"$floor_rss" "$ls_rss" "$add_ratio" "$(pct "$ls" "$base")"
+	echo "        rss_stat tracepoint: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
+done
+
+[ -n "${BENCH_QUICK:-}" ] && exit 0
+
+# time to attach, as leakscope measures it (-v), median of 5 starts
+att=""
+for _ in 1 2 3 4 5; do
+	start_bg attach "$LS" -v -i 5
+	att+="$(grep -o 'in [0-9.]* ms' "$tmp/attach.log" | awk '{print $2}')"$'\n'
+	stop_bg
+done
+echo "time from start to attached: $(printf '%s' "$att" | median) ms (median of 5; target < 500 ms)"
+
+# peak RSS while tracing the whole machine for 30 s, with a leak running
+$OUT/workloads/mem_leak 2 30 >/dev/null 2>&1 &
+wl=$!
+start_bg peak "$LS" -v -i 1
+sleep 30
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$bg_pid/status)
+rss=$(awk '/VmRSS/ {print $2}' /proc/$bg_pid/status)
+stop_bg
+wait $wl 2>/dev/null
+echo "leakscope peak RSS tracing the whole machine for 30 s at -i 1: ${hwm} KiB (now ${rss} KiB)"
+
+[ -x bench/replay.sh ] && bench/replay.sh
+exit 0

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Names the setns model gives to kernel numbers (also used by its tests). */
+#ifndef LS_NS_MODEL_H
+#define LS_NS_MODEL_H
+#include <stdint.h>
+
+const char *ns_type_name(uint32_t clone_flag);	/* CLONE_NEWNET -> "net", 0 -> "any" */
+const char *ns_errno_name(int err);		/* EINVAL -> "EINVAL" */
+const char *ns_fs_name(uint64_t magic);		/* 0x01021994 -> "tmpfs" */
+const char *ns_kind_name(uint32_t kind);	/* LS_TARGET_REGULAR -> "regular-file" */
+
+#endif
