@@ -1,6 +1,349 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Socket lifecycle: unix connections paired end to end, TCP states. (to come) */
+/*
+ * Socket lifecycles.  Unix connections are paired by kernel sock address:
+ * connect() gives (client sk, peer sk) where the peer is the server-side
+ * embryo, which accept() later returns, giving (that sk, client sk).  Unix
+ * events are traced machine-wide even when a pid filter is on: the culprit
+ * is usually the other end (the agent, not dockerd).  TCP sockets are owned
+ * from connect/accept; state changes arrive in softirq context and are
+ * attributed through that ownership.
+ */
 #ifndef LS_SOCK_BPF_H
 #define LS_SOCK_BPF_H
 #include "common.bpf.h"
+
+#define LS_AF_UNIX	1
+#define LS_AF_INET	2
+#define LS_AF_INET6	10
+#define LS_IPPROTO_TCP	6
+#define LS_TCP_FIN_WAIT2	5
+#define LS_TCP_CLOSE		7
+#define LS_TCP_CLOSE_WAIT	8
+#define LS_S_IFSOCK_	0140000
+#define LS_S_IFMT_	00170000
+
+struct sock_owner {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 start_ns;
+};
+
+/* sk -> owner, for sockets made or accepted while tracing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_SOCKS);
+	__type(key, __u64);
+	__type(value, struct sock_owner);
+} sock_owners SEC(".maps");
+
+/* Inodes of sockets that existed before attach (filled from sock_diag by
+ * user space), so their close() is seen too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LS_MAX_SOCKS);
+	__type(key, __u64);
+	__type(value, __u8);
+} existing_inodes SEC(".maps");
+
+/* Before 6.13 struct file counted references in f_count. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct sock *file_sock(struct file *f, __u64 *ino)
+{
+	struct inode *inode;
+	struct socket *sock;
+
+	if (!f)
+		return NULL;
+	inode = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & LS_S_IFMT_) != LS_S_IFSOCK_)
+		return NULL;
+	*ino = BPF_CORE_READ(inode, i_ino);
+	sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* Does this close() drop the last reference (dup'd fds and fork-shared
+ * files keep the socket open)? */
+static __always_inline bool last_reference(struct file *f)
+{
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) == 0;	/* FILE_REF_ONEREF */
+	return BPF_CORE_READ((struct file___old *)f, f_count.counter) == 1;
+}
+
+static __always_inline void own_sock(struct sock *sk, __u32 tgid, __u64 start_ns)
+{
+	struct sock_owner o = { .tgid = tgid, .start_ns = start_ns };
+	__u64 key = (__u64)sk;
+
+	if (bpf_map_update_elem(&sock_owners, &key, &o, BPF_ANY))
+		count_drop(LS_DROP_SOCK);
+}
+
+static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named)
+{
+	struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)named, addr);
+	int len;
+
+	if (!addr)
+		return;	/* unnamed */
+	len = BPF_CORE_READ(addr, len) - 2;	/* minus sun_family */
+	if (len <= 0)
+		return;
+	if (len > LS_PATH_LEN)
+		len = LS_PATH_LEN;
+	e->path_len = len;
+	bpf_probe_read_kernel(e->path, sizeof(e->path), addr->name[0].sun_path);
+	e->abstract = e->path[0] == 0;
+}
+
+/* One end of a unix connection, as this process sees it. */
+static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
+				      __u64 ino, int fd, __u32 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
+	struct ls_unix_conn *e;
+
+	/* owned even if the record is lost: its close still finds it */
+	own_sock(sk, id >> 32, start_ns);
+	e = emit_reserve(sizeof(*e), LS_REC_UNIX_CONN, id >> 32);
+	if (!e)
+		return;
+	__builtin_memset((char *)e + sizeof(e->hdr), 0, sizeof(*e) - sizeof(e->hdr));
+	e->start_ns = start_ns;
+	e->sk = (__u64)sk;
+	e->peer_sk = (__u64)peer;
+	e->ino = ino;
+	e->tid = (__u32)id;
+	e->fd = fd;
+	e->kind = kind;
+	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	if (named)
+		unix_path(e, named);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
+				     int oldstate, int newstate)
+{
+	struct ls_tcp_state *e = emit_reserve(sizeof(*e), LS_REC_TCP_STATE, tgid);
+	__u16 family;
+
+	if (!e)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->start_ns = start_ns;
+	e->sk = (__u64)sk;
+	e->family = family;
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	if (family == LS_AF_INET6) {
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline bool is_tcp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (family == LS_AF_INET || family == LS_AF_INET6) &&
+	       BPF_CORE_READ(sk, sk_protocol) == LS_IPPROTO_TCP;
+}
+
+/* ---- connect(fd, addr, len): TCP owned before its SYN, unix paired at exit */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int ls_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), ino = 0;
+	__u32 tgid = id >> 32;
+	struct pending_call *pc;
+	struct sock *sk;
+
+	if (tgid == self_tgid)
+		return 0;
+	sk = file_sock(fd_to_file((int)ctx->args[0]), &ino);
+	if (!sk)
+		return 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+		pc = pending_save(ctx, PEND_CONNECT, 1);
+		if (pc) {
+			pc->aux[0] = (__u64)sk;
+			pc->aux[1] = ino;
+		}
+	} else if (is_tcp(sk) && is_traced(tgid)) {
+		own_sock(sk, tgid, current_start_ns());
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_CONNECT);
+	struct sock *sk, *peer;
+	__u64 ino;
+	int fd;
+
+	if (!pc)
+		return 0;
+	sk = (struct sock *)pc->aux[0];
+	ino = pc->aux[1];
+	fd = (int)pc->args[0];
+	pending_del(pc);
+	if (ctx->ret != 0)
+		return 0;
+	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (!peer)
+		return 0;
+	/* the peer is the embryo: it carries the listener's name */
+	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT);
+	return 0;
+}
+
+/* ---- accept/accept4: the new socket's peer is the connecting socket */
+static __always_inline int on_accept_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), ino = 0;
+	__u32 tgid = id >> 32;
+	struct sock *sk, *peer;
+
+	if (ret < 0 || tgid == self_tgid)
+		return 0;
+	sk = file_sock(fd_to_file((int)ret), &ino);
+	if (!sk)
+		return 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT);
+	} else if (is_tcp(sk) && is_traced(tgid)) {
+		__u64 start = current_start_ns();
+		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+		own_sock(sk, tgid, start);
+		emit_tcp(sk, tgid, start, state, state);	/* "now owned by" */
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ls_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ls_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+/* ---- socketpair(domain, type, protocol, sv[2]) */
+SEC("tracepoint/syscalls/sys_enter_socketpair")
+int ls_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != self_tgid && ctx->args[0] == LS_AF_UNIX)
+		pending_save(ctx, PEND_SOCKETPAIR, 4);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_call *pc = pending_get(PEND_SOCKETPAIR);
+	__u64 ino0 = 0, ino1 = 0;
+	struct sock *a, *b;
+	int sv[2];
+
+	if (!pc)
+		return 0;
+	pending_del(pc);
+	if (ctx->ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)pc->args[3]))
+		return 0;
+	a = file_sock(fd_to_file(sv[0]), &ino0);
+	b = file_sock(fd_to_file(sv[1]), &ino1);
+	if (!a || !b)
+		return 0;
+	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR);
+	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR);
+	return 0;
+}
+
+/* ---- close(fd) of a socket we know, when it drops the last reference */
+SEC("tracepoint/syscalls/sys_enter_close")
+int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), ino = 0, key;
+	struct sock_owner *o;
+	struct ls_sock_close *e;
+	struct file *f;
+	struct sock *sk;
+	int fd = (int)ctx->args[0];
+
+	f = fd_to_file(fd);
+	sk = file_sock(f, &ino);
+	if (!sk)
+		return 0;
+	key = (__u64)sk;
+	o = bpf_map_lookup_elem(&sock_owners, &key);
+	if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
+		return 0;
+	if (!last_reference(f))
+		return 0;
+	e = emit_reserve(sizeof(*e), LS_REC_SOCK_CLOSE, id >> 32);
+	if (e) {
+		e->start_ns = current_start_ns();
+		e->sk = key;
+		e->ino = ino;
+		e->tid = (__u32)id;
+		e->fd = fd;
+		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		e->by_exit = 0;
+		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+		bpf_ringbuf_submit(e, 0);
+	}
+	if (o)
+		bpf_map_delete_elem(&sock_owners, &key);
+	return 0;
+}
+
+/* ---- TCP state changes, attributed to the owner from connect/accept.
+ * Sockets nobody owns (made before attach) are sent only when they enter
+ * or leave CLOSE_WAIT/FIN_WAIT2, or close: user space matches them to the
+ * sock_diag snapshot by address. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct sock_owner *o;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != LS_IPPROTO_TCP)
+		return 0;
+	o = bpf_map_lookup_elem(&sock_owners, &key);
+	if (o) {
+		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate);
+		if (newstate == LS_TCP_CLOSE)
+			bpf_map_delete_elem(&sock_owners, &key);
+		return 0;
+	}
+	if (filter_pids || filter_comm)
+		return 0;
+	if (newstate == LS_TCP_CLOSE_WAIT || newstate == LS_TCP_FIN_WAIT2 ||
+	    oldstate == LS_TCP_CLOSE_WAIT || oldstate == LS_TCP_FIN_WAIT2)
+		emit_tcp(sk, 0, 0, oldstate, newstate);
+	return 0;
+}
+
 #endif

@@ -209,12 +209,14 @@ struct ls_unix_conn {
 	__u8 _pad[5];
 	char path[LS_PATH_LEN];		/* listening socket's name */
 	char _pad2[4];
+	char comm[LS_COMM_LEN];		/* thread that connected/accepted */
 };
 
 struct ls_sock_close {
 	struct ls_rec_hdr hdr;		/* LS_REC_SOCK_CLOSE */
 	__u64 start_ns;
 	__u64 sk;
+	__u64 ino;			/* finds sockets known from sock_diag */
 	__u32 tid;
 	__s32 fd;
 	__u16 family;			/* AF_UNIX, AF_INET, AF_INET6 */
@@ -222,6 +224,7 @@ struct ls_sock_close {
 	__u8 _pad[5];
 };
 
+/* oldstate == newstate: "this process now owns sk" (accept). */
 struct ls_tcp_state {
 	struct ls_rec_hdr hdr;		/* LS_REC_TCP_STATE; tgid = owner or 0 */
 	__u64 start_ns;			/* owner's, 0 if unknown */

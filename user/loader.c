@@ -283,6 +283,15 @@ int loader__trace_pid(struct loader *l, pid_t pid)
 				    sizeof(one), BPF_ANY);
 }
 
+int loader__watch_inode(struct loader *l, uint64_t ino)
+{
+	__u64 key = ino;
+	__u8 one = 1;
+
+	return bpf_map__update_elem(l->skel->maps.existing_inodes, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	__u32 key, next;

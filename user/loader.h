@@ -34,6 +34,8 @@ struct loader *loader__start(const struct loader_opts *opts);
 void loader__destroy(struct loader *l);	/* accepts NULL */
 
 int loader__trace_pid(struct loader *l, pid_t pid);
+/* Watch close() of a socket that existed before attach. */
+int loader__watch_inode(struct loader *l, uint64_t ino);
 /* Calls fn for each tgid in the kernel's traced set (filtered runs). */
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
 unsigned loader__nprograms(const struct loader *l);

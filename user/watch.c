@@ -19,10 +19,12 @@
 #include "model.h"
 #include "procfs.h"
 #include "recording.h"
+#include "sockdiag.h"
 #include "report.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
+#define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -177,6 +179,35 @@ static void for_each_sampled(struct watch *w, int (*fn)(pid_t, void *))
 		procfs__for_each_pid(fn, w);
 }
 
+/* Peers (the other end of a unix connection) are not sampled: name them. */
+static void name_peers(struct watch *w)
+{
+	struct model *m = w->model;
+	unsigned named = 0;
+
+	for (uint32_t i = 0; i < m->max_procs && named < PEER_META_PER_INTERVAL; i++) {
+		struct ls_process *p = &m->procs[i];
+		struct ls_proc_meta meta;
+
+		if (!p->tgid || p->exited || p->exe[0] || !p->sock)
+			continue;
+		named++;
+		if (procfs__read_meta(p->tgid, &meta) || (p->start_ns && meta.start_ns != p->start_ns))
+			continue;	/* gone, or the pid is another process's now */
+		meta.hdr.ts_ns = ls_now_boot_ns();
+		sink(w, &meta.hdr, sizeof(meta));
+	}
+}
+
+static void emit_existing(void *ctx, const struct ls_rec_hdr *rec, size_t len, uint64_t ino)
+{
+	struct watch *w = ctx;
+
+	if (ino && loader__watch_inode(w->loader, ino))
+		w->user_drops++;
+	sink(w, rec, len);
+}
+
 static bool want_sites(void *ctx, uint32_t tgid)
 {
 	struct watch *w = ctx;
@@ -198,6 +229,7 @@ static void interval(struct watch *w, bool final)
 	for_each_sampled(w, consider_pid);
 	for_each_sampled(w, sample_pid);
 	loader__collect_sites(w->loader, ls_now_boot_ns(), want_sites, w);
+	name_peers(w);
 
 	memset(&iv, 0, sizeof(iv));
 	iv.hdr.type = LS_REC_INTERVAL;
@@ -368,6 +400,16 @@ int cmd_watch(const struct options *o)
 	if (o->verbose)
 		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
 			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+	/* sockets that were there before us, with their peers */
+	{
+		uint64_t skipped = 0;
+		int err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w, &skipped);
+
+		if (err)
+			ls_warn("sockets open before attach are not counted: sock_diag: %s",
+				strerror(-err));
+		w.user_drops += skipped;
+	}
 	/* first samples at once: the trend needs a starting point */
 	interval_ns = (uint64_t)(o->interval_s * 1e9);
 	w.nrollup = 0;

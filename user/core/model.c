@@ -10,6 +10,7 @@
 #include <string.h>
 #include "model.h"
 #include "records.h"
+#include "sock_model.h"
 
 #define NO_SLOT UINT32_MAX
 
@@ -227,10 +228,12 @@ struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns
 
 uint64_t model__lost(const struct model *m)
 {
-	uint64_t n = m->user_drops + m->bad_records + m->procs_capped;
+	uint64_t n = m->user_drops + m->bad_records + m->procs_capped + sock_model__dropped(m);
 
+	/* a stack that could not be walked loses no event: shown, not summed */
 	for (int i = 0; i < LS_DROP_MAX; i++)
-		n += m->drops[i];
+		if (i != LS_DROP_STACK)
+			n += m->drops[i];
 	return n;
 }
 
@@ -417,8 +420,9 @@ uint32_t model__ranked(const struct model *m, const struct ls_process **out, uin
 			continue;
 		if (m->opts.only_tgid && p->tgid != m->opts.only_tgid)
 			continue;
-		if (!p->mem.have_sample && !p->sock && !p->ns)
-			continue;	/* nothing known about it */
+		/* traced processes are sampled; untraced ones (peers) are context */
+		if (!p->mem.have_sample && !p->ns)
+			continue;
 		all[n++] = p;
 	}
 	qsort(all, n, sizeof(*all), cmp_rank);

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "report.h"
 #include "json.h"
+#include "sock_model.h"
 
 #define REPORT_MAX_ROWS 256
 
@@ -110,7 +111,7 @@ void report__json(const struct model *m, bool final, FILE *out)
 	json__u64(&j, "ringbuf", m->drops[LS_DROP_RINGBUF]);
 	json__u64(&j, "ledger_full", m->drops[LS_DROP_LEDGER]);
 	json__u64(&j, "pending_full", m->drops[LS_DROP_PENDING]);
-	json__u64(&j, "socket_table_full", m->drops[LS_DROP_SOCK]);
+	json__u64(&j, "socket_table_full", m->drops[LS_DROP_SOCK] + sock_model__dropped(m));
 	json__u64(&j, "stacks", m->drops[LS_DROP_STACK]);
 	json__u64(&j, "user", m->user_drops);
 	json__u64(&j, "processes_not_tracked", m->procs_capped);

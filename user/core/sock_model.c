@@ -1,18 +1,839 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Socket model: placeholder until unix pairing and TCP states land. */
+/*
+ * Sockets: one bounded table of the sockets leakscope knows, keyed by the
+ * kernel's sock address (or, for sockets known only from sock_diag, by
+ * inode), from which each interval derives, per process, the unix
+ * connections it holds grouped by (peer process, path) and its TCP
+ * connections by state; verdicts come from verdict__decide like memory's.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "model.h"
+#include "json.h"
+#include "records.h"
+#include "report.h"
+#include "sock_model.h"
 
-struct sock_model { int unused; };
+#define SOCK_TABLE_CAP		65536	/* power of two */
+#define SOCK_MAX_PATHS		256	/* distinct unix paths */
+#define SOCK_MAX_GROUPS		16	/* peer groups per process */
+#define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
+#define EXISTING_BIT		(1ULL << 63)	/* keys of sock_diag sockets */
+#define TCP_NSTATES		13
 
-struct sock_model *sock_model__new(void) { return calloc(1, sizeof(struct sock_model)); }
-void sock_model__free(struct sock_model *sm) { free(sm); }
-void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec) { (void)m; (void)rec; }
+enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LISTEN = 10 };
+
+static const char *const tcp_state_names[TCP_NSTATES] = {
+	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+};
+
+struct sock_entry {
+	uint64_t key;		/* sk, or ino | EXISTING_BIT; 0 = empty slot */
+	uint64_t peer_key;	/* the other end's key (unix) */
+	uint64_t peer_start;	/* the other end's owner, once paired: kept */
+	uint32_t peer_tgid;	/* after the peer exits */
+	uint32_t _pad2;
+	uint64_t ino;
+	uint64_t start_ns;	/* owner's */
+	uint64_t since_ns;	/* opened (unix) or entered its state (tcp) */
+	uint32_t tgid;		/* owner */
+	uint16_t family;	/* 1 unix, 2/10 inet */
+	uint16_t path;		/* index in paths, 0 = unnamed */
+	uint8_t state;		/* tcp state */
+	uint8_t existing;	/* known from sock_diag: not "opened" in the run */
+	uint8_t counted;	/* its group has counted it as opened */
+	uint8_t accepted;	/* this end came from accept(): the server's */
+	uint16_t dport;
+	uint16_t sport;
+	uint8_t daddr[16];
+	uint8_t saddr[16];
+};
+
+struct sock_path {
+	char name[LS_PATH_LEN + 2];
+	uint16_t len;
+	uint8_t abstract;
+};
+
+struct sock_model {
+	struct sock_entry *table;	/* open addressing, linear probing */
+	uint32_t used;
+	uint64_t dropped;		/* sockets not tracked: table full */
+	struct sock_path paths[SOCK_MAX_PATHS];
+	uint32_t npaths;
+	uint64_t computed_at;		/* interval the per-process views are for */
+};
+
+struct peer_group {
+	uint32_t peer_tgid;	/* 0: peer not known */
+	uint16_t path;
+	uint16_t _pad;
+	uint64_t peer_start;
+	uint64_t opened;	/* during the run */
+	uint64_t closed;
+	uint64_t open;		/* now (derived each interval) */
+	uint64_t accepted;	/* of those, ends this process accepted */
+	uint64_t oldest_ns;	/* since of the oldest open one */
+};
+
+struct stuck_group {
+	uint8_t state;
+	uint8_t family;
+	uint16_t port;
+	uint8_t addr[16];
+	uint64_t count;
+	uint64_t oldest_ns;
+};
+
+struct sock_state {
+	/* unix */
+	uint64_t unix_open;
+	uint64_t unix_opened;
+	uint64_t unix_closed;
+	uint64_t groups_dropped;
+	struct peer_group groups[SOCK_MAX_GROUPS];
+	uint32_t ngroups;
+	struct series unix_series;
+	struct verdict_result unix_v;
+	/* tcp */
+	uint32_t by_state[TCP_NSTATES];
+	struct stuck_group stuck[SOCK_MAX_STUCK];
+	uint32_t nstuck;
+	uint64_t tcp_seen;
+	struct series stuck_series;
+	struct verdict_result tcp_v;
+	uint64_t now_ns;
+	char explanation[512];
+	char tcp_explanation[512];
+};
+
+static inline uint32_t slot_of(uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (uint32_t)key & (SOCK_TABLE_CAP - 1);
+}
+
+struct sock_model *sock_model__new(void)
+{
+	struct sock_model *sm = calloc(1, sizeof(*sm));
+
+	if (!sm)
+		return NULL;
+	sm->table = calloc(SOCK_TABLE_CAP, sizeof(*sm->table));
+	if (!sm->table) {
+		free(sm);
+		return NULL;
+	}
+	sm->npaths = 1;	/* 0 = unnamed */
+	return sm;
+}
+
+void sock_model__free(struct sock_model *sm)
+{
+	if (!sm)
+		return;
+	free(sm->table);
+	free(sm);
+}
+
+void sock_state__free(struct sock_state *s)
+{
+	free(s);
+}
+
+static struct sock_entry *find(struct sock_model *sm, uint64_t key)
+{
+	uint32_t i = slot_of(key);
+
+	if (!key)
+		return NULL;
+	for (uint32_t n = 0; n < SOCK_TABLE_CAP; n++, i = (i + 1) & (SOCK_TABLE_CAP - 1)) {
+		if (sm->table[i].key == key)
+			return &sm->table[i];
+		if (!sm->table[i].key)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Keep the table at most 7/8 full so probes stay short. */
+static struct sock_entry *insert(struct sock_model *sm, uint64_t key)
+{
+	struct sock_entry *e = find(sm, key);
+	uint32_t i;
+
+	if (e)
+		return e;
+	if (sm->used >= SOCK_TABLE_CAP / 8 * 7) {
+		sm->dropped++;
+		return NULL;
+	}
+	for (i = slot_of(key); sm->table[i].key; i = (i + 1) & (SOCK_TABLE_CAP - 1))
+		;
+	memset(&sm->table[i], 0, sizeof(sm->table[i]));
+	sm->table[i].key = key;
+	sm->used++;
+	return &sm->table[i];
+}
+
+/* Backward-shift deletion (no tombstones). */
+static void erase(struct sock_model *sm, struct sock_entry *e)
+{
+	uint32_t i = (uint32_t)(e - sm->table), j = i;
+
+	sm->table[i].key = 0;
+	sm->used--;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & (SOCK_TABLE_CAP - 1);
+		if (!sm->table[j].key)
+			return;
+		home = slot_of(sm->table[j].key);
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			sm->table[i] = sm->table[j];
+			sm->table[j].key = 0;
+			i = j;
+		}
+	}
+}
+
+static uint16_t intern_path(struct sock_model *sm, const char *name, uint16_t len, uint8_t abstract)
+{
+	if (len > LS_PATH_LEN)
+		len = LS_PATH_LEN;
+	/* pathnames: the kernel's length may count the terminating NUL */
+	while (!abstract && len && (name[len - 1] == 0 || memchr(name, 0, len)))
+		len = (uint16_t)strnlen(name, len);
+	if (!len)
+		return 0;
+	for (uint32_t i = 1; i < sm->npaths; i++)
+		if (sm->paths[i].len == len && sm->paths[i].abstract == abstract &&
+		    !memcmp(sm->paths[i].name, name, len))
+			return (uint16_t)i;
+	if (sm->npaths == SOCK_MAX_PATHS)
+		return 0;	/* shown as "(unnamed)": rare, and counted nowhere worse */
+	memcpy(sm->paths[sm->npaths].name, name, len);
+	sm->paths[sm->npaths].name[len] = 0;
+	sm->paths[sm->npaths].len = len;
+	sm->paths[sm->npaths].abstract = abstract;
+	return (uint16_t)sm->npaths++;
+}
+
+/* "/var/run/docker.sock", "@name" for abstract, "(unnamed)". */
+static const char *path_name(const struct sock_model *sm, uint16_t idx, char *buf, size_t len)
+{
+	const struct sock_path *p;
+
+	if (!idx || idx >= sm->npaths) {
+		snprintf(buf, len, "(unnamed)");
+		return buf;
+	}
+	p = &sm->paths[idx];
+	if (p->abstract) {
+		size_t n = 0;
+
+		/* abstract names may hold any byte: show printable ones */
+		buf[n++] = '@';
+		for (uint16_t i = 1; i < p->len && n + 1 < len; i++)
+			buf[n++] = (p->name[i] >= 0x20 && p->name[i] < 0x7f) ? p->name[i] : '.';
+		buf[n] = 0;
+		return buf;
+	}
+	snprintf(buf, len, "%s", p->name);
+	return buf;
+}
+
+static struct sock_state *state_of(struct ls_process *p)
+{
+	if (!p->sock) {
+		p->sock = calloc(1, sizeof(*p->sock));
+		if (p->sock) {
+			series__init(&p->sock->unix_series);
+			series__init(&p->sock->stuck_series);
+		}
+	}
+	return p->sock;
+}
+
+static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, uint64_t peer_start,
+				   uint16_t path)
+{
+	for (uint32_t i = 0; i < ss->ngroups; i++) {
+		struct peer_group *g = &ss->groups[i];
+
+		if (g->peer_tgid == peer_tgid && g->path == path &&
+		    (!peer_tgid || g->peer_start == peer_start))
+			return g;
+	}
+	if (ss->ngroups == SOCK_MAX_GROUPS) {
+		ss->groups_dropped++;
+		return NULL;
+	}
+	memset(&ss->groups[ss->ngroups], 0, sizeof(ss->groups[0]));
+	ss->groups[ss->ngroups].peer_tgid = peer_tgid;
+	ss->groups[ss->ngroups].peer_start = peer_start;
+	ss->groups[ss->ngroups].path = path;
+	return &ss->groups[ss->ngroups++];
+}
+
+/* Count a unix connection as opened in its owner's group, once its peer
+ * is known (both ends seen) or when it closes unpaired. */
+static void count_opened(struct model *m, struct sock_entry *e, const struct sock_entry *peer)
+{
+	struct ls_process *p;
+	struct sock_state *ss;
+	struct peer_group *g;
+
+	if (e->counted || e->existing)
+		return;
+	p = model__proc(m, e->tgid, e->start_ns);
+	if (!p || !(ss = state_of(p)))
+		return;
+	g = group_of(ss, peer ? peer->tgid : e->peer_tgid, peer ? peer->start_ns : e->peer_start,
+		     e->path ? e->path : (peer ? peer->path : 0));
+	if (g)
+		g->opened++;
+	e->counted = 1;
+}
+
+static void add_unix(struct model *m, const struct ls_unix_conn *c)
+{
+	struct sock_model *sm = m->sock;
+	struct sock_entry *e = insert(sm, c->sk), *peer;
+	struct ls_process *p;
+
+	if (!e)
+		return;
+	p = model__proc(m, c->hdr.tgid, c->start_ns);
+	if (p && !p->comm[0]) {
+		memcpy(p->comm, c->comm, LS_COMM_LEN);
+		p->comm[LS_COMM_LEN - 1] = 0;
+	}
+	if (p && state_of(p)) {
+		p->sock->unix_opened++;
+		if (!p->first_ts_ns)
+			p->first_ts_ns = c->hdr.ts_ns;
+	}
+	e->tgid = c->hdr.tgid;
+	e->start_ns = c->start_ns;
+	e->peer_key = c->peer_sk;
+	e->ino = c->ino;
+	e->family = 1;
+	e->accepted = c->kind == LS_UNIX_ACCEPT;
+	e->since_ns = c->hdr.ts_ns;
+	e->path = intern_path(sm, c->path, c->path_len, c->abstract);
+	peer = find(sm, c->peer_sk);
+	if (peer) {
+		/* the path lives on the server's end: share it */
+		if (!e->path)
+			e->path = peer->path;
+		else if (!peer->path)
+			peer->path = e->path;
+		peer->peer_key = c->sk;
+		e->peer_tgid = peer->tgid;
+		e->peer_start = peer->start_ns;
+		peer->peer_tgid = e->tgid;
+		peer->peer_start = e->start_ns;
+		count_opened(m, e, peer);
+		count_opened(m, peer, e);
+	}
+}
+
+static void close_entry(struct model *m, struct sock_entry *e)
+{
+	struct sock_model *sm = m->sock;
+	struct ls_process *p = model__find(m, e->tgid);
+
+	if (e->family == 1) {
+		struct sock_entry *peer = find(sm, e->peer_key);
+
+		count_opened(m, e, peer);
+		if (p && p->start_ns == e->start_ns && p->sock) {
+			struct peer_group *g = group_of(p->sock, e->peer_tgid ? e->peer_tgid :
+							(peer ? peer->tgid : 0),
+							e->peer_tgid ? e->peer_start :
+							(peer ? peer->start_ns : 0), e->path);
+
+			p->sock->unix_closed++;
+			if (g)
+				g->closed++;
+		}
+	}
+	erase(sm, e);
+}
+
+static void add_close(struct model *m, const struct ls_sock_close *c)
+{
+	struct sock_entry *e = find(m->sock, c->sk);
+
+	if (!e)
+		e = find(m->sock, c->ino | EXISTING_BIT);
+	if (e)
+		close_entry(m, e);
+}
+
+/* Every socket a process held closes when it exits. */
+static void close_all_of(struct model *m, uint32_t tgid, uint64_t start_ns)
+{
+	struct sock_model *sm = m->sock;
+
+	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
+		struct sock_entry *e = &sm->table[i];
+
+		if (e->key && e->tgid == tgid && e->start_ns == start_ns) {
+			close_entry(m, e);
+			i--;	/* backward shift may have moved another entry here */
+		}
+	}
+}
+
+static bool tcp_match(const struct sock_entry *e, const struct ls_tcp_state *t)
+{
+	return e->family == t->family && e->sport == t->sport && e->dport == t->dport &&
+	       !memcmp(e->daddr, t->daddr, 16) && !memcmp(e->saddr, t->saddr, 16);
+}
+
+static void add_tcp(struct model *m, const struct ls_tcp_state *t)
+{
+	struct sock_model *sm = m->sock;
+	struct sock_entry *e = find(sm, t->sk);
+
+	if (!e && !t->hdr.tgid) {
+		/* nobody owns it: one known from sock_diag, matched by address */
+		for (uint32_t i = 0; i < SOCK_TABLE_CAP && !e; i++)
+			if ((sm->table[i].key & EXISTING_BIT) && sm->table[i].family != 1 &&
+			    tcp_match(&sm->table[i], t))
+				e = &sm->table[i];
+		if (!e)
+			return;
+	}
+	if (t->newstate == TCP_CLOSE) {
+		if (e)
+			erase(sm, e);
+		return;
+	}
+	if (!e) {
+		struct ls_process *p = model__proc(m, t->hdr.tgid, t->start_ns);
+
+		e = insert(sm, t->sk);
+		if (!e)
+			return;
+		e->tgid = t->hdr.tgid;
+		e->start_ns = t->start_ns;
+		e->family = t->family;
+		e->sport = t->sport;
+		e->dport = t->dport;
+		memcpy(e->saddr, t->saddr, 16);
+		memcpy(e->daddr, t->daddr, 16);
+		if (p && state_of(p))
+			p->sock->tcp_seen++;
+	}
+	if (e->state != t->newstate || !e->since_ns)
+		e->since_ns = t->hdr.ts_ns;
+	e->state = t->newstate;
+}
+
+static void add_existing_unix(struct model *m, const struct ls_unix_existing *x)
+{
+	struct sock_entry *e = insert(m->sock, x->ino | EXISTING_BIT);
+
+	if (!e)
+		return;
+	e->tgid = x->hdr.tgid;
+	e->start_ns = x->start_ns;
+	e->ino = x->ino;
+	e->peer_key = x->peer_ino ? x->peer_ino | EXISTING_BIT : 0;
+	e->peer_tgid = x->peer_tgid;
+	e->family = 1;
+	e->existing = 1;
+	e->since_ns = x->hdr.ts_ns;	/* at least this old */
+	e->path = intern_path(m->sock, x->path, x->path_len, x->abstract);
+	if (x->listening)
+		erase(m->sock, e);	/* listeners are not connections */
+	else {
+		struct ls_process *p = model__proc(m, x->hdr.tgid, x->start_ns);
+
+		if (p)
+			state_of(p);
+	}
+}
+
+static void add_existing_tcp(struct model *m, const struct ls_tcp_existing *x)
+{
+	struct sock_entry *e;
+	struct ls_process *p;
+
+	if (x->state == TCP_LISTEN)
+		return;
+	e = insert(m->sock, x->ino | EXISTING_BIT);
+	if (!e)
+		return;
+	e->tgid = x->hdr.tgid;
+	e->start_ns = x->start_ns;
+	e->ino = x->ino;
+	e->family = x->family;
+	e->state = x->state;
+	e->sport = x->sport;
+	e->dport = x->dport;
+	memcpy(e->saddr, x->saddr, 16);
+	memcpy(e->daddr, x->daddr, 16);
+	e->existing = 1;
+	e->since_ns = x->hdr.ts_ns;
+	p = model__proc(m, x->hdr.tgid, x->start_ns);
+	if (p)
+		state_of(p);
+}
+
+void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
+{
+	if (!m->sock)
+		return;
+	switch (rec->type) {
+	case LS_REC_UNIX_CONN:
+		add_unix(m, (const struct ls_unix_conn *)rec);
+		break;
+	case LS_REC_SOCK_CLOSE:
+		add_close(m, (const struct ls_sock_close *)rec);
+		break;
+	case LS_REC_TCP_STATE:
+		add_tcp(m, (const struct ls_tcp_state *)rec);
+		break;
+	case LS_REC_UNIX_EXISTING:
+		add_existing_unix(m, (const struct ls_unix_existing *)rec);
+		break;
+	case LS_REC_TCP_EXISTING:
+		add_existing_tcp(m, (const struct ls_tcp_existing *)rec);
+		break;
+	case LS_REC_PROC_EXIT: {
+		struct ls_process *p = model__find(m, rec->tgid);
+
+		if (p && p->sock)
+			close_all_of(m, rec->tgid, ((const struct ls_proc_exit *)rec)->start_ns);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void add_stuck(struct sock_state *ss, const struct sock_entry *e)
+{
+	struct stuck_group *g = NULL;
+
+	for (uint32_t i = 0; i < ss->nstuck; i++)
+		if (ss->stuck[i].state == e->state && ss->stuck[i].port == e->dport &&
+		    !memcmp(ss->stuck[i].addr, e->daddr, 16)) {
+			g = &ss->stuck[i];
+			break;
+		}
+	if (!g) {
+		if (ss->nstuck == SOCK_MAX_STUCK)
+			return;
+		g = &ss->stuck[ss->nstuck++];
+		memset(g, 0, sizeof(*g));
+		g->state = e->state;
+		g->family = (uint8_t)e->family;
+		g->port = e->dport;
+		memcpy(g->addr, e->daddr, 16);
+	}
+	g->count++;
+	if (!g->oldest_ns || e->since_ns < g->oldest_ns)
+		g->oldest_ns = e->since_ns;
+}
+
+/* Derive every process's view in one pass over the table. */
+static void compute_views(struct model *m, uint64_t now)
+{
+	struct sock_model *sm = m->sock;
+
+	for (uint32_t i = 0; i < m->max_procs; i++) {
+		struct sock_state *ss = m->procs[i].sock;
+
+		if (!m->procs[i].tgid || !ss)
+			continue;
+		ss->unix_open = 0;
+		ss->nstuck = 0;
+		memset(ss->by_state, 0, sizeof(ss->by_state));
+		for (uint32_t g = 0; g < ss->ngroups; g++) {
+			ss->groups[g].open = 0;
+			ss->groups[g].accepted = 0;
+			ss->groups[g].oldest_ns = 0;
+		}
+		ss->now_ns = now;
+	}
+	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
+		struct sock_entry *e = &sm->table[i];
+		struct ls_process *p;
+		struct sock_state *ss;
+
+		if (!e->key)
+			continue;
+		p = model__find(m, e->tgid);
+		if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
+			continue;
+		if (e->family == 1) {
+			const struct sock_entry *peer = find(sm, e->peer_key);
+			uint32_t ptgid = e->peer_tgid ? e->peer_tgid : (peer ? peer->tgid : 0);
+			uint64_t pstart = e->peer_tgid ? e->peer_start : (peer ? peer->start_ns : 0);
+			struct peer_group *g;
+
+			if (!e->peer_tgid && peer && peer->tgid) {
+				e->peer_tgid = peer->tgid;	/* sock_diag pairs resolve here */
+				e->peer_start = peer->start_ns;
+			}
+			if (!pstart && ptgid) {
+				const struct ls_process *q = model__find(m, ptgid);
+
+				pstart = q ? q->start_ns : 0;
+			}
+			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
+
+			ss->unix_open++;
+			if (g) {
+				g->open++;
+				g->accepted += e->accepted;
+				if (!g->oldest_ns || e->since_ns < g->oldest_ns)
+					g->oldest_ns = e->since_ns;
+			}
+		} else {
+			ss->by_state[e->state < TCP_NSTATES ? e->state : 0]++;
+			if (e->state == TCP_CLOSE_WAIT || e->state == TCP_FIN_WAIT2)
+				add_stuck(ss, e);
+		}
+	}
+	sm->computed_at = now;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct peer_group *x = a, *y = b;
+
+	if (x->open != y->open)
+		return x->open < y->open ? 1 : -1;
+	return x->opened < y->opened ? 1 : x->opened > y->opened ? -1 : 0;
+}
+
+static const char *peer_label(const struct model *m, uint32_t tgid, char *buf, size_t len)
+{
+	const struct ls_process *q = model__find(m, tgid);
+
+	if (!tgid)
+		snprintf(buf, len, "an unknown process");
+	else
+		snprintf(buf, len, "%s (%u)", q && q->comm[0] ? q->comm : "?", tgid);
+	return buf;
+}
+
+static void every(double rate, char *buf, size_t len)
+{
+	if (rate <= 0)
+		snprintf(buf, len, "not growing");
+	else if (rate >= 1)
+		snprintf(buf, len, "+%.1f a second", rate);
+	else
+		snprintf(buf, len, "+1 every %.0f s", 1 / rate);
+}
+
+static void explain_unix(const struct model *m, const struct ls_process *p, struct sock_state *ss)
+{
+	const struct peer_group *g = ss->ngroups ? &ss->groups[0] : NULL;
+	char peer[64], path[LS_PATH_LEN + 8], open[32], closed[32], rate[48];
+
+	if (!g || !g->open) {
+		snprintf(ss->explanation, sizeof(ss->explanation),
+			 "%s (%u) holds %llu unix connections; %llu opened and %llu closed during the run",
+			 p->comm, p->tgid, (unsigned long long)ss->unix_open,
+			 (unsigned long long)ss->unix_opened, (unsigned long long)ss->unix_closed);
+		return;
+	}
+	peer_label(m, g->peer_tgid, peer, sizeof(peer));
+	path_name(m->sock, g->path, path, sizeof(path));
+	report__count(g->open, open, sizeof(open));
+	report__count(g->closed, closed, sizeof(closed));
+	every(ss->unix_v.rate_per_s, rate, sizeof(rate));
+	if (g->accepted * 2 >= g->open)	/* the server's side */
+		snprintf(ss->explanation, sizeof(ss->explanation),
+			 "%s (%u) holds %s connections on %.120s opened by %s, %s closed, %s", p->comm,
+			 p->tgid, open, path, peer, closed, rate);
+	else
+		snprintf(ss->explanation, sizeof(ss->explanation),
+			 "%s (%u) holds %s connections to %s on %.120s, %s closed, %s", p->comm, p->tgid,
+			 open, peer, path, closed, rate);
+}
+
+static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (family == 10) {
+		inet_ntop(AF_INET6, addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, port);
+	} else {
+		inet_ntop(AF_INET, addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, port);
+	}
+	return buf;
+}
+
+static void explain_tcp(const struct ls_process *p, struct sock_state *ss)
+{
+	const struct stuck_group *worst = NULL;
+	char peer[80], rate[48];
+
+	for (uint32_t i = 0; i < ss->nstuck; i++)
+		if (!worst || ss->stuck[i].count > worst->count)
+			worst = &ss->stuck[i];
+	if (!worst) {
+		snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
+			 "no TCP connection stuck in CLOSE_WAIT or FIN_WAIT2");
+		return;
+	}
+	addr_str(worst->family, worst->addr, worst->port, peer, sizeof(peer));
+	every(ss->tcp_v.rate_per_s, rate, sizeof(rate));
+	snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
+		 worst->state == TCP_CLOSE_WAIT
+			 ? "%s (%u) has %llu connections to %s in CLOSE_WAIT: the peer closed, this "
+			   "process never closes its end (%s)"
+			 : "%s (%u) has %llu connections to %s in FIN_WAIT2: this process shut its end, "
+			   "the peer never closes (%s)",
+		 p->comm, p->tgid, (unsigned long long)worst->count, peer, rate);
+}
+
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
-{ (void)m; (void)p; (void)now_ns; }
+{
+	struct sock_state *ss = p->sock;
+	uint64_t stuck = 0;
+
+	if (!m->sock || !ss)
+		return;
+	if (m->sock->computed_at != now_ns)
+		compute_views(m, now_ns);
+	qsort(ss->groups, ss->ngroups, sizeof(ss->groups[0]), cmp_group);
+	for (uint32_t i = 0; i < ss->nstuck; i++)
+		stuck += ss->stuck[i].count;
+	series__add(&ss->unix_series, now_ns, (double)ss->unix_open);
+	series__add(&ss->stuck_series, now_ns, (double)stuck);
+	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
+	verdict__decide(&ss->stuck_series, &verdict_params_count, &ss->tcp_v);
+	explain_unix(m, p, ss);
+	explain_tcp(p, ss);
+}
+
+bool sock_model__notable(const struct ls_process *p)
+{
+	const struct sock_state *ss = p->sock;
+
+	if (!ss)
+		return false;
+	return ss->unix_v.verdict == VERDICT_LEAK || ss->unix_v.verdict == VERDICT_GROWING ||
+	       ss->tcp_v.verdict == VERDICT_LEAK || ss->tcp_v.verdict == VERDICT_GROWING;
+}
+
+uint64_t sock_model__dropped(const struct model *m)
+{
+	return m->sock ? m->sock->dropped : 0;
+}
+
+static double age_s(uint64_t now, uint64_t since)
+{
+	return since && now > since ? (double)(now - since) / 1e9 : 0;
+}
+
 void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j)
-{ (void)m; (void)p; (void)j; }
+{
+	const struct sock_state *ss = p->sock;
+	char buf[LS_PATH_LEN + 80];
+
+	if (!ss)
+		return;
+	json__obj_begin(j, "unix_sockets");
+	json__u64(j, "open", ss->unix_open);
+	json__u64(j, "opened", ss->unix_opened);
+	json__u64(j, "closed", ss->unix_closed);
+	json__str(j, "verdict", verdict__name(ss->unix_v.verdict));
+	json__dbl(j, "confidence", ss->unix_v.confidence, 2);
+	json__dbl(j, "growth_per_s", ss->unix_v.rate_per_s, 3);
+	json__arr_begin(j, "peers");
+	for (uint32_t i = 0; i < ss->ngroups; i++) {
+		const struct peer_group *g = &ss->groups[i];
+		const struct ls_process *q = model__find(m, g->peer_tgid);
+
+		json__obj_begin(j, NULL);
+		json__u64(j, "pid", g->peer_tgid);
+		json__str(j, "comm", q ? q->comm : "");
+		json__str(j, "exe", q ? q->exe : "");
+		json__str(j, "path", path_name(m->sock, g->path, buf, sizeof(buf)));
+		json__u64(j, "open", g->open);
+		json__u64(j, "opened", g->opened);
+		json__u64(j, "closed", g->closed);
+		json__dbl(j, "oldest_open_age_s", g->open ? age_s(ss->now_ns, g->oldest_ns) : 0, 1);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__u64(j, "groups_dropped", ss->groups_dropped);
+	json__str(j, "explanation", ss->explanation);
+	json__obj_end(j);
+
+	json__obj_begin(j, "tcp");
+	json__obj_begin(j, "by_state");
+	for (int s = 1; s < TCP_NSTATES; s++)
+		if (ss->by_state[s])
+			json__u64(j, tcp_state_names[s], ss->by_state[s]);
+	json__obj_end(j);
+	json__str(j, "verdict", verdict__name(ss->tcp_v.verdict));
+	json__dbl(j, "confidence", ss->tcp_v.confidence, 2);
+	json__dbl(j, "growth_per_s", ss->tcp_v.rate_per_s, 3);
+	json__arr_begin(j, "stuck");
+	for (uint32_t i = 0; i < ss->nstuck; i++) {
+		const struct stuck_group *g = &ss->stuck[i];
+
+		json__obj_begin(j, NULL);
+		json__str(j, "state", tcp_state_names[g->state]);
+		json__str(j, "peer", addr_str(g->family, g->addr, g->port, buf, sizeof(buf)));
+		json__u64(j, "count", g->count);
+		json__dbl(j, "oldest_age_s", age_s(ss->now_ns, g->oldest_ns), 1);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__str(j, "explanation", ss->tcp_explanation);
+	json__obj_end(j);
+}
+
 void sock_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final)
-{ (void)m; (void)p; (void)out; (void)final; }
-void sock_state__free(struct sock_state *s) { free(s); }
-bool sock_model__notable(const struct ls_process *p) { (void)p; return false; }
+{
+	const struct sock_state *ss = p->sock;
+	char buf[LS_PATH_LEN + 80], peer[64];
+
+	if (!ss)
+		return;
+	if (!final) {
+		if (ss->unix_v.verdict == VERDICT_LEAK || ss->unix_v.verdict == VERDICT_GROWING)
+			fprintf(out, "%8s unix %s: %s\n", "", verdict__name(ss->unix_v.verdict),
+				ss->explanation);
+		if (ss->tcp_v.verdict == VERDICT_LEAK || ss->tcp_v.verdict == VERDICT_GROWING)
+			fprintf(out, "%8s tcp %s: %s\n", "", verdict__name(ss->tcp_v.verdict),
+				ss->tcp_explanation);
+		return;
+	}
+	if (ss->unix_open || ss->unix_opened) {
+		fprintf(out, "  unix sockets: %s (confidence %.2f). %s.\n",
+			verdict__name(ss->unix_v.verdict), ss->unix_v.confidence, ss->explanation);
+		for (uint32_t i = 0; i < ss->ngroups && i < 5; i++) {
+			const struct peer_group *g = &ss->groups[i];
+
+			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed\n",
+				peer_label(m, g->peer_tgid, peer, sizeof(peer)),
+				path_name(m->sock, g->path, buf, sizeof(buf)),
+				(unsigned long long)g->open, (unsigned long long)g->opened,
+				(unsigned long long)g->closed);
+		}
+	}
+	if (ss->nstuck || ss->tcp_seen)
+		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict), ss->tcp_explanation);
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets that existed before leakscope attached: a NETLINK_SOCK_DIAG dump
+ * (unix with name and peer, TCP with addresses and state) joined with the
+ * socket inodes under /proc/PID/fd, which is what `ss -xp` does.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "procfs.h"
+#include "sockdiag.h"
+
+#define INO_TABLE_CAP	(1U << 18)	/* socket inodes held by processes */
+#define MAX_SOCKETS	65536		/* per dump */
+
+struct ino_owner {
+	uint64_t ino;
+	uint32_t tgid;
+	int32_t fd;
+};
+
+struct sockdiag {
+	struct ino_owner *owners;	/* open addressing on ino */
+	uint32_t nowners;
+	uint64_t skipped;		/* what did not fit */
+	sockdiag_emit_fn emit;
+	void *ctx;
+	uint64_t now_ns;
+};
+
+static uint32_t ino_slot(uint64_t ino)
+{
+	return (uint32_t)((ino * 0x9e3779b97f4a7c15ULL) >> 46) & (INO_TABLE_CAP - 1);
+}
+
+static void owner_add(struct sockdiag *sd, uint64_t ino, uint32_t tgid, int fd)
+{
+	uint32_t i = ino_slot(ino);
+
+	if (sd->nowners >= INO_TABLE_CAP / 2) {
+		sd->skipped++;
+		return;
+	}
+	while (sd->owners[i].ino && sd->owners[i].ino != ino)
+		i = (i + 1) & (INO_TABLE_CAP - 1);
+	if (sd->owners[i].ino)
+		return;	/* shared by several processes: the first one holds it */
+	sd->owners[i] = (struct ino_owner){ ino, tgid, fd };
+	sd->nowners++;
+}
+
+static const struct ino_owner *owner_of(const struct sockdiag *sd, uint64_t ino)
+{
+	uint32_t i = ino_slot(ino);
+
+	while (sd->owners[i].ino) {
+		if (sd->owners[i].ino == ino)
+			return &sd->owners[i];
+		i = (i + 1) & (INO_TABLE_CAP - 1);
+	}
+	return NULL;
+}
+
+static int scan_fds(pid_t pid, void *arg)
+{
+	struct sockdiag *sd = arg;
+	char path[64], link[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		unsigned long long ino;
+		char full[320];
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+		n = readlink(full, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (sscanf(link, "socket:[%llu]", &ino) == 1)
+			owner_add(sd, ino, (uint32_t)pid, atoi(de->d_name));
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Send a dump request, call fn for each message; returns messages seen. */
+static int dump(int fd, void *req, size_t reqlen, void (*fn)(struct sockdiag *, struct nlmsghdr *),
+		struct sockdiag *sd)
+{
+	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
+	struct iovec iov = { req, reqlen };
+	struct msghdr msg = { .msg_name = &nladdr, .msg_namelen = sizeof(nladdr), .msg_iov = &iov,
+			      .msg_iovlen = 1 };
+	static char buf[65536];
+	int seen = 0;
+
+	if (sendmsg(fd, &msg, 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (n < 0)
+			return errno == EINTR ? seen : -errno;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return seen;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EPROTO;
+			if (seen++ < MAX_SOCKETS)
+				fn(sd, h);
+			else
+				sd->skipped++;
+		}
+	}
+}
+
+static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
+{
+	struct unix_diag_msg *m = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	const struct ino_owner *own = owner_of(sd, m->udiag_ino), *peer_own;
+	struct ls_unix_existing x;
+	struct rtattr *a;
+
+	if (!own)
+		return;	/* held by no process (in flight, or kernel-owned) */
+	memset(&x, 0, sizeof(x));
+	x.hdr.type = LS_REC_UNIX_EXISTING;
+	x.hdr.size = sizeof(x);
+	x.hdr.tgid = own->tgid;
+	x.hdr.ts_ns = sd->now_ns;
+	x.start_ns = procfs__start_ns(own->tgid);
+	x.ino = m->udiag_ino;
+	x.fd = own->fd;
+	x.state = m->udiag_state;
+	x.listening = m->udiag_state == 10;	/* TCP_LISTEN */
+	for (a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == UNIX_DIAG_NAME) {
+			size_t n = RTA_PAYLOAD(a);
+
+			if (n > LS_PATH_LEN)
+				n = LS_PATH_LEN;
+			memcpy(x.path, RTA_DATA(a), n);
+			x.abstract = n && x.path[0] == 0;
+			/* pathname names come NUL-terminated from some kernels */
+			while (n && !x.abstract && x.path[n - 1] == 0)
+				n--;
+			x.path_len = (uint16_t)n;
+		} else if (a->rta_type == UNIX_DIAG_PEER) {
+			x.peer_ino = *(uint32_t *)RTA_DATA(a);
+		}
+	}
+	if (x.peer_ino && (peer_own = owner_of(sd, x.peer_ino)))
+		x.peer_tgid = peer_own->tgid;
+	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.listening ? 0 : x.ino);
+}
+
+static void on_tcp(struct sockdiag *sd, struct nlmsghdr *h)
+{
+	struct inet_diag_msg *m = NLMSG_DATA(h);
+	const struct ino_owner *own = owner_of(sd, m->idiag_inode);
+	struct ls_tcp_existing x;
+
+	if (!own)
+		return;
+	memset(&x, 0, sizeof(x));
+	x.hdr.type = LS_REC_TCP_EXISTING;
+	x.hdr.size = sizeof(x);
+	x.hdr.tgid = own->tgid;
+	x.hdr.ts_ns = sd->now_ns;
+	x.start_ns = procfs__start_ns(own->tgid);
+	x.ino = m->idiag_inode;
+	x.family = m->idiag_family;
+	x.sport = ntohs(m->id.idiag_sport);
+	x.dport = ntohs(m->id.idiag_dport);
+	x.state = m->idiag_state;
+	memcpy(x.saddr, m->id.idiag_src, m->idiag_family == AF_INET6 ? 16 : 4);
+	memcpy(x.daddr, m->id.idiag_dst, m->idiag_family == AF_INET6 ? 16 : 4);
+	sd->emit(sd->ctx, &x.hdr, sizeof(x), 0);
+}
+
+int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped)
+{
+	struct sockdiag sd = { .emit = emit, .ctx = ctx, .now_ns = now_ns };
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} ureq = {
+		.nlh = { .nlmsg_len = sizeof(ureq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
+			 .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER },
+	};
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} ireq = {
+		.nlh = { .nlmsg_len = sizeof(ireq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0U },
+	};
+	int fd, ret = 0;
+
+	sd.owners = calloc(INO_TABLE_CAP, sizeof(*sd.owners));
+	if (!sd.owners)
+		return -ENOMEM;
+	procfs__for_each_pid(scan_fds, &sd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if ((ret = dump(fd, &ureq, sizeof(ureq), on_unix, &sd)) < 0)
+		goto out;
+	ireq.req.sdiag_family = AF_INET;
+	if ((ret = dump(fd, &ireq, sizeof(ireq), on_tcp, &sd)) < 0)
+		goto out;
+	ireq.req.sdiag_family = AF_INET6;
+	ret = dump(fd, &ireq, sizeof(ireq), on_tcp, &sd);
+	if (ret > 0)
+		ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (skipped)
+		*skipped = sd.skipped;
+	free(sd.owners);
+	return ret;
+}

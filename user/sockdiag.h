@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sockets that existed before attach, from NETLINK_SOCK_DIAG + /proc/PID/fd. */
+#ifndef LS_SOCKDIAG_H
+#define LS_SOCKDIAG_H
+#include <stddef.h>
+#include <stdint.h>
+#include "leakscope.h"
+
+/* One record per socket held by a process; watch_ino is the inode whose
+ * close() should be watched (0: none, e.g. a listening socket). */
+typedef void (*sockdiag_emit_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t len,
+				 uint64_t watch_ino);
+
+/* 0, or -errno; *skipped counts sockets past the tables' caps. */
+int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped);
+
+#endif
