@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One huge mapping, from a named thread, like dockerd's 2.5 GB allocation:
- * mem_bigmap MiB SECONDS.  Writes "tid N" to $WL_INFO. */
+ * mem_bigmap MiB SECONDS [DELAY_SECONDS].  Maps after DELAY (default 0.2 s,
+ * so a tracer attached with -p sees it happen), then stays SECONDS.
+ * Writes "pid N" at start, then "tid N" and "addr N" to $WL_INFO. */
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -25,13 +27,14 @@ static void *mapper(void *arg)
 
 int main(int argc, char **argv)
 {
-	double secs;
+	double secs, delay;
 	pthread_t t;
 
 	len = (size_t)(wl_arg(argc, argv, 1, 1024) * MiB);
 	secs = wl_arg(argc, argv, 2, 5);
+	delay = wl_arg(argc, argv, 3, 0.2);
 	wl_info("pid", getpid());
-	usleep(200000);	/* let an attaching tracer see the mapping happen */
+	usleep((useconds_t)(delay * 1e6));	/* let an attaching tracer see it happen */
 	pthread_create(&t, NULL, mapper, NULL);
 	pthread_join(t, NULL);
 	usleep((useconds_t)(secs * 1e6));

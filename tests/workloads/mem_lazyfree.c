@@ -4,7 +4,9 @@
  * Maps MiB, touches it, frees it lazily; then every 200 ms reuses 1 MiB of
  * it (so that part is real again) and lazily frees it once more.  Real
  * memory stays flat; with GROW, RSS climbs through new MADV_FREE'd memory
- * (a heap that grows and gives back lazily). */
+ * (a heap that grows and gives back lazily).  Writes "pid N" to $WL_INFO
+ * once the arena is lazily freed, and at the end "lazyfree_kb N": its own
+ * smaps_rollup LazyFree, the truth a tracer is checked against. */
 #include <sys/mman.h>
 #include "wl_common.h"
 
@@ -18,6 +20,21 @@ static char *map_freed(size_t len)
 	if (madvise(p, len, MADV_FREE))
 		exit(1);
 	return p;
+}
+
+static long own_lazyfree_kb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "LazyFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 int main(int argc, char **argv)
@@ -41,5 +58,6 @@ int main(int argc, char **argv)
 		while (wl_now() < next)
 			usleep(5000);
 	}
+	wl_info("lazyfree_kb", own_lazyfree_kb());
 	return 0;
 }
