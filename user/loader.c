@@ -121,22 +121,31 @@ int loader__check_env(void)
 	return ensure_tracefs();
 }
 
-static bool tracepoint_exists(const char *sec, const struct btf *vmlinux)
+/* 1 exists, 0 missing, -1 tracefs not readable (an error was printed). */
+static int tracepoint_exists(const char *sec, const struct btf *vmlinux)
 {
 	char path[256], name[160];
+	struct stat st;
 
 	if (!strncmp(sec, "tracepoint/", 11)) {
+		/* stat, not access(): access() checks the real uid, ignoring
+		 * capabilities such as CAP_DAC_READ_SEARCH */
 		snprintf(path, sizeof(path), TRACEFS "/events/%s", sec + 11);
-		if (access(path, F_OK) == 0)
-			return true;
+		if (stat(path, &st) == 0)
+			return 1;
+		if (errno == EACCES) {
+			ls_error("cannot read %s: permission denied (tracefs is readable by root; "
+				 "without root leakscope also needs CAP_DAC_READ_SEARCH)", TRACEFS);
+			return -1;
+		}
 		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 11);
-		return access(path, F_OK) == 0;
+		return stat(path, &st) == 0;
 	}
 	if (!strncmp(sec, "tp_btf/", 7)) {
 		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
 		return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
 	}
-	return true;
+	return 1;
 }
 
 static const char *optional_loss(const char *prog)
@@ -152,7 +161,7 @@ static int check_programs(struct loader *l)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *prog;
-	int err = 0;
+	int err = 0, found;
 
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
@@ -163,7 +172,12 @@ static int check_programs(struct loader *l)
 			bpf_program__set_autoload(prog, false);	/* costs per page fault */
 			continue;
 		}
-		if (tracepoint_exists(sec, vmlinux))
+		found = tracepoint_exists(sec, vmlinux);
+		if (found < 0) {
+			err = -1;
+			break;
+		}
+		if (found)
 			continue;
 		loss = optional_loss(name);
 		if (loss) {
