@@ -36,6 +36,7 @@ struct {
 struct site_key {
 	__u32 tgid;
 	__u32 stack_id;
+	__u64 caller;	/* return address at the user stack pointer */
 };
 
 struct site_val {
@@ -126,6 +127,16 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 n
 		return;
 	}
 	key.stack_id = (__u32)id;
+	/* Syscall wrappers (glibc's mmap, Go's assembly stubs) push no frame,
+	 * so a frame-pointer walk skips their caller; at the syscall the
+	 * caller's return address is the word at the stack pointer. */
+	{
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		if (regs)
+			bpf_probe_read_user(&key.caller, sizeof(key.caller),
+					    (void *)BPF_CORE_READ(regs, sp));
+	}
 	v = bpf_map_lookup_elem(&growth_sites, &key);
 	if (!v) {
 		bpf_map_update_elem(&growth_sites, &key, &nv, BPF_NOEXIST);
