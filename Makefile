@@ -122,6 +122,10 @@ fuzz: $(FUZZ_BIN)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
 
 # ---- benchmarks
+$(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS) -lpthread

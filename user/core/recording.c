@@ -140,6 +140,42 @@ fail:
 	return NULL;
 }
 
+/* Raw deflate (no zlib header, no adler32): the block's CRC32 already
+ * guards the bytes, and inflate is the cost centre of a replay. */
+static int deflate_raw(unsigned char *out, uLongf *outlen, const unsigned char *in, size_t inlen)
+{
+	z_stream z = { 0 };
+	int ret;
+
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return Z_MEM_ERROR;
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)inlen;
+	z.next_out = out;
+	z.avail_out = (uInt)*outlen;
+	ret = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return ret == Z_STREAM_END ? Z_OK : Z_BUF_ERROR;
+}
+
+static int inflate_raw(unsigned char *out, uLongf *outlen, const unsigned char *in, size_t inlen)
+{
+	z_stream z = { 0 };
+	int ret;
+
+	if (inflateInit2(&z, -15) != Z_OK)
+		return Z_MEM_ERROR;
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)inlen;
+	z.next_out = out;
+	z.avail_out = (uInt)*outlen;
+	ret = inflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	inflateEnd(&z);
+	return ret == Z_STREAM_END && z.avail_in == 0 ? Z_OK : Z_DATA_ERROR;
+}
+
 int recording__flush(struct recording_writer *w)
 {
 	unsigned char bh[16], *p = bh;
@@ -152,7 +188,7 @@ int recording__flush(struct recording_writer *w)
 	if (!w->rawlen)
 		return 0;
 	complen = compressBound(BLOCK_RAW_TARGET + 4096);
-	if (compress2(w->comp, &complen, w->raw, w->rawlen, Z_DEFAULT_COMPRESSION) != Z_OK) {
+	if (deflate_raw(w->comp, &complen, w->raw, w->rawlen) != Z_OK) {
 		w->error = EIO;
 		return -EIO;
 	}
@@ -374,7 +410,7 @@ static int next_block(struct recording_reader *r)
 		return fail(r, "corrupt block at offset %llu (CRC mismatch)",
 			    (unsigned long long)r->offset);
 	outlen = rawlen;
-	if (uncompress(r->raw, &outlen, r->comp, complen) != Z_OK || outlen != rawlen)
+	if (inflate_raw(r->raw, &outlen, r->comp, complen) != Z_OK || outlen != rawlen)
 		return fail(r, "corrupt block at offset %llu (does not inflate to its length)",
 			    (unsigned long long)r->offset);
 	r->offset += 16 + complen;

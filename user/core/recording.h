@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Recordings: the record stream the model is fed, written to a file.
- * Format: a header (magic, format version, host facts), then zlib-compressed
+ * Format: a header (magic, format version, host facts), then deflate-compressed
  * blocks each with its length and CRC32, so a file cut off by a crash still
  * reads up to its last complete block.  Plain C + zlib, no libbpf.
  *
@@ -10,7 +10,7 @@
  *             u64:boot_time_s i64:wall_minus_boot_ns u64:start_wall_s u64:interval_ns
  *   str    := u16:len bytes
  *   block  := u32:"LSBK" u32:compressed_len u32:raw_len u32:crc32(compressed) bytes
- * All integers little-endian; a block's raw bytes are whole records.
+ * All integers little-endian; blocks are raw deflate (RFC 1951) of whole records.
  */
 #ifndef LS_RECORDING_H
 #define LS_RECORDING_H
