@@ -18,6 +18,12 @@
 #define LS_MADV_DONTNEED_LOCKED	24
 #define LS_PAGE_MASK		4095ULL
 
+/* the kernel works in whole pages */
+static __always_inline __u64 page_round(__u64 len)
+{
+	return (len + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LS_MAX_PROCS);
@@ -191,7 +197,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 
 	if (!pc)
 		return 0;
-	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	len = page_round(pc->args[1]);
 	prot = pc->args[2];
 	flags = pc->args[3];
 	fd = (__s32)pc->args[4];
@@ -253,7 +259,7 @@ int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	len = (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	len = page_round(ctx->args[1]);
 	__sync_fetch_and_add(&l->munmap_calls, 1);
 	__sync_fetch_and_add(&l->munmap_bytes, len);
 	if (classify(ctx->args[0]) == 1) {
@@ -288,8 +294,8 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 
 	if (!pc)
 		return 0;
-	old_len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
-	new_len = (pc->args[2] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	old_len = page_round(pc->args[1]);
+	new_len = page_round(pc->args[2]);
 	kind = pc->aux[0];
 	pending_del(pc);
 	l = current_ledger(&tgid);
@@ -382,7 +388,7 @@ int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 	if (!l)
 		return 0;
 	__sync_fetch_and_add(&l->madvise_calls, 1);
-	count_advice(l, ctx->args[2], (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK);
+	count_advice(l, ctx->args[2], page_round(ctx->args[1]));
 	return 0;
 }
 

@@ -2,10 +2,8 @@
 /* Unix pairing and TCP states through the model, from synthetic records. */
 #include <stdlib.h>
 #include "harness.h"
-#include "model.h"
-#include "report.h"
+#include "fixtures.h"
 
-#define SEC 1000000000ULL
 #define SERVER 812
 #define AGENT 1962370
 #define SRV_START (5 * SEC)
@@ -13,9 +11,7 @@
 
 static struct model *new_model(void)
 {
-	struct model_opts o = { .top_n = 10 };
-
-	return model__new(&o);
+	return fx_model(0);
 }
 
 static void conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk, uint64_t peer,
@@ -55,38 +51,17 @@ static void sock_close(struct model *m, uint32_t tgid, uint64_t start, uint64_t 
 
 static void sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)
 {
-	struct ls_proc_sample s = { 0 };
-
-	s.hdr.type = LS_REC_PROC_SAMPLE;
-	s.hdr.size = sizeof(s);
-	s.hdr.tgid = tgid;
-	s.hdr.ts_ns = ts;
-	s.start_ns = start;
-	s.rss_anon_bytes = 1 << 20;
-	model__ingest(m, &s.hdr, sizeof(s));
+	fx_sample(m, tgid, start, ts, 1 << 20, 0, 0);
 }
 
 static void interval(struct model *m, uint64_t ts)
 {
-	struct ls_interval iv = { 0 };
-
-	iv.hdr.type = LS_REC_INTERVAL;
-	iv.hdr.size = sizeof(iv);
-	iv.hdr.ts_ns = ts;
-	iv.interval_ns = SEC;
-	model__ingest(m, &iv.hdr, sizeof(iv));
+	fx_interval(m, ts, false);
 }
 
-/* noinline: inlined, gcc 12 takes the memstream buffer for a local (-Wdangling-pointer) */
-__attribute__((noinline)) static char *report_json(struct model *m)
+static char *report_json(struct model *m)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	report__json(m, true, f);
-	fclose(f);
-	return buf;
+	return fx_report_json(m);
 }
 
 static int occurrences(const char *hay, const char *needle)
