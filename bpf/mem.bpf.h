@@ -526,6 +526,19 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 	return 0;
 }
 
+/* ---- exec: a new image has a new program break; without this its first
+ * brk() would look like growth by the distance between the two heaps */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+
+	if (l)
+		l->brk_last = 0;
+	return 0;
+}
+
 /* ---- children of traced processes are traced too (filtered runs) */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
