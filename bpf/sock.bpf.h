@@ -124,7 +124,7 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	if (named)
 		unix_path(e, named);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 }
 
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
@@ -152,7 +152,7 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
 	}
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 }
 
 static __always_inline bool is_tcp(struct sock *sk)
@@ -312,7 +312,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		e->by_exit = 0;
 		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
-		bpf_ringbuf_submit(e, 0);
+		emit_submit(e);
 	}
 	if (o)
 		bpf_map_delete_elem(&sock_owners, &key);

@@ -134,12 +134,11 @@ static int sample_pid(pid_t pid, void *ctx)
 
 	if (pid == getpid())
 		return 0;
-	if (w->opts->have_comm && !w->opts->npids && !procfs__comm_is(pid, w->opts->comm)) {
-		/* -c: the kernel filter follows the comm; /proc must too */
-		p = model__find(w->model, pid);
-		if (!p)
-			return 0;
-	}
+	/* -c: the comm, or what the kernel filter kept (children, renamed
+	 * threads); not the unix peers the model also knows */
+	if (w->opts->have_comm && !procfs__comm_is(pid, w->opts->comm) &&
+	    !loader__is_traced(w->loader, pid))
+		return 0;
 	memset(&s, 0, sizeof(s));
 	if (procfs__read_status(pid, &s))
 		return 0;	/* gone, or a kernel thread */
