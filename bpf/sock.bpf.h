@@ -2,9 +2,11 @@
 /*
  * Socket lifecycles.  Unix connections are paired by kernel sock address:
  * connect() gives (client sk, peer sk) where the peer is the server-side
- * embryo, which accept() later returns, giving (that sk, client sk).  Unix
- * events are traced machine-wide even when a pid filter is on: the culprit
- * is usually the other end (the agent, not dockerd).  TCP sockets are owned
+ * embryo, which accept() later returns, giving (that sk, client sk).  With a
+ * process filter, a unix connection is kept when either end is traced: the
+ * culprit is usually the other end (the agent, not dockerd), so accept()
+ * also names the connecting process (its SO_PEERCRED pid) in case that
+ * process's connect() was not traced.  TCP sockets are owned
  * from connect/accept; state changes arrive in softirq context and are
  * attributed through that ownership.
  */
@@ -100,9 +102,33 @@ static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named
 	e->abstract = e->path[0] == 0;
 }
 
+/* The tgid SO_PEERCRED gives for sk: on an accepted socket the process
+ * that connected; on a connecting one the process that called listen(). */
+static __always_inline __u32 peercred_tgid(struct sock *sk)
+{
+	struct pid *pid = BPF_CORE_READ(sk, sk_peer_pid);
+	int nr = 0;
+
+	if (pid)
+		bpf_core_read(&nr, sizeof(nr), &pid->numbers[0].nr);
+	return nr > 0 ? nr : 0;
+}
+
+/* Under a filter: is this end, or the process at the other end, traced?
+ * (a plain lookup for the other end: is_traced() would judge the current
+ * task's comm for it) */
+static __always_inline bool unix_wanted(__u32 tgid, __u32 other_tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (is_traced(tgid))
+		return true;
+	return other_tgid && bpf_map_lookup_elem(&traced_tgids, &other_tgid);
+}
+
 /* One end of a unix connection, as this process sees it. */
 static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
-				      __u64 ino, int fd, __u32 kind)
+				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid)
 {
 	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
 	struct ls_unix_conn *e;
@@ -121,6 +147,7 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	e->fd = fd;
 	e->kind = kind;
 	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	e->peer_tgid = peer_tgid;
 	if (named)
 		unix_path(e, named);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -206,10 +233,10 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret != 0)
 		return 0;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	if (!peer)
+	if (!peer || !unix_wanted(bpf_get_current_pid_tgid() >> 32, peercred_tgid(sk)))
 		return 0;
 	/* the peer is the embryo: it carries the listener's name */
-	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT);
+	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT, 0);
 	return 0;
 }
 
@@ -226,8 +253,12 @@ static __always_inline int on_accept_exit(long ret)
 	if (!sk)
 		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+		__u32 client = peercred_tgid(sk);
+
+		if (!unix_wanted(tgid, client))
+			return 0;
 		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT);
+		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
 	} else if (is_tcp(sk) && is_traced(tgid)) {
 		__u64 start = current_start_ns();
 		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -254,7 +285,9 @@ int ls_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_socketpair")
 int ls_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
 {
-	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != self_tgid && ctx->args[0] == LS_AF_UNIX)
+	__u32 tgid;
+
+	if (ctx->args[0] == LS_AF_UNIX && current_traced(&tgid))
 		pending_save(ctx, PEND_SOCKETPAIR, 4);
 	return 0;
 }
@@ -276,8 +309,8 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	b = file_sock(fd_to_file(sv[1]), &ino1);
 	if (!a || !b)
 		return 0;
-	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR);
-	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR);
+	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR, 0);
+	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR, 0);
 	return 0;
 }
 

@@ -285,6 +285,41 @@ TEST(unpaired_ends_close_and_age_out)
 	model__free(m);
 }
 
+/* With -p dockerd and a socket-activated listener, the agent's connect()
+ * is not traced: accept() names the agent by its credentials. */
+TEST(accept_names_an_untraced_client)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	for (int s = 0; s < 12; s++) {
+		struct ls_unix_conn r = { 0 };
+
+		r.start_ns = SRV_START;
+		r.sk = SK_SRV(s);
+		r.peer_sk = SK_CLI(s);
+		r.kind = LS_UNIX_ACCEPT;
+		r.peer_tgid = CLI;
+		r.path_len = sizeof(PATH);
+		memcpy(r.path, PATH, sizeof(PATH));
+		ingest(m, &r.hdr, LS_REC_UNIX_CONN, sizeof(r), SRV, (10 + s) * SEC);
+		if (s == 0)	/* the loader names the peer it was told about */
+			meta(m, CLI, CLI_START, "agent");
+		tick(m, (11 + s) * SEC, s == 11);
+	}
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.open, 12);
+	ASSERT_EQ(u.npeers, 1);
+	ASSERT_EQ(u.verdict, VERDICT_LEAK);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
+	ASSERT_EQ(g.pid, CLI);
+	ASSERT_EQ(g.open, 12);
+	ASSERT_TRUE(strstr(u.explanation, "opened by agent (1962370)") != NULL);
+	model__free(m);
+}
+
 /* The server closes its end first; the client keeps a half-dead socket. */
 TEST(server_closes_first)
 {

@@ -36,7 +36,7 @@ struct sock_entry {
 	uint64_t peer_key;	/* the other end's key (unix) */
 	uint64_t peer_start;	/* the other end's owner, once paired: kept */
 	uint32_t peer_tgid;	/* after the peer exits */
-	uint32_t _pad2;
+	uint32_t cred_tgid;	/* accept: the connecting process, when its end is not seen */
 	uint64_t ino;
 	uint64_t start_ns;	/* owner's */
 	uint64_t since_ns;	/* opened (unix) or entered its state (tcp) */
@@ -292,6 +292,28 @@ static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, ui
 	return &ss->groups[ss->ngroups++];
 }
 
+/* Who is at the other end: the paired peer (kept after it goes), else the
+ * peer's entry, else the process accept() named by its credentials. */
+static void peer_of(const struct model *m, const struct sock_entry *e,
+		    const struct sock_entry *peer, uint32_t *tgid, uint64_t *start)
+{
+	if (e->peer_tgid) {
+		*tgid = e->peer_tgid;
+		*start = e->peer_start;
+	} else if (peer) {
+		*tgid = peer->tgid;
+		*start = peer->start_ns;
+	} else {
+		*tgid = e->cred_tgid;
+		*start = 0;
+	}
+	if (*tgid && !*start) {
+		const struct ls_process *q = model__find(m, *tgid);
+
+		*start = q ? q->start_ns : 0;
+	}
+}
+
 /* Count a unix connection as opened in its owner's group, once its peer
  * is known (both ends seen) or when it closes unpaired. */
 static void count_opened(struct model *m, struct sock_entry *e, const struct sock_entry *peer)
@@ -299,14 +321,16 @@ static void count_opened(struct model *m, struct sock_entry *e, const struct soc
 	struct ls_process *p;
 	struct sock_state *ss;
 	struct peer_group *g;
+	uint32_t ptgid;
+	uint64_t pstart;
 
 	if (e->counted || e->existing)
 		return;
 	p = model__find(m, e->tgid);
 	if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 		return;
-	g = group_of(ss, peer ? peer->tgid : e->peer_tgid, peer ? peer->start_ns : e->peer_start,
-		     e->path ? e->path : (peer ? peer->path : 0));
+	peer_of(m, e, peer, &ptgid, &pstart);
+	g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 	if (g)
 		g->opened++;
 	e->counted = 1;
@@ -320,10 +344,12 @@ static void settle_close(struct model *m, struct sock_entry *e, const struct soc
 	if (e->family == 1) {
 		count_opened(m, e, peer);
 		if (p && p->start_ns == e->start_ns && p->sock) {
-			uint32_t ptgid = e->peer_tgid ? e->peer_tgid : (peer ? peer->tgid : 0);
-			uint64_t pstart = e->peer_tgid ? e->peer_start : (peer ? peer->start_ns : 0);
-			struct peer_group *g = group_of(p->sock, ptgid, pstart,
-							e->path ? e->path : (peer ? peer->path : 0));
+			uint32_t ptgid;
+			uint64_t pstart;
+			struct peer_group *g;
+
+			peer_of(m, e, peer, &ptgid, &pstart);
+			g = group_of(p->sock, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
 			if (g)
 				g->closed++;
@@ -365,9 +391,19 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	e->accepted = c->kind == LS_UNIX_ACCEPT;
 	e->since_ns = c->hdr.ts_ns;
 	e->path = intern_path(sm, c->path, c->path_len, c->abstract);
+	e->cred_tgid = c->peer_tgid;
 	peer = find(sm, c->peer_sk);
-	if (!peer)
+	if (!peer) {
+		/* a client whose connect() was not traced: known by its pid,
+		 * in the table so that the loader names it */
+		if (c->peer_tgid && !model__find(m, c->peer_tgid)) {
+			struct ls_process *q = model__proc(m, c->peer_tgid, 0);
+
+			if (q)
+				state_of(q);
+		}
 		return;
+	}
 	/* the path lives on the server's end: share it */
 	if (!e->path)
 		e->path = peer->path;
@@ -646,18 +682,14 @@ static void compute_views(struct model *m, uint64_t now)
 			continue;
 		if (e->family == 1) {
 			const struct sock_entry *peer = find(sm, e->peer_key);
-			uint32_t ptgid = e->peer_tgid ? e->peer_tgid : (peer ? peer->tgid : 0);
-			uint64_t pstart = e->peer_tgid ? e->peer_start : (peer ? peer->start_ns : 0);
+			uint32_t ptgid;
+			uint64_t pstart;
 			struct peer_group *g;
 
+			peer_of(m, e, peer, &ptgid, &pstart);
 			if (!e->peer_tgid && peer && peer->tgid) {
 				e->peer_tgid = peer->tgid;	/* sock_diag pairs resolve here */
 				e->peer_start = peer->start_ns;
-			}
-			if (!pstart && ptgid) {
-				const struct ls_process *q = model__find(m, ptgid);
-
-				pstart = q ? q->start_ns : 0;
 			}
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
