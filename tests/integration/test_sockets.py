@@ -28,6 +28,7 @@ def info(path):
 
 
 def within(got, truth, rel, what):
+    print(f"# {what}: measured {got}, truth {truth}")
     check(abs(got - truth) <= max(1, rel * truth), what, f"{truth} within {rel * 100:.0f}%", got)
 
 
@@ -85,6 +86,13 @@ def main():
         u = proc_in(rep, srv.pid)["unix_sockets"]
         check(u["verdict"] == "stable", "verdict", "stable", u["verdict"])
         check(u["open"] <= 3, "nothing piles up", "<= 3", u["open"])
+        # the client closes before the server accepts, often: still named
+        peers = {g["pid"]: g for g in u["peers"]}
+        check(cli.pid in peers, "the closing client is the peer", cli.pid, list(peers))
+        print(f"# closing client: opened {u['opened']}, closed {u['closed']}, peers "
+              f"{[(g['pid'], g['opened'], g['closed']) for g in u['peers']]}")
+        check(peers[cli.pid]["opened"] >= 0.95 * u["opened"], "nearly all with their peer",
+              f">= 95% of {u['opened']}", peers[cli.pid]["opened"])
         check(u["closed"] >= 0.9 * u["opened"] and u["opened"] > 100, "closed as opened",
               f"~{u['opened']}", u["closed"])
 

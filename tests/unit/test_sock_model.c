@@ -320,6 +320,28 @@ TEST(accept_names_an_untraced_client)
 	model__free(m);
 }
 
+/* A connection made while leakscope attaches is in the sock_diag snapshot
+ * and in the BPF records: counted once. */
+TEST(snapshot_and_record_of_one_connection_count_once)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+	struct ls_unix_existing x = { 0 };
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	x.start_ns = SRV_START;
+	x.ino = SK_SRV(1) & 0xffffff;	/* the inode conn() gives the accepted end */
+	x.peer_ino = SK_CLI(1) & 0xffffff;
+	x.peer_tgid = CLI;
+	ingest(m, &x.hdr, LS_REC_UNIX_EXISTING, sizeof(x), SRV, 9 * SEC);
+	one_connection(m, 10 * SEC, 1, true);
+	tick(m, 11 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.open, 1);
+	model__free(m);
+}
+
 /* The server closes its end first; the client keeps a half-dead socket. */
 TEST(server_closes_first)
 {

@@ -370,6 +370,9 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	/* the address of an end closed unpaired is free again: settle it */
 	if (e && e->closed)
 		settle_close(m, e, NULL);
+	/* made while we attached: the sock_diag snapshot has it too */
+	if (c->ino && (e = find(sm, c->ino | EXISTING_BIT)) && e->tgid == c->hdr.tgid)
+		erase(sm, e);
 	e = insert(sm, c->sk);
 	if (!e)
 		return;
