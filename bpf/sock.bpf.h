@@ -155,7 +155,7 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 }
 
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
-				     int oldstate, int newstate)
+				     int oldstate, int newstate, __u64 ino)
 {
 	struct ls_tcp_state *e = emit_reserve(sizeof(*e), LS_REC_TCP_STATE, tgid);
 	__u16 family;
@@ -170,6 +170,7 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->oldstate = oldstate;
 	e->newstate = newstate;
+	e->ino = ino;
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	if (family == LS_AF_INET6) {
@@ -264,7 +265,7 @@ static __always_inline int on_accept_exit(long ret)
 		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
 
 		own_sock(sk, tgid, start);
-		emit_tcp(sk, tgid, start, state, state);	/* "now owned by" */
+		emit_tcp(sk, tgid, start, state, state, 0);	/* "now owned by" */
 	}
 	return 0;
 }
@@ -353,29 +354,33 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* ---- TCP state changes, attributed to the owner from connect/accept.
- * Sockets nobody owns (made before attach) are sent only when they enter
- * or leave CLOSE_WAIT/FIN_WAIT2, or close: user space matches them to the
- * sock_diag snapshot by address. */
+ * Sockets made before attach are known by the inodes user space put in
+ * existing_inodes from the sock_diag snapshot (only traced processes'
+ * under a filter): their changes are sent with the inode, which user space
+ * maps to the holder; every other socket costs two lookups. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u64 key = (__u64)sk;
+	__u64 key = (__u64)sk, ino;
 	struct sock_owner *o;
+	struct socket *sock;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != LS_IPPROTO_TCP)
 		return 0;
 	o = bpf_map_lookup_elem(&sock_owners, &key);
 	if (o) {
-		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate);
+		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate, 0);
 		if (newstate == LS_TCP_CLOSE)
 			bpf_map_delete_elem(&sock_owners, &key);
 		return 0;
 	}
-	if (filter_pids || filter_comm)
+	/* an orphan (its process closed it) has no socket: nobody holds it */
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
 		return 0;
-	if (newstate == LS_TCP_CLOSE_WAIT || newstate == LS_TCP_FIN_WAIT2 ||
-	    oldstate == LS_TCP_CLOSE_WAIT || oldstate == LS_TCP_FIN_WAIT2)
-		emit_tcp(sk, 0, 0, oldstate, newstate);
+	ino = BPF_CORE_READ(sock, file, f_inode, i_ino);
+	if (ino && bpf_map_lookup_elem(&existing_inodes, &ino))
+		emit_tcp(sk, 0, 0, oldstate, newstate, ino);
 	return 0;
 }
 

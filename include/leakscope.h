@@ -237,6 +237,7 @@ struct ls_tcp_state {
 	__u8 newstate;
 	__u8 saddr[16];
 	__u8 daddr[16];
+	__u64 ino;			/* tgid 0: a socket from sock_diag, by inode */
 };
 
 /* Sockets that existed before attach, from NETLINK_SOCK_DIAG (loader). */

@@ -14,7 +14,7 @@ from lsharness import (LEAKSCOPE, Suite, check, final_report, json_lines, proc_i
 
 NAMES = ["unix_leak_both_sides", "unix_closing_client_is_stable", "connections_before_attach",
          "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
-         "tcp_fin_wait2_leak"]
+         "tcp_fin_wait2_leak", "tcp_from_before_attach"]
 
 
 def info(path):
@@ -202,6 +202,24 @@ def main():
         check("the peer never closes" in t["explanation"], "explanation", "the peer never closes",
               t["explanation"])
 
+    def tcp_before_attach():
+        # 10 connections made and held before attach; their client exits
+        # while we trace, so the server's ends go to CLOSE_WAIT: seen
+        # through the sock_diag snapshot's inodes, not through accept()
+        srv, _ = spawn_info("tsrv3", [workload("sock_peer"), "tcp-server", str(port + 2), "10"])
+        time.sleep(0.3)
+        cli, cli_info = spawn_info("tcli3", [workload("sock_peer"), "tcp-client", str(port + 2),
+                                              "100", "1", "keep", "3"])
+        time.sleep(1.5)
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "5", "--json"])
+        truth = info(cli_info)["connects"]
+        t = proc_in(final_report(json_lines(out)), srv.pid)["tcp"]
+        print(f"# tcp before attach: by_state {t['by_state']}, client connects {truth}")
+        check(cli.poll() is not None, "the client exited during the trace", "exited", cli.poll())
+        check(t["by_state"].get("CLOSE_WAIT") == truth, "all went to CLOSE_WAIT while traced",
+              truth, t["by_state"])
+        check(not t["by_state"].get("ESTABLISHED"), "none left ESTABLISHED", 0, t["by_state"])
+
     try:
         s.run("unix_leak_both_sides", unix_leak)
         s.run("unix_closing_client_is_stable", closing_client)
@@ -211,6 +229,7 @@ def main():
         s.run("socat_clients", socat_clients)
         s.run("tcp_close_wait_leak", close_wait)
         s.run("tcp_fin_wait2_leak", fin_wait2)
+        s.run("tcp_from_before_attach", tcp_before_attach)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

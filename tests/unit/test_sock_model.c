@@ -19,6 +19,8 @@
 #define SK_CLI(i) (0xffff888000100000ULL + (i) * 0x400)
 #define SK_SRV(i) (0xffff888000900000ULL + (i) * 0x400)
 
+enum { ESTABLISHED = 1, SYN_SENT = 2, FIN_WAIT1 = 4, FIN_WAIT2 = 5, CLOSE = 7, CLOSE_WAIT = 8 };
+
 static struct model *new_model(void)
 {
 	struct model_opts o = { .top_n = 10 };
@@ -537,7 +539,43 @@ static void tcp(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uin
 	ingest(m, &r.hdr, LS_REC_TCP_STATE, sizeof(r), tgid, ts);
 }
 
-enum { ESTABLISHED = 1, SYN_SENT = 2, FIN_WAIT1 = 4, FIN_WAIT2 = 5, CLOSE = 7, CLOSE_WAIT = 8 };
+
+/* A TCP socket from sock_diag changes state (sent with its inode, no
+ * owner), then its holder closes it. */
+TEST(tcp_from_before_attach_followed_by_inode)
+{
+	struct model *m = new_model();
+	struct ls_tcp_existing x = { 0 };
+	struct ls_tcp_state t = { 0 };
+	struct sock_tcp_view v;
+
+	meta(m, SRV, SRV_START, "server");
+	for (int i = 0; i < 3; i++) {
+		x.start_ns = SRV_START;
+		x.ino = 700 + i;
+		x.family = 2;
+		x.state = ESTABLISHED;
+		ingest(m, &x.hdr, LS_REC_TCP_EXISTING, sizeof(x), SRV, 5 * SEC);
+	}
+	t.sk = SK_SRV(1);
+	t.family = 2;
+	t.oldstate = ESTABLISHED;
+	t.newstate = CLOSE_WAIT;
+	t.ino = 701;
+	ingest(m, &t.hdr, LS_REC_TCP_STATE, sizeof(t), 0, 6 * SEC);
+	t.ino = 999;	/* not one of ours: ignored */
+	ingest(m, &t.hdr, LS_REC_TCP_STATE, sizeof(t), 0, 6 * SEC);
+	tick(m, 7 * SEC, false);
+	ASSERT_TRUE(sock_model__tcp_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.by_state[CLOSE_WAIT], 1);
+	ASSERT_EQ(v.by_state[ESTABLISHED], 2);
+	sclose(m, 8 * SEC, SRV, SRV_START, SK_SRV(1), 701, 2);
+	tick(m, 9 * SEC, true);
+	ASSERT_TRUE(sock_model__tcp_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.by_state[CLOSE_WAIT], 0);
+	ASSERT_EQ(v.by_state[ESTABLISHED], 2);
+	model__free(m);
+}
 
 /* A server that never closes accepted sockets after the clients close. */
 TEST(tcp_close_wait_accumulates)

@@ -493,24 +493,15 @@ static void settle_unpaired(struct model *m, uint64_t now)
 	}
 }
 
-static bool tcp_match(const struct sock_entry *e, const struct ls_tcp_state *t)
-{
-	return e->family == t->family && e->sport == t->sport && e->dport == t->dport &&
-	       !memcmp(e->daddr, t->daddr, 16) && !memcmp(e->saddr, t->saddr, 16);
-}
-
 static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 {
 	struct sock_model *sm = m->sock;
 	struct sock_entry *e = find(sm, t->sk);
 
 	if (!e && !t->hdr.tgid) {
-		/* nobody owns it: one known from sock_diag, matched by address */
-		for (uint32_t i = 0; i < SOCK_TABLE_CAP && !e; i++)
-			if ((sm->table[i].key & EXISTING_BIT) && sm->table[i].family != 1 &&
-			    tcp_match(&sm->table[i], t))
-				e = &sm->table[i];
-		if (!e)
+		/* nobody owns it: one known from sock_diag, by inode */
+		e = t->ino ? find(sm, t->ino | EXISTING_BIT) : NULL;
+		if (!e || e->family == 1)
 			return;
 	}
 	if (t->newstate == TCP_CLOSE) {
