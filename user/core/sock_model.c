@@ -67,6 +67,7 @@ struct sock_model {
 	uint32_t used;
 	uint64_t dropped;		/* sockets not tracked: table full */
 	uint32_t unpaired_closed;	/* entries with closed set */
+	bool exits_pending;		/* processes with sockets exited since the last pass */
 	struct sock_path paths[SOCK_MAX_PATHS];
 	uint32_t npaths;
 	uint64_t computed_at;		/* interval the per-process views are for */
@@ -463,19 +464,27 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 		close_entry(m, e, c->hdr.ts_ns);
 }
 
-/* Every socket a process held closes when it exits. */
-static void close_all_of(struct model *m, uint32_t tgid, uint64_t start_ns, uint64_t ts_ns)
+/* Every socket a process held closed when it exited.  One pass over the
+ * table per interval for all the exits in it (a pass per exit would cost
+ * a whole-machine run dearly); entries whose process left the process
+ * table (evicted, or its pid now another process's) go too. */
+static void close_exited(struct model *m)
 {
 	struct sock_model *sm = m->sock;
 
 	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
 		struct sock_entry *e = &sm->table[i];
+		const struct ls_process *p;
 
-		if (e->key && !e->closed && e->tgid == tgid && e->start_ns == start_ns) {
-			close_entry(m, e, ts_ns);
+		if (!e->key || e->closed)
+			continue;
+		p = model__find(m, e->tgid);
+		if (!p || p->exited || (p->start_ns && e->start_ns && p->start_ns != e->start_ns)) {
+			close_entry(m, e, p && p->exited ? p->exit_ts_ns : 0);
 			i--;	/* backward shift may have moved another entry here */
 		}
 	}
+	sm->exits_pending = false;
 }
 
 /* Ends closed unpaired whose peer never showed up: counted, peer unknown. */
@@ -607,8 +616,7 @@ void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 		struct ls_process *p = model__find(m, rec->tgid);
 
 		if (p && p->sock)
-			close_all_of(m, rec->tgid, ((const struct ls_proc_exit *)rec)->start_ns,
-				     rec->ts_ns);
+			m->sock->exits_pending = true;
 		break;
 	}
 	default:
@@ -648,6 +656,8 @@ static void compute_views(struct model *m, uint64_t now)
 {
 	struct sock_model *sm = m->sock;
 
+	if (sm->exits_pending)
+		close_exited(m);
 	settle_unpaired(m, now);
 	for (uint32_t i = 0; i < m->max_procs; i++) {
 		struct sock_state *ss = m->procs[i].sock;
