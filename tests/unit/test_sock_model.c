@@ -318,6 +318,7 @@ TEST(accept_names_an_untraced_client)
 	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
 	ASSERT_EQ(g.pid, CLI);
 	ASSERT_EQ(g.open, 12);
+	ASSERT_EQ(g.opened, 12);
 	ASSERT_TRUE(strstr(u.explanation, "opened by agent (1962370)") != NULL);
 	model__free(m);
 }

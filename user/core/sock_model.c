@@ -278,9 +278,13 @@ static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, ui
 	for (uint32_t i = 0; i < ss->ngroups; i++) {
 		struct peer_group *g = &ss->groups[i];
 
+		/* a start of 0 is "not known yet" (a peer named only by pid) */
 		if (g->peer_tgid == peer_tgid && g->path == path &&
-		    (!peer_tgid || g->peer_start == peer_start))
+		    (!peer_tgid || g->peer_start == peer_start || !g->peer_start || !peer_start)) {
+			if (!g->peer_start)
+				g->peer_start = peer_start;
 			return g;
+		}
 	}
 	if (ss->ngroups == SOCK_MAX_GROUPS) {
 		ss->groups_dropped++;
@@ -406,6 +410,8 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 			if (q)
 				state_of(q);
 		}
+		if (c->peer_tgid)
+			count_opened(m, e, NULL);
 		return;
 	}
 	/* the path lives on the server's end: share it */
