@@ -106,10 +106,26 @@ asan-unit:
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) SANITIZE=address,undefined \
 		$(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_BINS))
 
-test: all $(UNIT_BINS) asan-unit
+test: all $(UNIT_BINS) asan-unit $(FUZZ_BIN)
 	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
+# ---- fuzzing the recording reader (clang's libFuzzer, ASan, UBSan)
+FUZZ_BIN := $(OUT)/fuzz/fuzz_recording
+$(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h) include/leakscope.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/core $(WARN) \
+		tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c) -o $@ -lz -lm
+
+fuzz: $(FUZZ_BIN)
+	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
+
 # ---- benchmarks
+$(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS) -lpthread

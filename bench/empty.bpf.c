@@ -24,6 +24,22 @@ EMPTY_TP(sys_enter_madvise)
 EMPTY_TP(sys_enter_process_madvise)
 EMPTY_TP(sys_exit_process_madvise)
 
+EMPTY_TP(sys_enter_setns)
+EMPTY_TP(sys_exit_setns)
+EMPTY_TP(sys_enter_unshare)
+EMPTY_TP(sys_exit_unshare)
+EMPTY_TP(sys_enter_connect)
+EMPTY_TP(sys_exit_connect)
+EMPTY_TP(sys_exit_accept)
+EMPTY_TP(sys_exit_accept4)
+EMPTY_TP(sys_enter_socketpair)
+EMPTY_TP(sys_exit_socketpair)
+EMPTY_TP(sys_enter_close)
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(empty_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+{ return 0; }
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(empty_exit, struct task_struct *task) { return 0; }
 

@@ -88,5 +88,16 @@ stop_bg
 wait $wl 2>/dev/null
 echo "leakscope peak RSS tracing the whole machine for 30 s at -i 1: ${hwm} KiB (now ${rss} KiB)"
 
-[ -x bench/replay.sh ] && bench/replay.sh
+# replay throughput of recordings (one core)
+$OUT/bench/replay 3000000
+
+# size of a recording of this whole machine, with leaks running, per hour
+$OUT/workloads/mem_leak 1 62 >/dev/null 2>&1 &
+$OUT/workloads/sock_peer unix-server $tmp/b.sock 62 keep >/dev/null 2>&1 &
+sleep 0.3
+$OUT/workloads/sock_peer unix-client $tmp/b.sock 100 60 keep >/dev/null 2>&1 &
+"$LS" record -o "$tmp/hour.lsrec" -i 5 -d 60 2>/dev/null
+size=$(stat -c %s "$tmp/hour.lsrec")
+wait
+echo "recording of the whole machine at -i 5 (leaks running): $size bytes a minute, about $((size * 60 / 1048576)) MiB an hour"
 exit 0

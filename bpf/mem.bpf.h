@@ -18,6 +18,12 @@
 #define LS_MADV_DONTNEED_LOCKED	24
 #define LS_PAGE_MASK		4095ULL
 
+/* the kernel works in whole pages */
+static __always_inline __u64 page_round(__u64 len)
+{
+	return (len + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LS_MAX_PROCS);
@@ -36,6 +42,7 @@ struct {
 struct site_key {
 	__u32 tgid;
 	__u32 stack_id;
+	__u64 caller;	/* return address at the user stack pointer */
 };
 
 struct site_val {
@@ -126,6 +133,16 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 n
 		return;
 	}
 	key.stack_id = (__u32)id;
+	/* Syscall wrappers (glibc's mmap, Go's assembly stubs) push no frame,
+	 * so a frame-pointer walk skips their caller; at the syscall the
+	 * caller's return address is the word at the stack pointer. */
+	{
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		if (regs)
+			bpf_probe_read_user(&key.caller, sizeof(key.caller),
+					    (void *)BPF_CORE_READ(regs, sp));
+	}
 	v = bpf_map_lookup_elem(&growth_sites, &key);
 	if (!v) {
 		bpf_map_update_elem(&growth_sites, &key, &nv, BPF_NOEXIST);
@@ -180,7 +197,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 
 	if (!pc)
 		return 0;
-	len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	len = page_round(pc->args[1]);
 	prot = pc->args[2];
 	flags = pc->args[3];
 	fd = (__s32)pc->args[4];
@@ -242,7 +259,7 @@ int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	len = (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	len = page_round(ctx->args[1]);
 	__sync_fetch_and_add(&l->munmap_calls, 1);
 	__sync_fetch_and_add(&l->munmap_bytes, len);
 	if (classify(ctx->args[0]) == 1) {
@@ -277,8 +294,8 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 
 	if (!pc)
 		return 0;
-	old_len = (pc->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
-	new_len = (pc->args[2] + LS_PAGE_MASK) & ~LS_PAGE_MASK;
+	old_len = page_round(pc->args[1]);
+	new_len = page_round(pc->args[2]);
 	kind = pc->aux[0];
 	pending_del(pc);
 	l = current_ledger(&tgid);
@@ -371,7 +388,7 @@ int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 	if (!l)
 		return 0;
 	__sync_fetch_and_add(&l->madvise_calls, 1);
-	count_advice(l, ctx->args[2], (ctx->args[1] + LS_PAGE_MASK) & ~LS_PAGE_MASK);
+	count_advice(l, ctx->args[2], page_round(ctx->args[1]));
 	return 0;
 }
 

@@ -78,8 +78,13 @@ static __always_inline void path_names(struct ls_setns *e, struct file *f)
 		if (d == mnt_root) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
-			if (up == mnt)
-				break;	/* the root of the mount tree */
+			if (up == mnt) {
+				/* the root of the mount tree: its name is "/" */
+				if (level < LS_NAME_LEVELS)
+					bpf_probe_read_kernel_str(e->name[level], LS_NAME_LEN,
+								  BPF_CORE_READ(d, d_name.name));
+				break;
+			}
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			continue;

@@ -36,6 +36,7 @@ static const struct {
 struct site_cache_entry {
 	uint32_t tgid;
 	uint32_t stack_id;
+	uint64_t caller;
 	uint32_t nframes;
 	uint32_t _pad;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
@@ -360,17 +361,26 @@ static bool frame_is_plumbing(const char *sym)
 	return strstr(sym, "(libc.so") || strstr(sym, "(ld-linux") || strstr(sym, "(libpthread");
 }
 
-static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id)
+static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id,
+					     uint64_t caller)
 {
 	for (unsigned i = 0; i < SITE_CACHE; i++)
-		if (l->site_cache[i].tgid == tgid && l->site_cache[i].stack_id == stack_id)
+		if (l->site_cache[i].tgid == tgid && l->site_cache[i].stack_id == stack_id &&
+		    l->site_cache[i].caller == caller)
 			return &l->site_cache[i];
 	return NULL;
 }
 
-static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id)
+/* The caller word is only a frame when it points into mapped code. */
+static bool caller_is_code(const char *sym)
 {
-	struct site_cache_entry *e = site_lookup(l, tgid, stack_id);
+	return !strstr(sym, "(anon)") && !strstr(sym, "([") && strchr(sym, '(');
+}
+
+static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id,
+					       uint64_t caller)
+{
+	struct site_cache_entry *e = site_lookup(l, tgid, stack_id, caller);
 	__u64 ips[LS_STACK_DEPTH];
 	char sym[LS_SYM_LEN];
 	uint32_t nall = 0, first_app = LS_STACK_DEPTH;
@@ -382,12 +392,22 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 	if (bpf_map__lookup_elem(l->skel->maps.user_stacks, &stack_id, sizeof(stack_id), ips,
 				 sizeof(ips), 0))
 		return NULL;
-	for (int i = 0; i < LS_STACK_DEPTH && ips[i]; i++) {
+	for (int i = 0; i < LS_STACK_DEPTH && ips[i] && nall < LS_STACK_DEPTH; i++) {
 		symbolizer__resolve(l->syms, (pid_t)tgid, ips[i], sym, sizeof(sym));
 		snprintf(all[nall], LS_SYM_LEN, "%s", sym);
 		if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
 			first_app = nall;
 		nall++;
+		/* after the innermost frame, the caller the walk could not see */
+		if (i == 0 && caller && caller != ips[1] && nall < LS_STACK_DEPTH) {
+			symbolizer__resolve(l->syms, (pid_t)tgid, caller, sym, sizeof(sym));
+			if (caller_is_code(sym)) {
+				snprintf(all[nall], LS_SYM_LEN, "%s", sym);
+				if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+					first_app = nall;
+				nall++;
+			}
+		}
 	}
 	if (!nall)
 		return NULL;
@@ -397,6 +417,7 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 	memset(e, 0, sizeof(*e));
 	e->tgid = tgid;
 	e->stack_id = stack_id;
+	e->caller = caller;
 	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++)
 		memcpy(e->frames[e->nframes++], all[i], LS_SYM_LEN);
 	return e;
@@ -405,13 +426,14 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 struct site_pick {
 	uint32_t tgid;
 	uint32_t stack_id;
+	uint64_t caller;
 	uint64_t bytes;
 	uint64_t calls;
 };
 
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx)
 {
-	struct { __u32 tgid; __u32 stack_id; } key, next;
+	struct { __u32 tgid; __u32 stack_id; __u64 caller; } key, next;
 	struct { __u64 bytes; __u64 calls; } val;
 	struct bpf_map *map = l->skel->maps.growth_sites;
 	/* top SITES_PER_PROC per wanted process, in a bounded scratch table */
@@ -441,13 +463,16 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 				fewest = i;
 		}
 		if (have < SITES_PER_PROC && npicks < MAX_PICKS) {
-			picks[npicks++] = (struct site_pick){ key.tgid, key.stack_id, val.bytes, val.calls };
+			picks[npicks++] = (struct site_pick){ key.tgid, key.stack_id, key.caller, val.bytes,
+							      val.calls };
 		} else if (have >= SITES_PER_PROC && fewest != MAX_PICKS && val.bytes > picks[fewest].bytes) {
-			picks[fewest] = (struct site_pick){ key.tgid, key.stack_id, val.bytes, val.calls };
+			picks[fewest] = (struct site_pick){ key.tgid, key.stack_id, key.caller, val.bytes,
+							    val.calls };
 		}
 	}
 	for (unsigned i = 0; i < npicks; i++) {
-		struct site_cache_entry *e = site_symbolise(l, picks[i].tgid, picks[i].stack_id);
+		struct site_cache_entry *e = site_symbolise(l, picks[i].tgid, picks[i].stack_id,
+							    picks[i].caller);
 
 		if (!e)
 			continue;
@@ -458,7 +483,8 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 		rec.hdr.ts_ns = now_ns;
 		rec.bytes = picks[i].bytes;
 		rec.calls = picks[i].calls;
-		rec.stack_id = picks[i].stack_id;
+		/* one site per (stack, caller): the model keys sites by this id */
+		rec.stack_id = picks[i].stack_id ^ (uint32_t)((picks[i].caller * 0x9e3779b97f4a7c15ULL) >> 40);
 		rec.nframes = e->nframes;
 		memcpy(rec.frames, e->frames, sizeof(rec.frames));
 		/* start_ns: the model fills it from the process entry */

@@ -150,9 +150,11 @@ int options__parse(int argc, char **argv, struct options *o)
 		first = 2;
 	}
 	optind = first;
-	/* '+': stop at the first non-option so "-- CMD -x" stays CMD's */
 	opterr = 0;	/* our own one-line errors */
-	while ((c = getopt_long(argc, argv, "+:p:c:i:d:n:o:vh", longopts, NULL)) != -1) {
+	/* '+' stops at the first non-option so "-- CMD -x" stays CMD's; report
+	 * takes its options on either side of FILE */
+	while ((c = getopt_long(argc, argv, o->cmd == CMD_REPORT ? ":p:c:i:d:n:o:vh" : "+:p:c:i:d:n:o:vh",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (o->npids >= OPT_MAX_PIDS) {

@@ -1,12 +1,344 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Symbolizer: placeholder (raw addresses) until the libelf version lands. */
+/*
+ * User addresses to "func+0x1c (libfoo.so.1)" with libelf.  Two bounded
+ * caches: each process's /proc/PID/maps, and each ELF file's function
+ * symbols (by device and inode), least recently used out first.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include "symbols.h"
 
-struct symbolizer { int unused; };
-struct symbolizer *symbolizer__new(void) { return calloc(1, sizeof(struct symbolizer)); }
-void symbolizer__free(struct symbolizer *s) { free(s); }
+#define MAX_PIDS	16
+#define MAX_MAPS	4096	/* mappings kept per process */
+#define MAX_FILES	32
+#define MAX_SYMS	(1 << 20)	/* symbols kept per file */
+
+struct mapping {
+	uint64_t start, end, pgoff;
+	uint64_t dev, ino;
+	char *path;		/* NULL for anonymous */
+};
+
+struct pid_maps {
+	pid_t pid;
+	uint64_t used;		/* LRU clock */
+	struct mapping *maps;
+	unsigned nmaps;
+};
+
+struct sym {
+	uint64_t addr, size;
+	uint32_t name;		/* offset in names */
+};
+
+struct elf_syms {
+	uint64_t dev, ino;
+	uint64_t used;
+	struct sym *syms;
+	unsigned nsyms;
+	char *names;
+	struct { uint64_t offset, vaddr, filesz; } load[16];	/* PT_LOAD */
+	unsigned nload;
+	bool loaded;		/* false: unreadable, remembered so we do not retry */
+};
+
+struct symbolizer {
+	struct pid_maps pids[MAX_PIDS];
+	struct elf_syms files[MAX_FILES];
+	uint64_t clock;
+};
+
+struct symbolizer *symbolizer__new(void)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return NULL;
+	return calloc(1, sizeof(struct symbolizer));
+}
+
+static void maps_free(struct pid_maps *pm)
+{
+	for (unsigned i = 0; i < pm->nmaps; i++)
+		free(pm->maps[i].path);
+	free(pm->maps);
+	memset(pm, 0, sizeof(*pm));
+}
+
+static void file_free(struct elf_syms *f)
+{
+	free(f->syms);
+	free(f->names);
+	memset(f, 0, sizeof(*f));
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < MAX_PIDS; i++)
+		maps_free(&s->pids[i]);
+	for (int i = 0; i < MAX_FILES; i++)
+		file_free(&s->files[i]);
+	free(s);
+}
+
+void symbolizer__forget(struct symbolizer *s, pid_t pid)
+{
+	for (int i = 0; s && i < MAX_PIDS; i++)
+		if (s->pids[i].pid == pid)
+			maps_free(&s->pids[i]);
+}
+
+static int load_maps(struct pid_maps *pm, pid_t pid)
+{
+	char path[64], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	pm->maps = calloc(MAX_MAPS, sizeof(*pm->maps));
+	if (!pm->maps) {
+		fclose(f);
+		return -1;
+	}
+	pm->pid = pid;
+	while (fgets(line, sizeof(line), f) && pm->nmaps < MAX_MAPS) {
+		unsigned long long start, end, off, ino;
+		unsigned major, minor;
+		char perms[8], file[4096] = "";
+		struct mapping *m = &pm->maps[pm->nmaps];
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms, &off,
+			   &major, &minor, &ino, file) < 7)
+			continue;
+		m->start = start;
+		m->end = end;
+		m->pgoff = off;
+		m->dev = makedev(major, minor);
+		m->ino = ino;
+		{
+			char *p = file;
+
+			while (*p == ' ')
+				p++;
+			m->path = *p ? strdup(p) : NULL;
+		}
+		pm->nmaps++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static struct pid_maps *maps_of(struct symbolizer *s, pid_t pid, bool reload)
+{
+	struct pid_maps *lru = &s->pids[0];
+
+	for (int i = 0; i < MAX_PIDS; i++) {
+		if (s->pids[i].pid == pid && s->pids[i].maps) {
+			if (!reload) {
+				s->pids[i].used = ++s->clock;
+				return &s->pids[i];
+			}
+			lru = &s->pids[i];
+			break;
+		}
+		if (s->pids[i].used < lru->used)
+			lru = &s->pids[i];
+	}
+	maps_free(lru);
+	if (load_maps(lru, pid)) {
+		maps_free(lru);
+		return NULL;
+	}
+	lru->used = ++s->clock;
+	return lru;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Function symbols of .symtab and .dynsym, sorted; PT_LOAD segments. */
+static void load_elf(struct elf_syms *f, int fd)
+{
+	size_t names_len = 0, names_cap = 0, nphdr;
+	unsigned cap = 0;
+	Elf_Scn *scn = NULL;
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+
+	f->loaded = true;
+	if (!e || elf_kind(e) != ELF_K_ELF)
+		goto out;
+	if (elf_getphdrnum(e, &nphdr) == 0) {
+		for (size_t i = 0; i < nphdr && f->nload < 16; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD) {
+				f->load[f->nload].offset = ph.p_offset;
+				f->load[f->nload].vaddr = ph.p_vaddr;
+				f->load[f->nload].filesz = ph.p_filesz;
+				f->nload++;
+			}
+		}
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && f->nsyms < MAX_SYMS; i++) {
+			GElf_Sym sym;
+			const char *name;
+			size_t len;
+
+			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_value)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			len = strlen(name) + 1;
+			if (f->nsyms == cap) {
+				struct sym *ns = realloc(f->syms, (cap ? cap * 2 : 1024) * sizeof(*ns));
+
+				if (!ns)
+					goto out;
+				f->syms = ns;
+				cap = cap ? cap * 2 : 1024;
+			}
+			if (names_len + len > names_cap) {
+				char *nn = realloc(f->names, names_cap ? names_cap * 2 + len : 65536 + len);
+
+				if (!nn)
+					goto out;
+				f->names = nn;
+				names_cap = names_cap ? names_cap * 2 + len : 65536 + len;
+			}
+			memcpy(f->names + names_len, name, len);
+			f->syms[f->nsyms++] = (struct sym){ sym.st_value, sym.st_size, (uint32_t)names_len };
+			names_len += len;
+		}
+	}
+	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+out:
+	if (e)
+		elf_end(e);
+}
+
+static struct elf_syms *file_of(struct symbolizer *s, pid_t pid, const struct mapping *m)
+{
+	struct elf_syms *lru = &s->files[0];
+	char path[4200];
+	int fd;
+
+	for (int i = 0; i < MAX_FILES; i++) {
+		if (s->files[i].loaded && s->files[i].dev == m->dev && s->files[i].ino == m->ino) {
+			s->files[i].used = ++s->clock;
+			return &s->files[i];
+		}
+		if (s->files[i].used < lru->used)
+			lru = &s->files[i];
+	}
+	file_free(lru);
+	lru->dev = m->dev;
+	lru->ino = m->ino;
+	lru->used = ++s->clock;
+	/* map_files reaches the very file mapped, even in another mount
+	 * namespace (a container) or after it was replaced on disk */
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		lru->loaded = true;	/* unreadable: answer with addresses */
+		return lru;
+	}
+	load_elf(lru, fd);
+	close(fd);
+	return lru;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
 void symbolizer__resolve(struct symbolizer *s, pid_t pid, uint64_t ip, char *buf, size_t len)
-{ (void)s; (void)pid; snprintf(buf, len, "0x%llx", (unsigned long long)ip); }
-void symbolizer__forget(struct symbolizer *s, pid_t pid) { (void)s; (void)pid; }
+{
+	const struct mapping *m = NULL;
+	struct pid_maps *pm;
+	struct elf_syms *f;
+	uint64_t off, vaddr = 0;
+	unsigned lo, hi;
+	bool have_vaddr = false;
+
+	snprintf(buf, len, "0x%llx", (unsigned long long)ip);
+	if (!s)
+		return;
+	for (int attempt = 0; attempt < 2 && !m; attempt++) {
+		pm = maps_of(s, pid, attempt == 1);	/* a new mapping: read maps again */
+		for (unsigned i = 0; pm && i < pm->nmaps; i++)
+			if (ip >= pm->maps[i].start && ip < pm->maps[i].end) {
+				m = &pm->maps[i];
+				break;
+			}
+	}
+	if (!m)
+		return;
+	if (!m->path || m->path[0] != '/') {
+		snprintf(buf, len, "0x%llx (%s)", (unsigned long long)ip, m->path ? m->path : "anon");
+		return;
+	}
+	f = file_of(s, pid, m);
+	off = ip - m->start + m->pgoff;
+	for (unsigned i = 0; i < f->nload; i++)
+		if (off >= f->load[i].offset && off < f->load[i].offset + f->load[i].filesz) {
+			vaddr = off - f->load[i].offset + f->load[i].vaddr;
+			have_vaddr = true;
+			break;
+		}
+	if (!have_vaddr || !f->nsyms) {
+		snprintf(buf, len, "0x%llx (%s)", (unsigned long long)off, base_name(m->path));
+		return;
+	}
+	/* last symbol at or below vaddr */
+	lo = 0;
+	hi = f->nsyms;
+	while (hi - lo > 1) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (f->syms[mid].addr <= vaddr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (f->syms[lo].addr > vaddr ||
+	    (f->syms[lo].size && vaddr >= f->syms[lo].addr + f->syms[lo].size)) {
+		snprintf(buf, len, "0x%llx (%s)", (unsigned long long)vaddr, base_name(m->path));
+		return;
+	}
+	snprintf(buf, len, "%s+0x%llx (%s)", f->names + f->syms[lo].name,
+		 (unsigned long long)(vaddr - f->syms[lo].addr), base_name(m->path));
+}

@@ -337,6 +337,14 @@ static bool all_targets_gone(const struct watch *w)
 	return w->opts->npids > 0;
 }
 
+static int64_t wall_minus_boot(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - (int64_t)ls_now_boot_ns();
+}
+
 static struct recording_writer *open_recording(const struct options *o)
 {
 	struct recording_info info;
@@ -354,20 +362,13 @@ static struct recording_writer *open_recording(const struct options *o)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	info.start_wall_s = (uint64_t)rt.tv_sec;
 	info.boot_time_s = (uint64_t)rt.tv_sec - ls_now_boot_ns() / 1000000000ULL;
+	info.wall_minus_boot_ns = wall_minus_boot();
 	info.interval_ns = (uint64_t)(o->interval_s * 1e9);
 	snprintf(info.args, sizeof(info.args), "%s", o->args_line);
 	w = recording__create(o->output, &info, err, sizeof(err));
 	if (!w)
 		ls_error("%s", err);
 	return w;
-}
-
-static int64_t wall_minus_boot(void)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - (int64_t)ls_now_boot_ns();
 }
 
 int cmd_watch(const struct options *o)

@@ -260,6 +260,15 @@ def main():
         check(mem["mmap_anon_bytes"] >= 0.9 * LEAK_RATE * MiB * 13, "all its mappings seen",
               f">= {0.9 * LEAK_RATE * 13:.0f} MiB", mem["mmap_anon_bytes"] / MiB)
         check(leaks[0]["exited"], "the command exited", True, leaks[0]["exited"])
+        # the growth site names the code that maps, not libc's mmap wrapper
+        sites = mem["growth_sites"]
+        check(sites, "growth sites", ">= 1", sites)
+        top = sites[0]
+        check(top["frames"][0].startswith("main+") and top["frames"][0].endswith("(mem_leak)"),
+              "top growth site", "main+0x... (mem_leak)", top["frames"])
+        check(abs(top["bytes"] - mem["mmap_anon_bytes"]) <= 0.3 * mem["mmap_anon_bytes"],
+              "its bytes (1 in 16 small mappings sampled, weighted)", mem["mmap_anon_bytes"],
+              top["bytes"])
 
     def cmd_lazyfree():
         secs = 10
@@ -319,6 +328,8 @@ def main():
                 break
             alarms = [k for k, v in q.items() if k != "memory" and isinstance(v, dict)
                       and v.get("verdict") not in (None, "stable", "insufficient-data")]
+            if q.get("setns", {}).get("failed") or q.get("unshare", {}).get("failed"):
+                alarms.append("setns")	# failures lead the report by design
             if q["memory"]["verdict"] not in ("leak", "growing") and not alarms:
                 ahead.append((q["pid"], q["comm"], q["memory"]["verdict"]))
         check(not ahead, "nothing without an alarm ranked above the leak", "[]", ahead)

@@ -2,28 +2,16 @@
 /* The process table: identity, pid reuse, bounds, malformed records. */
 #include <stdlib.h>
 #include "harness.h"
-#include "model.h"
-
-#define SEC 1000000000ULL
+#include "fixtures.h"
 
 static struct model *new_model(uint32_t max)
 {
-	struct model_opts o = { .top_n = 10, .max_procs = max };
-
-	return model__new(&o);
+	return fx_model(max);
 }
 
 static void feed_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts, uint64_t anon)
 {
-	struct ls_proc_sample s = { 0 };
-
-	s.hdr.type = LS_REC_PROC_SAMPLE;
-	s.hdr.size = sizeof(s);
-	s.hdr.tgid = tgid;
-	s.hdr.ts_ns = ts;
-	s.start_ns = start;
-	s.rss_anon_bytes = anon;
-	model__ingest(m, &s.hdr, sizeof(s));
+	fx_sample(m, tgid, start, ts, anon, 0, 0);
 }
 
 static void feed_exit(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)

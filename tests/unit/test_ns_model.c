@@ -3,11 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "harness.h"
-#include "model.h"
+#include "fixtures.h"
 #include "ns_model.h"
-#include "report.h"
 
-#define SEC 1000000000ULL
 #define PID 812
 #define CLONE_NEWNET_ 0x40000000
 #define CLONE_NEWNS_ 0x00020000
@@ -46,27 +44,13 @@ static void feed(struct model *m, struct ls_setns *e, uint64_t ts)
 
 static char *json_of(struct model *m)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct ls_interval iv = { 0 };
-
-	iv.hdr.type = LS_REC_INTERVAL;
-	iv.hdr.size = sizeof(iv);
-	iv.hdr.ts_ns = 100 * SEC;
-	iv.interval_ns = SEC;
-	iv.final = 1;
-	model__ingest(m, &iv.hdr, sizeof(iv));
-	report__json(m, true, f);
-	fclose(f);
-	return buf;
+	fx_interval(m, 100 * SEC, true);
+	return fx_report_json(m);
 }
 
 static struct model *new_model(void)
 {
-	struct model_opts o = { .top_n = 10 };
-
-	return model__new(&o);
+	return fx_model(0);
 }
 
 TEST(plain_file_whose_bind_mount_is_gone)

@@ -135,11 +135,12 @@ static void text_header(const struct model *m, bool final, FILE *out)
 	wall_time(m, m->last_ts_ns, when, sizeof(when));
 	report__count(model__lost(m), lost, sizeof(lost));
 	if (final)
-		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u processes tracked, "
-			"%s events lost ===\n", model__duration_s(m), m->intervals, m->nprocs, lost);
+		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u process%s tracked, "
+			"%s events lost ===\n", model__duration_s(m), m->intervals, m->nprocs,
+			m->nprocs == 1 ? "" : "es", lost);
 	else
-		fprintf(out, "\nleakscope %s +%.0fs  %u processes  %s events lost\n", when,
-			model__duration_s(m), m->nprocs, lost);
+		fprintf(out, "\nleakscope %s +%.0fs  %u process%s  %s events lost\n", when,
+			model__duration_s(m), m->nprocs, m->nprocs == 1 ? "" : "es", lost);
 }
 
 void report__text(const struct model *m, bool final, FILE *out)

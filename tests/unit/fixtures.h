@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Records the unit tests feed the model, built the way the loader does. */
+#ifndef LS_FIXTURES_H
+#define LS_FIXTURES_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+#include "report.h"
+
+#define SEC 1000000000ULL
+
+/* A /proc sample; lazy != 0 also says smaps_rollup was read. */
+static inline void fx_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts,
+			     uint64_t anon, uint64_t file, uint64_t lazy)
+{
+	struct ls_proc_sample s = { 0 };
+
+	s.hdr.type = LS_REC_PROC_SAMPLE;
+	s.hdr.size = sizeof(s);
+	s.hdr.tgid = tgid;
+	s.hdr.ts_ns = ts;
+	s.start_ns = start;
+	s.rss_anon_bytes = anon;
+	s.rss_file_bytes = file;
+	s.lazyfree_bytes = lazy;
+	s.flags = LS_SAMPLE_HAS_ROLLUP;
+	model__ingest(m, &s.hdr, sizeof(s));
+}
+
+static inline void fx_interval(struct model *m, uint64_t ts, bool final)
+{
+	struct ls_interval iv = { 0 };
+
+	iv.hdr.type = LS_REC_INTERVAL;
+	iv.hdr.size = sizeof(iv);
+	iv.hdr.ts_ns = ts;
+	iv.interval_ns = SEC;
+	iv.final = final;
+	model__ingest(m, &iv.hdr, sizeof(iv));
+}
+
+static inline struct model *fx_model(uint32_t max_procs)
+{
+	struct model_opts o = { .top_n = 10, .max_procs = max_procs };
+
+	return model__new(&o);
+}
+
+/* The final report as JSON (caller frees).  noinline: inlined, gcc 12
+ * takes the memstream buffer for a local (-Wdangling-pointer). */
+__attribute__((noinline, unused)) static char *fx_report_json(const struct model *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report__json(m, true, f);
+	fclose(f);
+	return buf;
+}
+
+#endif
