@@ -163,14 +163,13 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 	if (!e)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->start_ns = start_ns;
+	e->start_ns = tgid ? start_ns : ino;
 	e->sk = (__u64)sk;
 	e->family = family;
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->oldstate = oldstate;
 	e->newstate = newstate;
-	e->ino = ino;
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	if (family == LS_AF_INET6) {

@@ -228,7 +228,10 @@ struct ls_sock_close {
 /* oldstate == newstate: "this process now owns sk" (accept). */
 struct ls_tcp_state {
 	struct ls_rec_hdr hdr;		/* LS_REC_TCP_STATE; tgid = owner or 0 */
-	__u64 start_ns;			/* owner's, 0 if unknown */
+	union {
+		__u64 start_ns;		/* tgid != 0: the owner's */
+		__u64 ino;		/* tgid == 0: a socket from sock_diag, by inode */
+	};
 	__u64 sk;
 	__u16 family;
 	__u16 sport;
@@ -237,7 +240,6 @@ struct ls_tcp_state {
 	__u8 newstate;
 	__u8 saddr[16];
 	__u8 daddr[16];
-	__u64 ino;			/* tgid 0: a socket from sock_diag, by inode */
 };
 
 /* Sockets that existed before attach, from NETLINK_SOCK_DIAG (loader). */
