@@ -207,7 +207,7 @@ struct ls_unix_conn {
 	__u16 path_len;			/* bytes of path used; 0 unnamed */
 	__u8 abstract;			/* path[0] was NUL */
 	__u8 _pad;
-	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED); 0 otherwise */
+	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
 	char path[LS_PATH_LEN];		/* listening socket's name */
 	char _pad2[4];
 	char comm[LS_COMM_LEN];		/* thread that connected/accepted */

@@ -408,7 +408,8 @@ TEST(exit_with_connections_open)
 	f = open_memstream(&buf, &len);
 	report__json(m, true, f);
 	fclose(f);
-	ASSERT_TRUE(strstr(buf, "\"pid\":1962370,\"comm\":\"agent\",\"exe\":\"/usr/bin/agent\"") != NULL);
+	ASSERT_TRUE(strstr(buf, "\"pid\":1962370,\"comm\":\"agent\","
+				"\"exe\":\"/usr/bin/agent\"") != NULL);
 	free(buf);
 	model__free(m);
 }
@@ -472,8 +473,8 @@ TEST(socketpair_is_its_own_peer)
 	model__free(m);
 }
 
-static void existing(struct model *m, uint32_t tgid, uint64_t start, uint64_t ino, uint64_t peer_ino,
-		     uint32_t peer_tgid, const char *path, bool listening)
+static void existing(struct model *m, uint32_t tgid, uint64_t start, uint64_t ino,
+		     uint64_t peer_ino, uint32_t peer_tgid, const char *path, bool listening)
 {
 	struct ls_unix_existing r = { 0 };
 

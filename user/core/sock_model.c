@@ -21,7 +21,8 @@
 #define SOCK_MAX_GROUPS		16	/* peer groups per process */
 #define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
 #define EXISTING_BIT		(1ULL << 63)	/* keys of sock_diag sockets */
-#define UNPAIRED_WAIT_NS	(10 * 1000000000ULL)	/* a closed end waits this long for its peer */
+/* how long an end closed before its peer's record came waits for it */
+#define UNPAIRED_WAIT_NS	(10 * 1000000000ULL)
 #define TCP_NSTATES		SOCK_TCP_NSTATES
 
 enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LISTEN = 10 };
@@ -354,7 +355,8 @@ static void settle_close(struct model *m, struct sock_entry *e, const struct soc
 			struct peer_group *g;
 
 			peer_of(m, e, peer, &ptgid, &pstart);
-			g = group_of(p->sock, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
+			g = group_of(p->sock, ptgid, pstart,
+				     e->path ? e->path : (peer ? peer->path : 0));
 
 			if (g)
 				g->closed++;
