@@ -64,6 +64,32 @@ TEST(strings_are_escaped)
 	free(s);
 }
 
+static void raw_bytes(struct json *j)
+{
+	/* comm and exe come from the kernel as bytes: prctl(PR_SET_NAME) and
+	 * file names take any byte, JSON must be UTF-8 */
+	json__arr_begin(j, NULL);
+	json__str(j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9b");	/* valid: kept */
+	json__str(j, NULL, "a\xff\xfe" "b");		/* invalid bytes */
+	json__str(j, NULL, "\xc3(");			/* truncated sequence */
+	json__str(j, NULL, "\xc0\xaf\xed\xa0\x80");	/* overlong, surrogate */
+	json__strn(j, NULL, "x\xe2\x82\xac", 3);	/* cut inside a sequence */
+	json__str(j, NULL, "\x1f\x7f");
+	json__arr_end(j);
+	json__line_end(j);
+}
+
+TEST(invalid_utf8_becomes_replacement_characters)
+{
+	char *s = render(raw_bytes);
+
+	ASSERT_STREQ(s, "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9b\","
+		     "\"a\\ufffd\\ufffdb\",\"\\ufffd(\","
+		     "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\","
+		     "\"x\\ufffd\\ufffd\",\"\\u001f\\u007f\"]\n");
+	free(s);
+}
+
 static void doubles(struct json *j)
 {
 	json__arr_begin(j, NULL);

@@ -218,6 +218,86 @@ TEST(socket_counts_use_their_own_floor)
 	ASSERT_STREQ(verdict__name(r.verdict), "stable");
 }
 
+TEST(one_socket_leaked_per_poll_is_not_stable)
+{
+	/* Field report 2 with one container: the agent leaks one unix socket
+	 * per 10 s poll; a minute watched is +6.  The newer half alone rises
+	 * only 3 (the count floor), but it is rising as fast as the whole:
+	 * that is not levelling off. */
+	struct series s;
+	struct verdict_result r;
+
+	for (int interval = 1; interval <= 5; interval += 4) {
+		series__init(&s);
+		for (int t = 0; t <= 60; t += interval)
+			series__add(&s, (uint64_t)(t + 1) * SEC, 20 + t / 10);
+		verdict__decide(&s, &verdict_params_count, &r);
+		if (r.verdict != VERDICT_LEAK)
+			LS_FAIL("-i %d: expected leak, got %s (conf %.2f, tau %.2f)", interval,
+				verdict__name(r.verdict), r.confidence, r.whole.tau);
+		ASSERT_REL(r.rate_per_s, 0.1, 0.15);
+	}
+}
+
+TEST(steps_that_stop_are_stable_wherever_the_last_step_falls)
+{
+	/* warm-up in two steps of +40 connections, then flat: whichever
+	 * interval the second step lands in, once the tail is flat for a
+	 * third of the window it is not a leak */
+	struct series s;
+	struct verdict_result r;
+
+	for (int second = 4; second <= 20; second++) {
+		series__init(&s);
+		for (int i = 0; i < 30; i++)
+			series__add(&s, (uint64_t)(i + 1) * SEC,
+				    10 + (i >= 2 ? 40 : 0) + (i >= second ? 40 : 0));
+		verdict__decide(&s, &verdict_params_count, &r);
+		if (r.verdict == VERDICT_LEAK)
+			LS_FAIL("second step at %d: leak (tau %.2f, recent slope %.2f of %.2f)",
+				second, r.whole.tau, r.recent.slope, r.whole.slope);
+	}
+}
+
+TEST(plateaus_reached_by_mid_window_are_never_leak)
+{
+	/* 3,000 warm-ups (linear then flat, saturating, one step), each
+	 * finished by mid-window, memory- and count-sized, under noise up to
+	 * 2% of the level: none may read "leak" (field report 5) */
+	struct series s;
+	struct verdict_result r;
+	uint32_t st = 7;
+	int leaks = 0;
+
+	for (int k = 0; k < 3000; k++) {
+		int n = 5 + (int)((noise(&st) + 1) * 30);
+		double stop = (noise(&st) + 1) / 4;	/* 0 .. 0.5 of the window */
+		double level = k % 2 ? 100 : 100 * MiB;
+		double growth = level * (noise(&st) + 1) / 4;
+		double jitter = level * (noise(&st) + 1) / 100;
+		const struct verdict_params *p = k % 2 ? &verdict_params_count :
+							 &verdict_params_memory;
+
+		series__init(&s);
+		for (int i = 0; i < n; i++) {
+			double x = (double)i / (n - 1), g, v;
+
+			if (k % 3 == 0)
+				g = x < stop ? x / stop : 1;
+			else if (k % 3 == 1)
+				g = 1 - exp(-x / (0.02 + stop * 0.16));
+			else
+				g = x < stop ? 0 : 1;
+			v = level + growth * g + jitter * noise(&st);
+			series__add(&s, (uint64_t)(i + 1) * SEC, k % 2 ? round(v) : v);
+		}
+		verdict__decide(&s, p, &r);
+		if (r.verdict == VERDICT_LEAK && ++leaks <= 5)
+			LS_FAIL("case %d (n %d, shape %d, stop %.2f): leak", k, n, k % 3, stop);
+	}
+	ASSERT_EQ(leaks, 0);
+}
+
 TEST(series_stays_bounded_and_spans_the_run)
 {
 	struct series s;

@@ -11,11 +11,48 @@ void json__init(struct json *j, FILE *out)
 	j->out = out;
 }
 
-static void put_string(FILE *out, const char *s, size_t n)
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* above U+10FFFF */
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* Names come from the kernel as bytes (comm, file names): each byte that
+ * is not part of well-formed UTF-8 becomes U+FFFD so the line stays JSON. */
+static void put_string(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	n = strnlen(str, n);
 	fputc('"', out);
-	for (size_t i = 0; i < n && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		size_t len;
 
 		switch (c) {
 		case '"': fputs("\\\"", out); break;
@@ -24,10 +61,16 @@ static void put_string(FILE *out, const char *s, size_t n)
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c < 0x20 || c == 0x7f) {
 				fprintf(out, "\\u%04x", c);
-			else
+			} else if (c < 0x80) {
 				fputc(c, out);
+			} else if ((len = utf8_len(s + i, n - i))) {
+				fwrite(s + i, 1, len, out);
+				i += len - 1;
+			} else {
+				fputs("\\ufffd", out);
+			}
 		}
 	}
 	fputc('"', out);

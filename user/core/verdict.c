@@ -14,6 +14,7 @@
 #define LEAK_RECENT_SHARE	0.4	/* newer half's slope vs the whole's */
 #define LEVELLED_SHARE		0.25	/* below this share it has levelled off */
 #define FULL_CONFIDENCE_POINTS	12.0	/* a minute at -i 5 */
+#define STEADY_MIN_POINTS	7	/* fewer: a rising newer half may be chance */
 
 const struct verdict_params verdict_params_memory = {
 	.min_points = 5, .min_span_s = 8, .min_rise = 1 << 20, .min_rel_rise = 0.02,
@@ -48,7 +49,7 @@ void verdict__decide(const struct series *s, const struct verdict_params *p,
 		     struct verdict_result *out)
 {
 	double coverage;
-	bool rose, recent_flat;
+	bool rose, recent_flat, recent_steady;
 
 	memset(out, 0, sizeof(*out));
 	trend__fit(s, &out->whole);
@@ -62,10 +63,20 @@ void verdict__decide(const struct series *s, const struct verdict_params *p,
 	}
 	rose = out->whole.rise > rise_floor(&out->whole, p, 1.0);
 	/* Levelled off: the newer half's robust slope fell well below the
-	 * whole's, or its rise is below the absolute/relative floor.  Not
-	 * 3x its noise: noise alone would hide a leak that is still going. */
+	 * whole's, or its rise is below the absolute/relative floor (not 3x
+	 * its noise: noise alone would hide a leak that is still going)...
+	 * unless the newer half on its own climbs steadily and clearly above
+	 * its noise at the whole's pace: half a window rises half as much, so
+	 * a slow steady leak (one socket per 10 s poll) must not read
+	 * "stable" just because its newer half is short. */
+	recent_steady = out->recent.n >= STEADY_MIN_POINTS &&
+			out->recent.slope >= LEAK_RECENT_SHARE * out->whole.slope &&
+			out->recent.tau >= LEAK_MIN_TAU &&
+			out->recent.rise > 3 * fmax(out->recent.noise, out->whole.noise);
 	recent_flat = out->recent.slope <= LEVELLED_SHARE * out->whole.slope ||
-		      out->recent.rise <= fmax(p->min_rise, 0.5 * p->min_rel_rise * fabs(out->recent.mean));
+		      (out->recent.rise <= fmax(p->min_rise,
+						0.5 * p->min_rel_rise * fabs(out->recent.mean)) &&
+		       !recent_steady);
 
 	if (!rose || recent_flat) {
 		/* flat, falling, or rose and levelled off (warm-up, one big step) */
