@@ -44,6 +44,8 @@ SKELS     := $(OUT)/leakscope.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+# defined before `test:` names it: a rule's prerequisites expand when read
+FUZZ_BIN  := $(OUT)/fuzz/fuzz_recording
 WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -110,7 +112,6 @@ test: all $(UNIT_BINS) asan-unit $(FUZZ_BIN)
 	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
 # ---- fuzzing the recording reader (clang's libFuzzer, ASan, UBSan)
-FUZZ_BIN := $(OUT)/fuzz/fuzz_recording
 $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h) include/leakscope.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -43,6 +43,10 @@ int BPF_PROG(empty_tcp_state, const struct sock *sk, const int oldstate, const i
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(empty_exit, struct task_struct *task) { return 0; }
 
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(empty_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{ return 0; }
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(empty_fork, struct task_struct *parent, struct task_struct *child) { return 0; }
 

@@ -33,16 +33,13 @@ stop_bg() { kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# measure MODE ITERS TRACER...: median ns/iter over REPS runs under TRACER
-measure() {
-	local mode=$1 iters=$2; shift 2
-	local vals=""
-	for _ in $(seq "$REPS"); do
-		if [ "$1" != none ]; then start_bg tracer "$@"; fi
-		vals+="$($PIN $LOOPS "$mode" "$iters")"$'\n'
-		if [ "$1" != none ]; then stop_bg; fi
-	done
-	printf '%s' "$vals" | median
+# once MODE ITERS TRACER...: one timing (ns/iter) of the loop under TRACER
+once() {
+	local mode=$1 iters=$2 v; shift 2
+	if [ "$1" != none ]; then start_bg tracer "$@"; fi
+	v=$($PIN $LOOPS "$mode" "$iters")
+	if [ "$1" != none ]; then stop_bg; fi
+	echo "$v"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -54,16 +51,23 @@ LOOP_SPECS=${BENCH_LOOPS:-"mmap:20000 fault:300 unix:20000"}
 for spec in $LOOP_SPECS; do
 	set -- ${spec/:/ }
 	mode=$1 iters=$2
-	base=$(measure "$mode" "$iters" none)
-	floor=$(measure "$mode" "$iters" "$FLOOR")
-	ls=$(measure "$mode" "$iters" "$LS" -v -i 5)
-	floor_rss=$(measure "$mode" "$iters" "$FLOOR" --rss)
-	ls_rss=$(measure "$mode" "$iters" "$LS" -v -i 5 --rss-source tracepoint)
+	# round robin, so drift and other load hit every configuration alike
+	b_v="" f_v="" l_v="" fr_v="" lr_v=""
+	for _ in $(seq "$REPS"); do
+		b_v+="$(once "$mode" "$iters" none)"$'\n'
+		f_v+="$(once "$mode" "$iters" "$FLOOR")"$'\n'
+		l_v+="$(once "$mode" "$iters" "$LS" -v -i 5)"$'\n'
+		fr_v+="$(once "$mode" "$iters" "$FLOOR" --rss)"$'\n'
+		lr_v+="$(once "$mode" "$iters" "$LS" -v -i 5 --rss-source tracepoint)"$'\n'
+	done
+	base=$(printf '%s' "$b_v" | median) floor=$(printf '%s' "$f_v" | median)
+	ls=$(printf '%s' "$l_v" | median) floor_rss=$(printf '%s' "$fr_v" | median)
+	ls_rss=$(printf '%s' "$lr_v" | median)
 	add_ratio=$(ratio "$(awk -v a="$ls" -v b="$base" 'BEGIN{print a-b}')" \
 			  "$(awk -v a="$floor" -v b="$base" 'BEGIN{print a-b}')")
 	printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' "$mode" "$base" "$floor" "$ls" \
 		"$floor_rss" "$ls_rss" "$add_ratio" "$(pct "$ls" "$base")"
-	echo "        rss_stat tracepoint: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
+	echo "        floor $(pct "$floor" "$base"); with rss_stat: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
 done
 
 [ -n "${BENCH_QUICK:-}" ] && exit 0

@@ -172,7 +172,7 @@ static __always_inline void emit_big_mapping(__u32 tgid, __u64 start_ns, __u64 a
 	e->syscall = which;
 	e->_pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 }
 
 /* ---- mmap */
@@ -212,6 +212,10 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	}
 	addr = ctx->ret;
 	if (flags & LS_MAP_ANONYMOUS) {
+		struct pending_call *slot = pending_slot(false);
+
+		if (slot)
+			slot->recent_anon[slot->recent_next++ & 3] = addr;
 		__sync_fetch_and_add(&l->mmap_anon_bytes, len);
 		__sync_fetch_and_add(&l->mapped_anon_bytes, len);
 		site_add(ctx, tgid, len, nth);
@@ -247,6 +251,22 @@ static __always_inline __u64 classify(__u64 addr)
 	return probe.anon;
 }
 
+/* Was addr the start of one of this thread's last anonymous mappings? */
+static __always_inline bool recent_anon(__u64 addr)
+{
+	struct pending_call *slot = pending_slot(false);
+
+	if (!slot)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		if (slot->recent_anon[i] == addr) {
+			slot->recent_anon[i] = 0;	/* unmapped: forget it */
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Accounted at sys_enter, as asked: the range's kind is known only before
  * it goes, and munmap fails only on bad arguments. */
 SEC("tracepoint/syscalls/sys_enter_munmap")
@@ -262,7 +282,7 @@ int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	len = page_round(ctx->args[1]);
 	__sync_fetch_and_add(&l->munmap_calls, 1);
 	__sync_fetch_and_add(&l->munmap_bytes, len);
-	if (classify(ctx->args[0]) == 1) {
+	if (recent_anon(ctx->args[0]) || classify(ctx->args[0]) == 1) {
 		__sync_fetch_and_add(&l->munmap_anon_bytes, len);
 		__sync_fetch_and_add(&l->mapped_anon_bytes, -(__s64)len);
 	}
@@ -498,11 +518,24 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 			__builtin_memcpy(&e->ledger, l, sizeof(e->ledger));
 		else
 			__builtin_memset(&e->ledger, 0, sizeof(e->ledger));
-		bpf_ringbuf_submit(e, 0);
+		emit_submit(e);
 	}
 	bpf_map_delete_elem(&mem_ledgers, &tgid);
 	if (filter_pids || filter_comm)
 		bpf_map_delete_elem(&traced_tgids, &tgid);
+	return 0;
+}
+
+/* ---- exec: a new image has a new program break; without this its first
+ * brk() would look like growth by the distance between the two heaps */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+
+	if (l)
+		l->brk_last = 0;
 	return 0;
 }
 
@@ -528,7 +561,7 @@ int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *ch
 	e->start_ns -= e->start_ns % LS_START_TICK_NS;
 	e->parent_tgid = ptgid;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 	return 0;
 }
 

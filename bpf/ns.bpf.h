@@ -165,7 +165,7 @@ int ls_exit_setns(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	e->ret = (__s32)ctx->ret;
 	e->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), rb_wakeup_flags()))
 		count_drop(LS_DROP_RINGBUF);
 	bpf_map_delete_elem(&setns_inflight, &tid);
 	return 0;
@@ -200,7 +200,7 @@ int ls_exit_unshare(struct trace_event_raw_sys_exit *ctx)
 	e->ret = (__s32)ctx->ret;
 	e->flags = flags;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 	return 0;
 }
 

@@ -2,9 +2,11 @@
 /*
  * Socket lifecycles.  Unix connections are paired by kernel sock address:
  * connect() gives (client sk, peer sk) where the peer is the server-side
- * embryo, which accept() later returns, giving (that sk, client sk).  Unix
- * events are traced machine-wide even when a pid filter is on: the culprit
- * is usually the other end (the agent, not dockerd).  TCP sockets are owned
+ * embryo, which accept() later returns, giving (that sk, client sk).  With a
+ * process filter, a unix connection is kept when either end is traced: the
+ * culprit is usually the other end (the agent, not dockerd), so accept()
+ * also names the connecting process (its SO_PEERCRED pid) in case that
+ * process's connect() was not traced.  TCP sockets are owned
  * from connect/accept; state changes arrive in softirq context and are
  * attributed through that ownership.
  */
@@ -100,9 +102,33 @@ static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named
 	e->abstract = e->path[0] == 0;
 }
 
+/* The tgid SO_PEERCRED gives for sk: on an accepted socket the process
+ * that connected; on a connecting one the process that called listen(). */
+static __always_inline __u32 peercred_tgid(struct sock *sk)
+{
+	struct pid *pid = BPF_CORE_READ(sk, sk_peer_pid);
+	int nr = 0;
+
+	if (pid)
+		bpf_core_read(&nr, sizeof(nr), &pid->numbers[0].nr);
+	return nr > 0 ? nr : 0;
+}
+
+/* Under a filter: is this end, or the process at the other end, traced?
+ * (a plain lookup for the other end: is_traced() would judge the current
+ * task's comm for it) */
+static __always_inline bool unix_wanted(__u32 tgid, __u32 other_tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (is_traced(tgid))
+		return true;
+	return other_tgid && bpf_map_lookup_elem(&traced_tgids, &other_tgid);
+}
+
 /* One end of a unix connection, as this process sees it. */
 static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
-				      __u64 ino, int fd, __u32 kind)
+				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid)
 {
 	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
 	struct ls_unix_conn *e;
@@ -121,14 +147,15 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	e->fd = fd;
 	e->kind = kind;
 	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	e->peer_tgid = peer_tgid;
 	if (named)
 		unix_path(e, named);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 }
 
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
-				     int oldstate, int newstate)
+				     int oldstate, int newstate, __u64 ino)
 {
 	struct ls_tcp_state *e = emit_reserve(sizeof(*e), LS_REC_TCP_STATE, tgid);
 	__u16 family;
@@ -136,7 +163,7 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 	if (!e)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->start_ns = start_ns;
+	e->start_ns = tgid ? start_ns : ino;
 	e->sk = (__u64)sk;
 	e->family = family;
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -152,7 +179,7 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
 	}
-	bpf_ringbuf_submit(e, 0);
+	emit_submit(e);
 }
 
 static __always_inline bool is_tcp(struct sock *sk)
@@ -206,10 +233,10 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret != 0)
 		return 0;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	if (!peer)
+	if (!peer || !unix_wanted(bpf_get_current_pid_tgid() >> 32, peercred_tgid(sk)))
 		return 0;
 	/* the peer is the embryo: it carries the listener's name */
-	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT);
+	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT, 0);
 	return 0;
 }
 
@@ -226,14 +253,18 @@ static __always_inline int on_accept_exit(long ret)
 	if (!sk)
 		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+		__u32 client = peercred_tgid(sk);
+
+		if (!unix_wanted(tgid, client))
+			return 0;
 		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT);
+		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
 	} else if (is_tcp(sk) && is_traced(tgid)) {
 		__u64 start = current_start_ns();
 		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
 
 		own_sock(sk, tgid, start);
-		emit_tcp(sk, tgid, start, state, state);	/* "now owned by" */
+		emit_tcp(sk, tgid, start, state, state, 0);	/* "now owned by" */
 	}
 	return 0;
 }
@@ -254,7 +285,9 @@ int ls_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_socketpair")
 int ls_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
 {
-	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != self_tgid && ctx->args[0] == LS_AF_UNIX)
+	__u32 tgid;
+
+	if (ctx->args[0] == LS_AF_UNIX && current_traced(&tgid))
 		pending_save(ctx, PEND_SOCKETPAIR, 4);
 	return 0;
 }
@@ -276,8 +309,8 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	b = file_sock(fd_to_file(sv[1]), &ino1);
 	if (!a || !b)
 		return 0;
-	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR);
-	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR);
+	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR, 0);
+	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR, 0);
 	return 0;
 }
 
@@ -312,7 +345,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		e->by_exit = 0;
 		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
-		bpf_ringbuf_submit(e, 0);
+		emit_submit(e);
 	}
 	if (o)
 		bpf_map_delete_elem(&sock_owners, &key);
@@ -320,29 +353,33 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* ---- TCP state changes, attributed to the owner from connect/accept.
- * Sockets nobody owns (made before attach) are sent only when they enter
- * or leave CLOSE_WAIT/FIN_WAIT2, or close: user space matches them to the
- * sock_diag snapshot by address. */
+ * Sockets made before attach are known by the inodes user space put in
+ * existing_inodes from the sock_diag snapshot (only traced processes'
+ * under a filter): their changes are sent with the inode, which user space
+ * maps to the holder; every other socket costs two lookups. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u64 key = (__u64)sk;
+	__u64 key = (__u64)sk, ino;
 	struct sock_owner *o;
+	struct socket *sock;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != LS_IPPROTO_TCP)
 		return 0;
 	o = bpf_map_lookup_elem(&sock_owners, &key);
 	if (o) {
-		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate);
+		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate, 0);
 		if (newstate == LS_TCP_CLOSE)
 			bpf_map_delete_elem(&sock_owners, &key);
 		return 0;
 	}
-	if (filter_pids || filter_comm)
+	/* an orphan (its process closed it) has no socket: nobody holds it */
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
 		return 0;
-	if (newstate == LS_TCP_CLOSE_WAIT || newstate == LS_TCP_FIN_WAIT2 ||
-	    oldstate == LS_TCP_CLOSE_WAIT || oldstate == LS_TCP_FIN_WAIT2)
-		emit_tcp(sk, 0, 0, oldstate, newstate);
+	ino = BPF_CORE_READ(sock, file, f_inode, i_ino);
+	if (ino && bpf_map_lookup_elem(&existing_inodes, &ino))
+		emit_tcp(sk, 0, 0, oldstate, newstate, ino);
 	return 0;
 }
 

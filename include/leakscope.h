@@ -206,7 +206,8 @@ struct ls_unix_conn {
 	__u32 sock_type;		/* SOCK_STREAM, SOCK_SEQPACKET, ... */
 	__u16 path_len;			/* bytes of path used; 0 unnamed */
 	__u8 abstract;			/* path[0] was NUL */
-	__u8 _pad[5];
+	__u8 _pad;
+	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
 	char path[LS_PATH_LEN];		/* listening socket's name */
 	char _pad2[4];
 	char comm[LS_COMM_LEN];		/* thread that connected/accepted */
@@ -227,7 +228,10 @@ struct ls_sock_close {
 /* oldstate == newstate: "this process now owns sk" (accept). */
 struct ls_tcp_state {
 	struct ls_rec_hdr hdr;		/* LS_REC_TCP_STATE; tgid = owner or 0 */
-	__u64 start_ns;			/* owner's, 0 if unknown */
+	union {
+		__u64 start_ns;		/* tgid != 0: the owner's */
+		__u64 ino;		/* tgid == 0: a socket from sock_diag, by inode */
+	};
 	__u64 sk;
 	__u16 family;
 	__u16 sport;

@@ -307,6 +307,15 @@ int loader__watch_inode(struct loader *l, uint64_t ino)
 				    sizeof(one), BPF_ANY);
 }
 
+bool loader__is_traced(struct loader *l, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 v;
+
+	return bpf_map__lookup_elem(l->skel->maps.traced_tgids, &key, sizeof(key), &v, sizeof(v),
+				    0) == 0;
+}
+
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	__u32 key, next;
@@ -326,9 +335,14 @@ int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), v
 
 int loader__poll(struct loader *l, int timeout_ms)
 {
-	int n = ring_buffer__poll(l->rb, timeout_ms);
+	int n = ring_buffer__poll(l->rb, timeout_ms), m;
 
-	return n == -EINTR ? 0 : n;
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* BPF submits without waking us (see rb_wakeup_flags): epoll only
+	 * reports a ring a quarter full, so drain whatever is there */
+	m = ring_buffer__consume(l->rb);
+	return m < 0 ? m : (n > 0 ? n : 0) + m;
 }
 
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns)

@@ -36,6 +36,8 @@ void loader__destroy(struct loader *l);	/* accepts NULL */
 int loader__trace_pid(struct loader *l, pid_t pid);
 /* Watch close() of a socket that existed before attach. */
 int loader__watch_inode(struct loader *l, uint64_t ino);
+/* Is pid in the kernel's traced set (a -p target, a child, a -c match)? */
+bool loader__is_traced(struct loader *l, pid_t pid);
 /* Calls fn for each tgid in the kernel's traced set (filtered runs). */
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
 unsigned loader__nprograms(const struct loader *l);

@@ -22,6 +22,7 @@
 
 #define INO_TABLE_CAP	(1U << 18)	/* socket inodes held by processes */
 #define MAX_SOCKETS	65536		/* per dump */
+#define TCP_LISTEN_STATE	10
 
 struct ino_owner {
 	uint64_t ino;
@@ -195,7 +196,8 @@ static void on_tcp(struct sockdiag *sd, struct nlmsghdr *h)
 	x.state = m->idiag_state;
 	memcpy(x.saddr, m->id.idiag_src, m->idiag_family == AF_INET6 ? 16 : 4);
 	memcpy(x.daddr, m->id.idiag_dst, m->idiag_family == AF_INET6 ? 16 : 4);
-	sd->emit(sd->ctx, &x.hdr, sizeof(x), 0);
+	/* watched: its close() and state changes find it by inode */
+	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.state == TCP_LISTEN_STATE ? 0 : x.ino);
 }
 
 int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped)

@@ -48,7 +48,12 @@ struct watch {
 	pid_t child;
 	int child_status;
 	bool child_done;
+	/* the traced set while the sock_diag snapshot runs (filtered runs) */
+	uint32_t *snap_tgids;
+	uint32_t nsnap_tgids;
 };
+
+#define SNAP_MAX_TRACED	MODEL_MAX_PROCS
 
 /* Every record goes to the recording first, then to the model. */
 static void sink(void *ctx, const struct ls_rec_hdr *rec, size_t len)
@@ -134,12 +139,11 @@ static int sample_pid(pid_t pid, void *ctx)
 
 	if (pid == getpid())
 		return 0;
-	if (w->opts->have_comm && !w->opts->npids && !procfs__comm_is(pid, w->opts->comm)) {
-		/* -c: the kernel filter follows the comm; /proc must too */
-		p = model__find(w->model, pid);
-		if (!p)
-			return 0;
-	}
+	/* -c: the comm, or what the kernel filter kept (children, renamed
+	 * threads); not the unix peers the model also knows */
+	if (w->opts->have_comm && !procfs__comm_is(pid, w->opts->comm) &&
+	    !loader__is_traced(w->loader, pid))
+		return 0;
 	memset(&s, 0, sizeof(s));
 	if (procfs__read_status(pid, &s))
 		return 0;	/* gone, or a kernel thread */
@@ -199,10 +203,33 @@ static void name_peers(struct watch *w)
 	}
 }
 
+static int note_traced(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+
+	if (w->nsnap_tgids < SNAP_MAX_TRACED)
+		w->snap_tgids[w->nsnap_tgids++] = (uint32_t)pid;
+	return 0;
+}
+
+static bool snap_traced(const struct watch *w, uint32_t tgid)
+{
+	for (uint32_t i = 0; i < w->nsnap_tgids; i++)
+		if (w->snap_tgids[i] == tgid)
+			return true;
+	return false;
+}
+
+/* Under a pid filter, only sockets a traced process holds, or whose peer
+ * it holds, are worth a place in the socket table. */
 static void emit_existing(void *ctx, const struct ls_rec_hdr *rec, size_t len, uint64_t ino)
 {
 	struct watch *w = ctx;
 
+	if (w->snap_tgids && !snap_traced(w, rec->tgid) &&
+	    !(rec->type == LS_REC_UNIX_EXISTING &&
+	      snap_traced(w, ((const struct ls_unix_existing *)rec)->peer_tgid)))
+		return;
 	if (ino && loader__watch_inode(w->loader, ino))
 		w->user_drops++;
 	sink(w, rec, len);
@@ -404,7 +431,16 @@ int cmd_watch(const struct options *o)
 	/* sockets that were there before us, with their peers */
 	{
 		uint64_t skipped = 0;
-		int err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w, &skipped);
+		int err;
+
+		if (filtered(o) && !o->have_comm) {
+			w.snap_tgids = calloc(SNAP_MAX_TRACED, sizeof(*w.snap_tgids));
+			if (w.snap_tgids)
+				loader__for_each_traced(w.loader, note_traced, &w);
+		}
+		err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w, &skipped);
+		free(w.snap_tgids);
+		w.snap_tgids = NULL;
 
 		if (err)
 			ls_warn("sockets open before attach are not counted: sock_diag: %s",

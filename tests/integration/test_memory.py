@@ -21,7 +21,7 @@ NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
          "lazyfree_within_10pct_of_smaps", "lazyfree_growing_rss_is_not_a_leak",
          "plateau_is_stable", "bigmap_with_p_in_largest_mappings", "json_contract",
          "cmd_leak_traced_from_exec", "cmd_lazyfree_traced_from_exec",
-         "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak"]
+         "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter"]
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
 BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks by mem_brk_leak
@@ -304,6 +304,25 @@ def main():
         rep = final_report(json_lines(p.stdout))
         check_mapping(proc_in(rep, info["pid"]), info)
 
+    def comm_filter():
+        # -c: only processes with that command name, filtered in the kernel
+        leak = s.spawn([workload("mem_brk_leak"), "2", "20"])
+        other = s.spawn([workload("mem_leak"), "2", "20"])
+        # unix peers are traced machine-wide: they must not be reported
+        sock = f"/tmp/leakscope-comm-{os.getpid()}.sock"
+        s.spawn([workload("sock_peer"), "unix-server", sock, "15", "keep"])
+        time.sleep(0.2)
+        s.spawn([workload("sock_peer"), "unix-client", sock, "100", "14", "keep"])
+        time.sleep(0.3)
+        _, out, _ = run_leakscope(["-c", "mem_brk_leak", "-i", "1", "-d", "10", "--json"])
+        rep = final_report(json_lines(out))
+        comms = {q["comm"] for q in rep["processes"]}
+        check(comms == {"mem_brk_leak"}, "only the named command", {"mem_brk_leak"}, comms)
+        p = proc_in(rep, leak.pid)
+        check(p["memory"]["verdict"] == "leak", "verdict", "leak", p["memory"]["verdict"])
+        check(p["memory"]["syscalls"] > 0, "its syscalls traced", "> 0", p["memory"]["syscalls"])
+        del other
+
     def whole_machine():
         # no filter at all: the leak must stand out among everything else,
         # and a Go-like RSS growing through lazily freed pages must not be one
@@ -351,6 +370,7 @@ def main():
     s.run("cmd_lazyfree_traced_from_exec", cmd_lazyfree)
     s.run("cmd_bigmap_in_largest_mappings", cmd_bigmap)
     s.run("whole_machine_sees_leak", whole_machine)
+    s.run("comm_filter", comm_filter)
     return s.done()
 
 

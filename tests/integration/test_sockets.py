@@ -14,7 +14,7 @@ from lsharness import (LEAKSCOPE, Suite, check, final_report, json_lines, proc_i
 
 NAMES = ["unix_leak_both_sides", "unix_closing_client_is_stable", "connections_before_attach",
          "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
-         "tcp_fin_wait2_leak"]
+         "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process"]
 
 
 def info(path):
@@ -28,6 +28,7 @@ def info(path):
 
 
 def within(got, truth, rel, what):
+    print(f"# {what}: measured {got}, truth {truth}")
     check(abs(got - truth) <= max(1, rel * truth), what, f"{truth} within {rel * 100:.0f}%", got)
 
 
@@ -87,6 +88,13 @@ def main():
         u = proc_in(rep, srv.pid)["unix_sockets"]
         check(u["verdict"] == "stable", "verdict", "stable", u["verdict"])
         check(u["open"] <= 3, "nothing piles up", "<= 3", u["open"])
+        # the client closes before the server accepts, often: still named
+        peers = {g["pid"]: g for g in u["peers"]}
+        check(cli.pid in peers, "the closing client is the peer", cli.pid, list(peers))
+        print(f"# closing client: opened {u['opened']}, closed {u['closed']}, peers "
+              f"{[(g['pid'], g['opened'], g['closed']) for g in u['peers']]}")
+        check(peers[cli.pid]["opened"] >= 0.95 * u["opened"], "nearly all with their peer",
+              f">= 95% of {u['opened']}", peers[cli.pid]["opened"])
         check(u["closed"] >= 0.9 * u["opened"] and u["opened"] > 100, "closed as opened",
               f"~{u['opened']}", u["closed"])
 
@@ -196,6 +204,65 @@ def main():
         check("the peer never closes" in t["explanation"], "explanation", "the peer never closes",
               t["explanation"])
 
+    def tcp_before_attach():
+        # 10 connections made and held before attach; their client exits
+        # while we trace, so the server's ends go to CLOSE_WAIT: seen
+        # through the sock_diag snapshot's inodes, not through accept()
+        srv, _ = spawn_info("tsrv3", [workload("sock_peer"), "tcp-server", str(port + 2), "10"])
+        time.sleep(0.3)
+        cli, cli_info = spawn_info("tcli3", [workload("sock_peer"), "tcp-client", str(port + 2),
+                                              "100", "1", "keep", "3"])
+        time.sleep(1.5)
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "5", "--json"])
+        truth = info(cli_info)["connects"]
+        t = proc_in(final_report(json_lines(out)), srv.pid)["tcp"]
+        print(f"# tcp before attach: by_state {t['by_state']}, client connects {truth}")
+        check(cli.poll() is not None, "the client exited during the trace", "exited", cli.poll())
+        check(t["by_state"].get("CLOSE_WAIT") == truth, "all went to CLOSE_WAIT while traced",
+              truth, t["by_state"])
+        check(not t["by_state"].get("ESTABLISHED"), "none left ESTABLISHED", 0, t["by_state"])
+
+    def inherited_listener():
+        # systemd socket activation in small: a parent makes the listener,
+        # its child accepts and keeps every connection.  With -p CHILD, the
+        # client's connect() is not traced (its peer is the parent), so the
+        # child's accept() must name the client; an unrelated pair talking
+        # at the same time must not enter the socket table.
+        sock = os.path.join(tmp, "activated.sock")
+        code = ("import os,socket,sys,time\n"
+                "s=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(512)\n"
+                "pid=os.fork()\n"
+                "if pid==0:\n"
+                "    kept=[]\n    s.settimeout(0.2)\n    end=time.time()+12\n"
+                "    while time.time()<end:\n"
+                "        try: kept.append(s.accept()[0])\n"
+                "        except socket.timeout: pass\n"
+                "    os._exit(0)\n"
+                "s.close()\nprint(pid, flush=True)\nos.waitpid(pid,0)\n")
+        # spawned in its own session: the child goes with it when the subtest ends
+        parent = s.spawn(["python3", "-c", code, sock], stdout=subprocess.PIPE, text=True)
+        child = int(parent.stdout.readline())
+        wait_for_file(sock)
+        other = os.path.join(tmp, "unrelated.sock")
+        s.spawn([workload("sock_peer"), "unix-server", other, "11", "keep"])
+        wait_for_file(other)
+        s.spawn([workload("sock_peer"), "unix-client", other, "50", "9", "keep"])
+        cli, cli_info = spawn_info("cli6", [workload("sock_peer"), "unix-client", sock, "50",
+                                             "8", "keep", "2"])
+        _, out, _ = run_leakscope(["-p", str(child), "-i", "1", "-d", "10", "--json"])
+        rep = final_report(json_lines(out))
+        truth = info(cli_info)["connects"]
+        u = proc_in(rep, child)["unix_sockets"]
+        check(u["verdict"] == "leak", "child's verdict", "leak", u["verdict"])
+        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "the client named by accept()",
+              cli.pid, u["peers"][:1])
+        check(u["peers"][0]["comm"] == "sock_peer", "its comm (named by the loader)",
+              "sock_peer", u["peers"][0]["comm"])
+        within(u["peers"][0]["open"], truth, 0.05, "connections the child holds")
+        print(f"# processes in the model: {rep['processes_tracked']}")
+        check(rep["processes_tracked"] <= 3, "the unrelated pair is not tracked",
+              "<= 3 (child, client, maybe the parent)", rep["processes_tracked"])
+
     try:
         s.run("unix_leak_both_sides", unix_leak)
         s.run("unix_closing_client_is_stable", closing_client)
@@ -205,6 +272,8 @@ def main():
         s.run("socat_clients", socat_clients)
         s.run("tcp_close_wait_leak", close_wait)
         s.run("tcp_fin_wait2_leak", fin_wait2)
+        s.run("tcp_from_before_attach", tcp_before_attach)
+        s.run("listener_made_by_another_process", inherited_listener)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

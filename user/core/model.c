@@ -424,6 +424,10 @@ uint32_t model__ranked(const struct model *m, const struct ls_process **out, uin
 		/* traced processes are sampled; untraced ones (peers) are context */
 		if (!p->mem.have_sample && !p->ns)
 			continue;
+		/* gone after a single sample with nothing else to say (no setns,
+		 * no sockets): noise in a report */
+		if (p->exited && p->mem.real.n < 2 && !proc_notable(p) && !p->ns && !p->sock)
+			continue;
 		all[n++] = p;
 	}
 	qsort(all, n, sizeof(*all), cmp_rank);

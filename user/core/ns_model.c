@@ -426,7 +426,9 @@ static double rate_per_s(const struct ns_failure *f)
 {
 	double span = (double)(f->last_ts_ns - f->first_ts_ns) / 1e9;
 
-	return f->count > 1 && span > 0 ? (double)(f->count - 1) / span : 0;
+	/* a rate needs a second of history: two calls a microsecond apart
+	 * are not a million a second */
+	return f->count > 1 && span >= 1.0 ? (double)(f->count - 1) / span : 0;
 }
 
 void ns_model__json(const struct model *m, const struct ls_process *p, struct json *j)

@@ -21,7 +21,9 @@
 #define SOCK_MAX_GROUPS		16	/* peer groups per process */
 #define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
 #define EXISTING_BIT		(1ULL << 63)	/* keys of sock_diag sockets */
-#define TCP_NSTATES		13
+/* how long an end closed before its peer's record came waits for it */
+#define UNPAIRED_WAIT_NS	(10 * 1000000000ULL)
+#define TCP_NSTATES		SOCK_TCP_NSTATES
 
 enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LISTEN = 10 };
 
@@ -35,7 +37,7 @@ struct sock_entry {
 	uint64_t peer_key;	/* the other end's key (unix) */
 	uint64_t peer_start;	/* the other end's owner, once paired: kept */
 	uint32_t peer_tgid;	/* after the peer exits */
-	uint32_t _pad2;
+	uint32_t cred_tgid;	/* accept: the connecting process, when its end is not seen */
 	uint64_t ino;
 	uint64_t start_ns;	/* owner's */
 	uint64_t since_ns;	/* opened (unix) or entered its state (tcp) */
@@ -46,6 +48,9 @@ struct sock_entry {
 	uint8_t existing;	/* known from sock_diag: not "opened" in the run */
 	uint8_t counted;	/* its group has counted it as opened */
 	uint8_t accepted;	/* this end came from accept(): the server's */
+	uint8_t closed;		/* closed before its peer was seen: kept to pair */
+	uint8_t _pad3[7];
+	uint64_t closed_ns;
 	uint16_t dport;
 	uint16_t sport;
 	uint8_t daddr[16];
@@ -62,6 +67,8 @@ struct sock_model {
 	struct sock_entry *table;	/* open addressing, linear probing */
 	uint32_t used;
 	uint64_t dropped;		/* sockets not tracked: table full */
+	uint32_t unpaired_closed;	/* entries with closed set */
+	bool exits_pending;		/* processes with sockets exited since the last pass */
 	struct sock_path paths[SOCK_MAX_PATHS];
 	uint32_t npaths;
 	uint64_t computed_at;		/* interval the per-process views are for */
@@ -272,9 +279,13 @@ static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, ui
 	for (uint32_t i = 0; i < ss->ngroups; i++) {
 		struct peer_group *g = &ss->groups[i];
 
+		/* a start of 0 is "not known yet" (a peer named only by pid) */
 		if (g->peer_tgid == peer_tgid && g->path == path &&
-		    (!peer_tgid || g->peer_start == peer_start))
+		    (!peer_tgid || g->peer_start == peer_start || !g->peer_start || !peer_start)) {
+			if (!g->peer_start)
+				g->peer_start = peer_start;
 			return g;
+		}
 	}
 	if (ss->ngroups == SOCK_MAX_GROUPS) {
 		ss->groups_dropped++;
@@ -287,6 +298,28 @@ static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, ui
 	return &ss->groups[ss->ngroups++];
 }
 
+/* Who is at the other end: the paired peer (kept after it goes), else the
+ * peer's entry, else the process accept() named by its credentials. */
+static void peer_of(const struct model *m, const struct sock_entry *e,
+		    const struct sock_entry *peer, uint32_t *tgid, uint64_t *start)
+{
+	if (e->peer_tgid) {
+		*tgid = e->peer_tgid;
+		*start = e->peer_start;
+	} else if (peer) {
+		*tgid = peer->tgid;
+		*start = peer->start_ns;
+	} else {
+		*tgid = e->cred_tgid;
+		*start = 0;
+	}
+	if (*tgid && !*start) {
+		const struct ls_process *q = model__find(m, *tgid);
+
+		*start = q ? q->start_ns : 0;
+	}
+}
+
 /* Count a unix connection as opened in its owner's group, once its peer
  * is known (both ends seen) or when it closes unpaired. */
 static void count_opened(struct model *m, struct sock_entry *e, const struct sock_entry *peer)
@@ -294,25 +327,60 @@ static void count_opened(struct model *m, struct sock_entry *e, const struct soc
 	struct ls_process *p;
 	struct sock_state *ss;
 	struct peer_group *g;
+	uint32_t ptgid;
+	uint64_t pstart;
 
 	if (e->counted || e->existing)
 		return;
-	p = model__proc(m, e->tgid, e->start_ns);
-	if (!p || !(ss = state_of(p)))
+	p = model__find(m, e->tgid);
+	if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 		return;
-	g = group_of(ss, peer ? peer->tgid : e->peer_tgid, peer ? peer->start_ns : e->peer_start,
-		     e->path ? e->path : (peer ? peer->path : 0));
+	peer_of(m, e, peer, &ptgid, &pstart);
+	g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 	if (g)
 		g->opened++;
 	e->counted = 1;
 }
 
+/* Count a closed end in its owner's group and forget it. */
+static void settle_close(struct model *m, struct sock_entry *e, const struct sock_entry *peer)
+{
+	struct ls_process *p = model__find(m, e->tgid);
+
+	if (e->family == 1) {
+		count_opened(m, e, peer);
+		if (p && p->start_ns == e->start_ns && p->sock) {
+			uint32_t ptgid;
+			uint64_t pstart;
+			struct peer_group *g;
+
+			peer_of(m, e, peer, &ptgid, &pstart);
+			g = group_of(p->sock, ptgid, pstart,
+				     e->path ? e->path : (peer ? peer->path : 0));
+
+			if (g)
+				g->closed++;
+		}
+	}
+	if (e->closed)
+		m->sock->unpaired_closed--;
+	erase(m->sock, e);
+}
+
 static void add_unix(struct model *m, const struct ls_unix_conn *c)
 {
 	struct sock_model *sm = m->sock;
-	struct sock_entry *e = insert(sm, c->sk), *peer;
+	struct sock_entry *e = find(sm, c->sk), *peer;
 	struct ls_process *p;
+	uint64_t peer_key;
 
+	/* the address of an end closed unpaired is free again: settle it */
+	if (e && e->closed)
+		settle_close(m, e, NULL);
+	/* made while we attached: the sock_diag snapshot has it too */
+	if (c->ino && (e = find(sm, c->ino | EXISTING_BIT)) && e->tgid == c->hdr.tgid)
+		erase(sm, e);
+	e = insert(sm, c->sk);
 	if (!e)
 		return;
 	p = model__proc(m, c->hdr.tgid, c->start_ns);
@@ -333,44 +401,65 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	e->accepted = c->kind == LS_UNIX_ACCEPT;
 	e->since_ns = c->hdr.ts_ns;
 	e->path = intern_path(sm, c->path, c->path_len, c->abstract);
+	e->cred_tgid = c->peer_tgid;
 	peer = find(sm, c->peer_sk);
-	if (peer) {
-		/* the path lives on the server's end: share it */
-		if (!e->path)
-			e->path = peer->path;
-		else if (!peer->path)
-			peer->path = e->path;
-		peer->peer_key = c->sk;
-		e->peer_tgid = peer->tgid;
-		e->peer_start = peer->start_ns;
-		peer->peer_tgid = e->tgid;
-		peer->peer_start = e->start_ns;
-		count_opened(m, e, peer);
-		count_opened(m, peer, e);
+	if (!peer) {
+		/* a client whose connect() was not traced: known by its pid,
+		 * in the table so that the loader names it */
+		if (c->peer_tgid && !model__find(m, c->peer_tgid)) {
+			struct ls_process *q = model__proc(m, c->peer_tgid, 0);
+
+			if (q)
+				state_of(q);
+		}
+		if (c->peer_tgid)
+			count_opened(m, e, NULL);
+		return;
+	}
+	/* the path lives on the server's end: share it */
+	if (!e->path)
+		e->path = peer->path;
+	else if (!peer->path)
+		peer->path = e->path;
+	peer->peer_key = c->sk;
+	e->peer_tgid = peer->tgid;
+	e->peer_start = peer->start_ns;
+	peer->peer_tgid = e->tgid;
+	peer->peer_start = e->start_ns;
+	count_opened(m, e, peer);
+	count_opened(m, peer, e);
+	if (peer->closed) {
+		/* it closed before we saw this end: now it can be counted
+		 * (erasing may move e, so look it up again after) */
+		peer_key = e->key;
+		settle_close(m, peer, find(sm, peer_key));
 	}
 }
 
-static void close_entry(struct model *m, struct sock_entry *e)
+static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 {
 	struct sock_model *sm = m->sock;
 	struct ls_process *p = model__find(m, e->tgid);
+	struct sock_entry *peer;
 
-	if (e->family == 1) {
-		struct sock_entry *peer = find(sm, e->peer_key);
-
-		count_opened(m, e, peer);
-		if (p && p->start_ns == e->start_ns && p->sock) {
-			struct peer_group *g = group_of(p->sock, e->peer_tgid ? e->peer_tgid :
-							(peer ? peer->tgid : 0),
-							e->peer_tgid ? e->peer_start :
-							(peer ? peer->start_ns : 0), e->path);
-
-			p->sock->unix_closed++;
-			if (g)
-				g->closed++;
-		}
+	if (e->closed)
+		return;	/* already counted as closed */
+	if (e->family != 1) {
+		erase(sm, e);
+		return;
 	}
-	erase(sm, e);
+	if (p && p->start_ns == e->start_ns && p->sock)
+		p->sock->unix_closed++;
+	peer = find(sm, e->peer_key);
+	if (!peer && !e->peer_tgid && e->peer_key && !e->existing) {
+		/* the other end's record has not come yet (an accept after
+		 * the client already closed): wait for it to name the peer */
+		e->closed = 1;
+		e->closed_ns = ts_ns;
+		sm->unpaired_closed++;
+		return;
+	}
+	settle_close(m, e, peer);
 }
 
 static void add_close(struct model *m, const struct ls_sock_close *c)
@@ -380,28 +469,45 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 	if (!e)
 		e = find(m->sock, c->ino | EXISTING_BIT);
 	if (e)
-		close_entry(m, e);
+		close_entry(m, e, c->hdr.ts_ns);
 }
 
-/* Every socket a process held closes when it exits. */
-static void close_all_of(struct model *m, uint32_t tgid, uint64_t start_ns)
+/* Every socket a process held closed when it exited.  One pass over the
+ * table per interval for all the exits in it (a pass per exit would cost
+ * a whole-machine run dearly); entries whose process left the process
+ * table (evicted, or its pid now another process's) go too. */
+static void close_exited(struct model *m)
 {
 	struct sock_model *sm = m->sock;
 
 	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
 		struct sock_entry *e = &sm->table[i];
+		const struct ls_process *p;
 
-		if (e->key && e->tgid == tgid && e->start_ns == start_ns) {
-			close_entry(m, e);
+		if (!e->key || e->closed)
+			continue;
+		p = model__find(m, e->tgid);
+		if (!p || p->exited || (p->start_ns && e->start_ns && p->start_ns != e->start_ns)) {
+			close_entry(m, e, p && p->exited ? p->exit_ts_ns : 0);
 			i--;	/* backward shift may have moved another entry here */
 		}
 	}
+	sm->exits_pending = false;
 }
 
-static bool tcp_match(const struct sock_entry *e, const struct ls_tcp_state *t)
+/* Ends closed unpaired whose peer never showed up: counted, peer unknown. */
+static void settle_unpaired(struct model *m, uint64_t now)
 {
-	return e->family == t->family && e->sport == t->sport && e->dport == t->dport &&
-	       !memcmp(e->daddr, t->daddr, 16) && !memcmp(e->saddr, t->saddr, 16);
+	struct sock_model *sm = m->sock;
+
+	for (uint32_t i = 0; sm->unpaired_closed && i < SOCK_TABLE_CAP; i++) {
+		struct sock_entry *e = &sm->table[i];
+
+		if (e->key && e->closed && e->closed_ns + UNPAIRED_WAIT_NS <= now) {
+			settle_close(m, e, NULL);
+			i--;
+		}
+	}
 }
 
 static void add_tcp(struct model *m, const struct ls_tcp_state *t)
@@ -410,12 +516,9 @@ static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 	struct sock_entry *e = find(sm, t->sk);
 
 	if (!e && !t->hdr.tgid) {
-		/* nobody owns it: one known from sock_diag, matched by address */
-		for (uint32_t i = 0; i < SOCK_TABLE_CAP && !e; i++)
-			if ((sm->table[i].key & EXISTING_BIT) && sm->table[i].family != 1 &&
-			    tcp_match(&sm->table[i], t))
-				e = &sm->table[i];
-		if (!e)
+		/* nobody owns it: one known from sock_diag, by inode */
+		e = t->ino ? find(sm, t->ino | EXISTING_BIT) : NULL;
+		if (!e || e->family == 1)
 			return;
 	}
 	if (t->newstate == TCP_CLOSE) {
@@ -521,7 +624,7 @@ void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 		struct ls_process *p = model__find(m, rec->tgid);
 
 		if (p && p->sock)
-			close_all_of(m, rec->tgid, ((const struct ls_proc_exit *)rec)->start_ns);
+			m->sock->exits_pending = true;
 		break;
 	}
 	default:
@@ -561,6 +664,9 @@ static void compute_views(struct model *m, uint64_t now)
 {
 	struct sock_model *sm = m->sock;
 
+	if (sm->exits_pending)
+		close_exited(m);
+	settle_unpaired(m, now);
 	for (uint32_t i = 0; i < m->max_procs; i++) {
 		struct sock_state *ss = m->procs[i].sock;
 
@@ -581,25 +687,21 @@ static void compute_views(struct model *m, uint64_t now)
 		struct ls_process *p;
 		struct sock_state *ss;
 
-		if (!e->key)
+		if (!e->key || e->closed)
 			continue;
 		p = model__find(m, e->tgid);
 		if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 			continue;
 		if (e->family == 1) {
 			const struct sock_entry *peer = find(sm, e->peer_key);
-			uint32_t ptgid = e->peer_tgid ? e->peer_tgid : (peer ? peer->tgid : 0);
-			uint64_t pstart = e->peer_tgid ? e->peer_start : (peer ? peer->start_ns : 0);
+			uint32_t ptgid;
+			uint64_t pstart;
 			struct peer_group *g;
 
+			peer_of(m, e, peer, &ptgid, &pstart);
 			if (!e->peer_tgid && peer && peer->tgid) {
 				e->peer_tgid = peer->tgid;	/* sock_diag pairs resolve here */
 				e->peer_start = peer->start_ns;
-			}
-			if (!pstart && ptgid) {
-				const struct ls_process *q = model__find(m, ptgid);
-
-				pstart = q ? q->start_ns : 0;
 			}
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
@@ -845,4 +947,68 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 	}
 	if (ss->nstuck || ss->tcp_seen)
 		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict), ss->tcp_explanation);
+}
+
+bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out)
+{
+	const struct sock_state *ss = p->sock;
+
+	if (!ss)
+		return false;
+	out->open = ss->unix_open;
+	out->opened = ss->unix_opened;
+	out->closed = ss->unix_closed;
+	out->groups_dropped = ss->groups_dropped;
+	out->npeers = ss->ngroups;
+	out->verdict = ss->unix_v.verdict;
+	out->growth_per_s = ss->unix_v.rate_per_s;
+	out->explanation = ss->explanation;
+	return true;
+}
+
+bool sock_model__peer_view(const struct model *m, const struct ls_process *p, uint32_t i,
+			   struct sock_peer_view *out)
+{
+	const struct sock_state *ss = p->sock;
+	const struct peer_group *g;
+
+	if (!ss || i >= ss->ngroups)
+		return false;
+	g = &ss->groups[i];
+	out->pid = g->peer_tgid;
+	out->open = g->open;
+	out->opened = g->opened;
+	out->closed = g->closed;
+	out->oldest_open_age_s = g->open ? age_s(ss->now_ns, g->oldest_ns) : 0;
+	path_name(m->sock, g->path, out->path, sizeof(out->path));
+	return true;
+}
+
+bool sock_model__tcp_view(const struct ls_process *p, struct sock_tcp_view *out)
+{
+	const struct sock_state *ss = p->sock;
+
+	if (!ss)
+		return false;
+	memcpy(out->by_state, ss->by_state, sizeof(out->by_state));
+	out->nstuck = ss->nstuck;
+	out->verdict = ss->tcp_v.verdict;
+	out->growth_per_s = ss->tcp_v.rate_per_s;
+	out->explanation = ss->tcp_explanation;
+	return true;
+}
+
+bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_stuck_view *out)
+{
+	const struct sock_state *ss = p->sock;
+	const struct stuck_group *g;
+
+	if (!ss || i >= ss->nstuck)
+		return false;
+	g = &ss->stuck[i];
+	out->state = g->state;
+	out->count = g->count;
+	out->oldest_age_s = age_s(ss->now_ns, g->oldest_ns);
+	addr_str(g->family, g->addr, g->port, g->accepted, out->peer, sizeof(out->peer));
+	return true;
 }

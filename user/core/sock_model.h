@@ -7,4 +7,45 @@
 /* Sockets not tracked because the table was full. */
 uint64_t sock_model__dropped(const struct model *m);
 
+/* Read-only views of what the last interval derived (tests, other reports). */
+struct sock_unix_view {
+	uint64_t open, opened, closed;
+	uint64_t groups_dropped;
+	uint32_t npeers;
+	enum verdict verdict;
+	double growth_per_s;
+	const char *explanation;
+};
+
+struct sock_peer_view {
+	uint32_t pid;		/* 0: peer not known */
+	uint64_t open, opened, closed;
+	double oldest_open_age_s;
+	char path[LS_PATH_LEN + 8];
+};
+
+#define SOCK_TCP_NSTATES	13
+
+struct sock_tcp_view {
+	uint32_t by_state[SOCK_TCP_NSTATES];	/* kernel TCP state numbers */
+	uint32_t nstuck;
+	enum verdict verdict;
+	double growth_per_s;
+	const char *explanation;
+};
+
+struct sock_stuck_view {
+	uint8_t state;
+	uint64_t count;
+	double oldest_age_s;
+	char peer[80];
+};
+
+/* false when the process has no socket state (or i is out of range). */
+bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out);
+bool sock_model__peer_view(const struct model *m, const struct ls_process *p, uint32_t i,
+			   struct sock_peer_view *out);
+bool sock_model__tcp_view(const struct ls_process *p, struct sock_tcp_view *out);
+bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_stuck_view *out);
+
 #endif
