@@ -37,6 +37,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 once() {
 	local mode=$1 iters=$2 v; shift 2
 	if [ "$1" != none ]; then start_bg tracer "$@"; fi
+	sleep 1	# let the last tracer's teardown (detach, RCU) finish first
 	v=$($PIN $LOOPS "$mode" "$iters")
 	if [ "$1" != none ]; then stop_bg; fi
 	echo "$v"
