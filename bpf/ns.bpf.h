@@ -141,8 +141,16 @@ int ls_enter_setns(struct trace_event_raw_sys_enter *ctx)
 		} else if (e->fs_magic == LS_PIDFS_MAGIC ||
 			   (e->fs_magic == LS_ANON_INODE_MAGIC && e->name[0][0] == '[' &&
 			    e->name[0][1] == 'p' && e->name[0][2] == 'i')) {
-			struct pid *pid = BPF_CORE_READ(f, private_data);
+			/* pidfs keeps the struct pid in the inode on recent
+			 * kernels (file->private_data is then not the pid);
+			 * the anon-inode "[pidfd]" and early pidfs keep it in
+			 * the file */
+			struct pid *pid = NULL;
 
+			if (e->fs_magic == LS_PIDFS_MAGIC)
+				pid = BPF_CORE_READ(inode, i_private);
+			if (!pid)
+				pid = BPF_CORE_READ(f, private_data);
 			e->target_kind = LS_TARGET_PIDFD;
 			if (pid)
 				e->target_pid = BPF_CORE_READ(pid, numbers[0].nr);

@@ -174,6 +174,35 @@ def main():
         finally:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
+    def pidfd_target():
+        # a pidfd (pidfs on 6.9+) names the target pid; joining one's own user
+        # namespace is EINVAL, joining the target's net namespace succeeds
+        target = subprocess.Popen(["sleep", "30"])
+        try:
+            code = ("import ctypes, os, sys, time\n"
+                    "libc = ctypes.CDLL(None, use_errno=True)\n"
+                    f"fd = os.pidfd_open({target.pid})\n"
+                    "fails = sum(libc.setns(fd, 0x10000000) != 0 for _ in range(3))\n"
+                    "ok = libc.setns(fd, 0x40000000) == 0\n"
+                    "print(f'fails {fails} ok {int(ok)}', file=sys.stderr)\n"
+                    "time.sleep(1.2)\n")
+            rep, _ = trace_cmd(["python3", "-c", code])
+            p = setns_of(rep, comm="python3")
+            f = p["setns"]["failures"][0]
+            check(f["count"] == 3, "failures counted", 3, f["count"])
+            check(f["target_kind"] == "pidfd", "target_kind", "pidfd", f["target_kind"])
+            check(f.get("target_pid") == target.pid, "target pid named", target.pid,
+                  f.get("target_pid"))
+            check(f"pid {target.pid}" in f["explanation"] and "own user namespace" in f["explanation"],
+                  "explanation names the pid and the cause", f"pid {target.pid} ... own user namespace",
+                  f["explanation"])
+            nets = [x for x in p["setns"]["successes"] if x["nstype"] == "net"]
+            check(nets and nets[0]["count"] == 1, "the net entry through the pidfd is a success",
+                  1, p["setns"]["successes"])
+        finally:
+            target.kill()
+            target.wait()
+
     def unshare_eperm():
         rep, _ = trace_cmd(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                             "unshare", "--net", "true"])
@@ -190,6 +219,7 @@ def main():
         s.run("wrong_namespace_type", wrong_type)
         s.run("eperm_without_cap_sys_admin", eperm)
         s.run("ip_netns_exec_succeeds", ip_netns_exec)
+        s.run("pidfd_target_named", pidfd_target)
         s.run("unshare_eperm_decoded", unshare_eperm)
     finally:
         subprocess.run(["rm", "-rf", tmp])

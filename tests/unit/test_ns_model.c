@@ -178,6 +178,29 @@ TEST(ebadf_and_pidfd)
 	model__free(m);
 }
 
+TEST(pidfd_on_pidfs_named_by_pid)
+{
+	struct model *m = new_model();
+	/* pidfs (6.9+) names the dentry "/": the target is the pid, not a path */
+	struct ls_setns own_user = rec(3, 0x10000000, EINVAL, LS_TARGET_PIDFD, 0x50494446, "/",
+				       NULL, NULL, NULL);
+	struct ls_setns net_ok = rec(3, CLONE_NEWNET_, 0, LS_TARGET_PIDFD, 0x50494446, "/",
+				     NULL, NULL, NULL);
+	char *js;
+
+	own_user.target_pid = 777;
+	net_ok.target_pid = 777;
+	feed(m, &own_user, SEC);
+	feed(m, &net_ok, 2 * SEC);
+	js = json_of(m);
+	ASSERT_CONTAINS(js, "\"target\":\"[pidfd] pid 777\"");
+	ASSERT_CONTAINS(js, "fd 3 is a pidfd for pid 777; setns(user) failed with EINVAL: "
+			"a process cannot join its own user namespace");
+	ASSERT_CONTAINS(js, "\"successes\":[{\"nstype\":\"net\"");
+	free(js);
+	model__free(m);
+}
+
 TEST(successes_are_context_not_failures)
 {
 	struct model *m = new_model();

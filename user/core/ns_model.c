@@ -183,8 +183,13 @@ static void join_path(const struct ls_setns *e, char *out, size_t len)
 	if (top < 0)
 		return;
 	/* nsfs and anon inodes have a single name that is not a path */
-	if (e->target_kind == LS_TARGET_NSFS || e->target_kind == LS_TARGET_PIDFD) {
+	if (e->target_kind == LS_TARGET_NSFS) {
 		snprintf(out, len, "%.*s", LS_NAME_LEN, e->name[0]);
+		return;
+	}
+	/* a pidfs dentry is named "/" or nothing: the pid is the name */
+	if (e->target_kind == LS_TARGET_PIDFD) {
+		snprintf(out, len, "[pidfd] pid %u", e->target_pid);
 		return;
 	}
 	/* the walk did not reach "/": the top of the path is missing */
@@ -221,6 +226,14 @@ static void explain_failure(struct ns_failure *f)
 		else if (f->err == EPERM)
 			snprintf(e, len, "fd %d is a pidfd for pid %u: joining its namespaces needs "
 				 "CAP_SYS_ADMIN over them, which this process lacks", f->fd, f->target_pid);
+		else if (f->err == EINVAL && (f->nstype & LS_CLONE_NEWUSER))
+			snprintf(e, len, "fd %d is a pidfd for pid %u; setns(%s) failed with EINVAL: "
+				 "a process cannot join its own user namespace, and a multithreaded "
+				 "one cannot join any", f->fd, f->target_pid, asked);
+		else if (f->err == EINVAL && (f->nstype & LS_CLONE_NEWNS))
+			snprintf(e, len, "fd %d is a pidfd for pid %u; setns(%s) failed with EINVAL: "
+				 "a mount namespace cannot be joined while the fs struct is shared "
+				 "(threads created with CLONE_FS)", f->fd, f->target_pid, asked);
 		else
 			snprintf(e, len, "fd %d is a pidfd for pid %u; setns(%s) failed with %s", f->fd,
 				 f->target_pid, asked, ns_errno_name(f->err));
@@ -285,7 +298,9 @@ static void add_setns(struct model *m, struct ls_process *p, const struct ls_set
 				break;
 		if (i == ns->nsuccesses && i < NS_MAX_SUCCESSES) {
 			ns->successes[i].ino = e->target_ino;
-			ns->successes[i].nstype = e->target_nstype;
+			/* a pidfd has no type of its own: it enters what was asked */
+			ns->successes[i].nstype = e->target_kind == LS_TARGET_PIDFD ?
+				(uint32_t)e->nstype : e->target_nstype;
 			ns->nsuccesses++;
 		}
 		if (i < ns->nsuccesses)
