@@ -144,6 +144,11 @@ static int load_maps(struct pid_maps *pm, pid_t pid)
 
 			while (*p == ' ')
 				p++;
+			size_t n = strlen(p);
+
+			/* map_files still reaches a deleted file: name it plainly */
+			if (n > 10 && !strcmp(p + n - 10, " (deleted)"))
+				p[n - 10] = '\0';
 			m->path = *p ? strdup(p) : NULL;
 		}
 		pm->nmaps++;
