@@ -95,6 +95,12 @@ $(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(OUT)/libleakscope_core.a |
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/core -Itests/unit $(LDFLAGS) $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
 
+# The symbolizer lives in user/ (libelf) but is unit-tested without root:
+# link its source straight in, no libbpf needed.
+$(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -lelf -ldl
+
 $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread

@@ -37,6 +37,7 @@ struct pid_maps {
 struct sym {
 	uint64_t addr, size;
 	uint32_t name;		/* offset in names */
+	uint32_t rank;		/* among aliases at one address, the highest is named */
 };
 
 struct elf_syms {
@@ -58,9 +59,22 @@ struct symbolizer {
 
 struct symbolizer *symbolizer__new(void)
 {
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	static int elf_ready;	/* 0 unknown, 1 ready, -1 libelf too old */
+
+	if (!elf_ready)
+		elf_ready = elf_version(EV_CURRENT) == EV_NONE ? -1 : 1;
+	if (elf_ready < 0)
 		return NULL;
 	return calloc(1, sizeof(struct symbolizer));
+}
+
+unsigned symbolizer__cached_files(const struct symbolizer *s)
+{
+	unsigned n = 0;
+
+	for (int i = 0; s && i < MAX_FILES; i++)
+		n += s->files[i].loaded;
+	return n;
 }
 
 static void maps_free(struct pid_maps *pm)
@@ -130,6 +144,11 @@ static int load_maps(struct pid_maps *pm, pid_t pid)
 
 			while (*p == ' ')
 				p++;
+			size_t n = strlen(p);
+
+			/* map_files still reaches a deleted file: name it plainly */
+			if (n > 10 && !strcmp(p + n - 10, " (deleted)"))
+				p[n - 10] = '\0';
 			m->path = *p ? strdup(p) : NULL;
 		}
 		pm->nmaps++;
@@ -167,16 +186,37 @@ static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-/* Function symbols of .symtab and .dynsym, sorted; PT_LOAD segments. */
+/* Aliases share an address (malloc, __libc_malloc): name the global one,
+ * then the one with fewer leading underscores, as a reader would. */
+static uint32_t sym_rank(const GElf_Sym *sym, const char *name)
+{
+	uint32_t rank = 0;
+
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL: rank = 300; break;
+	case STB_WEAK: rank = 200; break;
+	default: rank = 100; break;
+	}
+	rank += 50;
+	for (int i = 0; name[i] == '_' && i < 50; i++)
+		rank--;
+	return rank;
+}
+
+/* Function symbols of .symtab, else .dynsym (a stripped file), sorted;
+ * PT_LOAD segments to turn file offsets into virtual addresses. */
 static void load_elf(struct elf_syms *f, int fd)
 {
 	size_t names_len = 0, names_cap = 0, nphdr;
 	unsigned cap = 0;
 	Elf_Scn *scn = NULL;
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf64_Word table = SHT_SYMTAB;
 
 	f->loaded = true;
 	if (!e || elf_kind(e) != ELF_K_ELF)
@@ -193,12 +233,12 @@ static void load_elf(struct elf_syms *f, int fd)
 			}
 		}
 	}
+again:
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != table || !sh.sh_entsize)
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data)
@@ -232,9 +272,15 @@ static void load_elf(struct elf_syms *f, int fd)
 				names_cap = names_cap ? names_cap * 2 + len : 65536 + len;
 			}
 			memcpy(f->names + names_len, name, len);
-			f->syms[f->nsyms++] = (struct sym){ sym.st_value, sym.st_size, (uint32_t)names_len };
+			f->syms[f->nsyms++] = (struct sym){ sym.st_value, sym.st_size,
+							    (uint32_t)names_len, sym_rank(&sym, name) };
 			names_len += len;
 		}
+	}
+	if (!f->nsyms && table == SHT_SYMTAB) {
+		table = SHT_DYNSYM;
+		scn = NULL;
+		goto again;
 	}
 	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
 out:
@@ -307,8 +353,12 @@ void symbolizer__resolve(struct symbolizer *s, pid_t pid, uint64_t ip, char *buf
 	}
 	if (!m)
 		return;
-	if (!m->path || m->path[0] != '/') {
-		snprintf(buf, len, "0x%llx (%s)", (unsigned long long)ip, m->path ? m->path : "anon");
+	if (!m->path) {
+		snprintf(buf, len, "[anon]");
+		return;
+	}
+	if (m->path[0] != '/') {	/* [heap], [stack], [vdso], anon_inode:... */
+		snprintf(buf, len, "%s", m->path);
 		return;
 	}
 	f = file_of(s, pid, m);

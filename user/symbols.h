@@ -14,9 +14,13 @@ struct symbolizer;
 struct symbolizer *symbolizer__new(void);
 void symbolizer__free(struct symbolizer *s);	/* accepts NULL */
 /* Resolve ip in process pid (reads /proc/PID/maps).  Always writes
- * something to buf: the symbol, or "0x7f..(libfoo.so.1)", or "0x7f..". */
+ * something to buf: "sym+0x1c (libfoo.so.1)", "0x1c40 (libfoo.so.1)" (file
+ * virtual address, no symbol covers it), "[vdso]", "[heap]", "[anon]", or
+ * "0x7f.." when the address or the process is unknown. */
 void symbolizer__resolve(struct symbolizer *s, pid_t pid, uint64_t ip, char *buf, size_t len);
 /* Forget what is cached about pid's mappings (call when it exits). */
 void symbolizer__forget(struct symbolizer *s, pid_t pid);
+/* ELF files whose symbols are cached now (bounded; for tests and stats). */
+unsigned symbolizer__cached_files(const struct symbolizer *s);
 
 #endif
