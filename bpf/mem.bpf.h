@@ -212,10 +212,8 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	}
 	addr = ctx->ret;
 	if (flags & LS_MAP_ANONYMOUS) {
-		struct pending_call *slot = pending_slot(false);
-
-		if (slot)
-			slot->recent_anon[slot->recent_next++ & 3] = addr;
+		/* pc is this thread's slot still (pending_del only cleared nr) */
+		pc->recent_anon[pc->recent_next++ & 3] = addr;
 		__sync_fetch_and_add(&l->mmap_anon_bytes, len);
 		__sync_fetch_and_add(&l->mapped_anon_bytes, len);
 		site_add(ctx, tgid, len, nth);

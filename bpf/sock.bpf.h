@@ -221,6 +221,7 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_CONNECT);
 	struct sock *sk, *peer;
+	__u32 tgid;
 	__u64 ino;
 	int fd;
 
@@ -233,7 +234,12 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret != 0)
 		return 0;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	if (!peer || !unix_wanted(bpf_get_current_pid_tgid() >> 32, peercred_tgid(sk)))
+	if (!peer)
+		return 0;
+	/* the listener's credentials matter only when this end is not traced:
+	 * unfiltered, is_traced() says yes at once and the walk is skipped */
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!is_traced(tgid) && !unix_wanted(tgid, peercred_tgid(sk)))
 		return 0;
 	/* the peer is the embryo: it carries the listener's name */
 	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT, 0);

@@ -62,8 +62,8 @@ static void sink(void *ctx, const struct ls_rec_hdr *rec, size_t len)
 
 	if (w->rec && recording__write(w->rec, rec))
 		w->rec_errors++;
-	if (model__ingest(w->model, rec, len))
-		w->user_drops++;
+	/* a malformed record is counted by the model (bad_records), once */
+	model__ingest(w->model, rec, len);
 }
 
 static void on_report(void *ctx, const struct model *m, bool final)
