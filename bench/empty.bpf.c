@@ -14,7 +14,6 @@ char LICENSE[] SEC("license") = "GPL";
 	SEC("tracepoint/syscalls/" #name)			\
 	int empty_##name(void *ctx) { return 0; }
 
-EMPTY_TP(sys_enter_mmap)
 EMPTY_TP(sys_exit_mmap)
 EMPTY_TP(sys_enter_munmap)
 EMPTY_TP(sys_enter_mremap)

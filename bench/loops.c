@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The loops the benchmark times: loops MODE ITERATIONS, prints the median
- * ns per iteration over 5 rounds.
- *   mmap:  mmap 64 KiB, touch every page, madvise(MADV_FREE), munmap
- *          (small, so the syscalls' share - what a tracer adds to - shows)
+ * The loops the benchmark times: loops MODE ITERATIONS, prints the fastest
+ * round's ns per iteration out of 5 (on a shared VM, other load only ever
+ * adds time, so the minimum is the steadiest estimate).
+ *   mmap:  mmap 64 KiB, touch a page, madvise(MADV_FREE), munmap (one page:
+ *          with all 16, page faults are 90% of the time and their jitter
+ *          swamps the few hundred ns a tracer adds to the syscalls)
  *   fault: fault in 4 MiB of a mapping, MADV_DONTNEED it, again (page faults)
  *   unix:  connect + accept + close on a unix socket
  */
@@ -37,8 +39,7 @@ static void mmap_loop(long n)
 
 		if (p == MAP_FAILED)
 			exit(1);
-		for (size_t off = 0; off < len; off += 4096)
-			p[off] = 1;
+		p[0] = 1;
 		madvise(p, len, MADV_FREE);
 		munmap(p, len);
 	}
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 		per[r] = (now_ns() - t0) / n;
 	}
 	qsort(per, ROUNDS, sizeof(per[0]), cmp);
-	printf("%.1f\n", per[ROUNDS / 2]);
+	printf("%.1f\n", per[0]);
 	if (listener >= 0)
 		unlink(addr.sun_path);
 	return 0;

@@ -24,9 +24,10 @@ const volatile __u32 self_tgid = 0;		/* leakscope itself: never traced */
 const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
 const volatile bool rss_from_tracepoint = false;
 const volatile bool capture_stacks = true;
-/* growth-site stacks: every mapping this big, one in site_sample_every below */
+/* growth-site stacks: every mapping this big; of smaller ones, one stack per
+ * site_sample_bytes a thread maps (a stack walk costs about a microsecond) */
 const volatile __u64 site_always_bytes = 1 << 20;
-const volatile __u32 site_sample_every = 16;	/* power of two */
+const volatile __u64 site_sample_bytes = 4 << 20;
 
 /* tgid -> 1: processes to trace when a filter is on (children join). */
 struct {
@@ -49,6 +50,24 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* A thread's not yet flushed share of its process's ledger: mmap, munmap
+ * and madvise add here, and the sum goes to mem_ledgers every
+ * LS_DELTA_CALLS calls or LS_DELTA_BYTES bytes, and when the thread exits.
+ * The per-process ledger is a hash lookup and locked adds on cache lines
+ * every thread shares; this slot is the thread's own (half the cost of a
+ * traced mmap/munmap pair). */
+#define LS_DELTA_CALLS	16
+#define LS_DELTA_BYTES	(1ULL << 20)
+struct ledger_delta {
+	__s64 mmap_calls, munmap_calls, madvise_calls, failed_calls;
+	__s64 mmap_anon_bytes, mmap_file_bytes, mapped_anon_bytes;
+	__s64 munmap_bytes, munmap_anon_bytes;
+	__s64 madv_free_bytes, madv_dontneed_bytes, madv_other_bytes;
+	__u64 bytes;	/* bytes mapped, unmapped or advised since the flush */
+	__u32 calls;	/* calls since the flush */
+	__u32 _pad;
+};
+
 /* Arguments of the syscall a thread is in, from sys_enter to sys_exit. */
 struct pending_call {
 	__u64 args[6];
@@ -60,6 +79,8 @@ struct pending_call {
 	__u64 recent_anon[4];
 	__u32 recent_next;
 	__u32 _pad2;
+	__u64 site_credit;	/* bytes mapped since this thread's last stack */
+	struct ledger_delta delta;
 };
 
 enum pending_nr {
@@ -77,10 +98,12 @@ static __always_inline void count_drop(__u32 kind)
 }
 
 /* Identity of the current process: group leader's boot-time start, rounded
- * to the clock tick /proc/PID/stat uses so both sides agree. */
+ * to the clock tick /proc/PID/stat uses so both sides agree.  Plain loads
+ * through BTF pointers: a probe-read helper call per hop costs more than
+ * the rest of a ledger update. */
 static __always_inline __u64 task_start_ns(struct task_struct *task)
 {
-	__u64 t = BPF_CORE_READ(task, group_leader, start_boottime);
+	__u64 t = task->group_leader->start_boottime;
 
 	return t - t % LS_START_TICK_NS;
 }
@@ -163,6 +186,27 @@ static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
 	return h;
 }
 
+/* The same, with the time left for the reader to stamp (ts_ns 0): for the
+ * per-connection socket records, where a clock read is a tenth of the
+ * cost and a time within the reader's 100 ms poll is exact enough. */
+static __always_inline void *emit_reserve_untimed(__u32 size, __u16 type, __u32 tgid)
+{
+	struct ls_rec_hdr *h;
+
+	if (size > LS_UNTIMED_MAX)	/* constant: folded at compile time */
+		return emit_reserve(size, type, tgid);
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count_drop(LS_DROP_RINGBUF);
+		return NULL;
+	}
+	h->type = type;
+	h->size = size;
+	h->tgid = tgid;
+	h->ts_ns = 0;
+	return h;
+}
+
 /* Per-thread slot, freed with the thread: cheaper than a hash on the hot
  * path (no insert, no delete, no LRU lists). */
 struct {
@@ -216,25 +260,27 @@ static __always_inline void pending_del(struct pending_call *pc)
 	pc->nr = 0;
 }
 
+/* A kernel pointer held as a number, typed again for plain (fault-safe)
+ * loads; the verifier turns the call into a register move. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define ls_cast(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+
 /* Resolve fd to its struct file through the current task's fd table. */
 static __always_inline struct file *fd_to_file(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct files_struct *files = bpf_get_current_task_btf()->files;
 	struct fdtable *fdt;
-	struct file **fdarr;
 	struct file *f = NULL;
-	unsigned int max;
 
 	if (fd < 0 || !files)
 		return NULL;
-	fdt = BPF_CORE_READ(files, fdt);
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
+	fdt = files->fdt;
+	if ((unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fdarr = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
-	return f;
+	/* fdt->fd is an array of pointers: the verifier has no type for an
+	 * element of it, so this one hop is a probe read */
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f ? ls_cast(struct file, f) : NULL;
 }
 
 #endif

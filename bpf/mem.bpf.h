@@ -106,15 +106,72 @@ static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
 	return ledger_get(tgid, 0);
 }
 
+/* Add a thread's delta to its process's ledger and start it again. */
+static __always_inline void delta_flush(struct ledger_delta *d, struct ls_mem_ledger *l)
+{
+	if (l) {
+		if (d->mmap_calls)
+			__sync_fetch_and_add(&l->mmap_calls, d->mmap_calls);
+		if (d->munmap_calls)
+			__sync_fetch_and_add(&l->munmap_calls, d->munmap_calls);
+		if (d->madvise_calls)
+			__sync_fetch_and_add(&l->madvise_calls, d->madvise_calls);
+		if (d->failed_calls)
+			__sync_fetch_and_add(&l->failed_calls, d->failed_calls);
+		if (d->mmap_anon_bytes)
+			__sync_fetch_and_add(&l->mmap_anon_bytes, d->mmap_anon_bytes);
+		if (d->mmap_file_bytes)
+			__sync_fetch_and_add(&l->mmap_file_bytes, d->mmap_file_bytes);
+		if (d->mapped_anon_bytes)
+			__sync_fetch_and_add(&l->mapped_anon_bytes, d->mapped_anon_bytes);
+		if (d->munmap_bytes)
+			__sync_fetch_and_add(&l->munmap_bytes, d->munmap_bytes);
+		if (d->munmap_anon_bytes)
+			__sync_fetch_and_add(&l->munmap_anon_bytes, d->munmap_anon_bytes);
+		if (d->madv_free_bytes)
+			__sync_fetch_and_add(&l->madv_free_bytes, d->madv_free_bytes);
+		if (d->madv_dontneed_bytes)
+			__sync_fetch_and_add(&l->madv_dontneed_bytes, d->madv_dontneed_bytes);
+		if (d->madv_other_bytes)
+			__sync_fetch_and_add(&l->madv_other_bytes, d->madv_other_bytes);
+	}
+	__builtin_memset(d, 0, sizeof(*d));
+}
+
+/* One more call in the thread's delta; flush it when it is due. */
+static __always_inline void delta_commit(struct pending_call *slot, __u32 tgid, __u64 bytes)
+{
+	struct ledger_delta *d = &slot->delta;
+
+	d->bytes += bytes;
+	if (++d->calls < LS_DELTA_CALLS && d->bytes < LS_DELTA_BYTES)
+		return;
+	delta_flush(d, ledger_get(tgid, 0));
+}
+
+/* The current thread's slot, if its process is traced. */
+static __always_inline struct pending_call *traced_slot(__u32 *tgid)
+{
+	struct pending_call *slot;
+
+	if (!current_traced(tgid))
+		return NULL;
+	slot = pending_slot(true);
+	if (!slot)
+		count_drop(LS_DROP_PENDING);
+	return slot;
+}
+
 static __always_inline bool is_err(__s64 ret)
 {
 	return ret < 0 && ret >= -4095;
 }
 
-/* Walking a user stack costs about a microsecond: take every big mapping's
- * and one in site_sample_every of the small ones, weighted so the bytes
- * per site stay an unbiased estimate.  `nth` counts the process's calls. */
-static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 nth)
+/* Walking a user stack costs about a microsecond: take every big mapping's,
+ * and one per site_sample_bytes of this thread's smaller ones, weighted by
+ * the bytes mapped since the last, so the bytes per site stay an unbiased
+ * estimate (a site is picked in proportion to the bytes it maps). */
+static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct pending_call *slot)
 {
 	struct site_key key = { .tgid = tgid };
 	struct site_val *v, nv = {};
@@ -123,9 +180,13 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 n
 	if (!capture_stacks)
 		return;
 	if (bytes < site_always_bytes) {
-		if (nth & (site_sample_every - 1))
+		if (!slot)
 			return;
-		bytes *= site_sample_every;
+		slot->site_credit += bytes;
+		if (slot->site_credit < site_sample_bytes)
+			return;
+		bytes = slot->site_credit;
+		slot->site_credit = 0;
 	}
 	id = bpf_get_stackid(ctx, &user_stacks, BPF_F_USER_STACK);
 	if (id < 0) {
@@ -140,8 +201,7 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, __u64 n
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
 		if (regs)
-			bpf_probe_read_user(&key.caller, sizeof(key.caller),
-					    (void *)BPF_CORE_READ(regs, sp));
+			bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)regs->sp);
 	}
 	v = bpf_map_lookup_elem(&growth_sites, &key);
 	if (!v) {
@@ -175,52 +235,51 @@ static __always_inline void emit_big_mapping(__u32 tgid, __u64 start_ns, __u64 a
 	emit_submit(e);
 }
 
-/* ---- mmap */
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int ls_enter_mmap(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tgid;
-
-	if (current_traced(&tgid))
-		pending_save(ctx, PEND_MMAP, 6);
-	return 0;
-}
-
+/* ---- mmap(addr, len, prot, flags, fd, off), all at sys_exit: the syscall
+ * saved the caller's registers, and they still hold its arguments there.
+ * That spares a sys_enter program, its dispatch and a per-thread slot. */
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_call *pc = pending_get(PEND_MMAP);
+	struct pending_call *slot;
+	struct ledger_delta *d;
 	struct ls_mem_ledger *l;
-	__u64 len, flags, addr, nth;
+	struct pt_regs *regs;
+	__u64 len, flags, addr;
 	__s32 fd;
 	__u32 prot, tgid;
 
-	if (!pc)
+	slot = traced_slot(&tgid);
+	if (!slot)
 		return 0;
-	len = page_round(pc->args[1]);
-	prot = pc->args[2];
-	flags = pc->args[3];
-	fd = (__s32)pc->args[4];
-	pending_del(pc);
-	l = current_ledger(&tgid);
-	if (!l)
-		return 0;
-	nth = __sync_fetch_and_add(&l->mmap_calls, 1);
+	d = &slot->delta;
+	d->mmap_calls++;
 	if (is_err(ctx->ret)) {
-		__sync_fetch_and_add(&l->failed_calls, 1);
+		d->failed_calls++;
+		delta_commit(slot, tgid, 0);
 		return 0;
 	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	len = page_round(PT_REGS_PARM2_SYSCALL(regs));
+	prot = PT_REGS_PARM3_SYSCALL(regs);
+	flags = PT_REGS_PARM4_SYSCALL(regs);
+	fd = (__s32)PT_REGS_PARM5_SYSCALL(regs);
 	addr = ctx->ret;
 	if (flags & LS_MAP_ANONYMOUS) {
-		/* pc is this thread's slot still (pending_del only cleared nr) */
-		pc->recent_anon[pc->recent_next++ & 3] = addr;
-		__sync_fetch_and_add(&l->mmap_anon_bytes, len);
-		__sync_fetch_and_add(&l->mapped_anon_bytes, len);
-		site_add(ctx, tgid, len, nth);
+		slot->recent_anon[slot->recent_next++ & 3] = addr;
+		d->mmap_anon_bytes += len;
+		d->mapped_anon_bytes += len;
+		site_add(ctx, tgid, len, slot);
 	} else {
-		__sync_fetch_and_add(&l->mmap_file_bytes, len);
+		d->mmap_file_bytes += len;
 	}
-	if (len >= big_mapping_bytes) {
+	if (len < big_mapping_bytes) {
+		delta_commit(slot, tgid, len);
+		return 0;
+	}
+	l = ledger_get(tgid, 0);
+	delta_flush(d, l);
+	if (l) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
 		emit_big_mapping(tgid, l->start_ns, addr, len, prot, flags,
 				 (flags & LS_MAP_ANONYMOUS) ? -1 : fd, 0);
@@ -250,12 +309,8 @@ static __always_inline __u64 classify(__u64 addr)
 }
 
 /* Was addr the start of one of this thread's last anonymous mappings? */
-static __always_inline bool recent_anon(__u64 addr)
+static __always_inline bool recent_anon(struct pending_call *slot, __u64 addr)
 {
-	struct pending_call *slot = pending_slot(false);
-
-	if (!slot)
-		return false;
 	for (int i = 0; i < 4; i++) {
 		if (slot->recent_anon[i] == addr) {
 			slot->recent_anon[i] = 0;	/* unmapped: forget it */
@@ -270,20 +325,23 @@ static __always_inline bool recent_anon(__u64 addr)
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	struct ls_mem_ledger *l;
+	struct pending_call *slot;
+	struct ledger_delta *d;
 	__u64 len;
 	__u32 tgid;
 
-	l = current_ledger(&tgid);
-	if (!l)
+	slot = traced_slot(&tgid);
+	if (!slot)
 		return 0;
+	d = &slot->delta;
 	len = page_round(ctx->args[1]);
-	__sync_fetch_and_add(&l->munmap_calls, 1);
-	__sync_fetch_and_add(&l->munmap_bytes, len);
-	if (recent_anon(ctx->args[0]) || classify(ctx->args[0]) == 1) {
-		__sync_fetch_and_add(&l->munmap_anon_bytes, len);
-		__sync_fetch_and_add(&l->mapped_anon_bytes, -(__s64)len);
+	d->munmap_calls++;
+	d->munmap_bytes += len;
+	if (recent_anon(slot, ctx->args[0]) || classify(ctx->args[0]) == 1) {
+		d->munmap_anon_bytes += len;
+		d->mapped_anon_bytes -= len;
 	}
+	delta_commit(slot, tgid, len);
 	return 0;
 }
 
@@ -307,7 +365,7 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_MREMAP);
 	struct ls_mem_ledger *l;
-	__u64 old_len, new_len, kind, nth;
+	__u64 old_len, new_len, kind;
 	__u32 tgid;
 
 	if (!pc)
@@ -319,7 +377,7 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	nth = __sync_fetch_and_add(&l->mremap_calls, 1);
+	__sync_fetch_and_add(&l->mremap_calls, 1);
 	if (is_err(ctx->ret)) {
 		__sync_fetch_and_add(&l->failed_calls, 1);
 		return 0;
@@ -332,7 +390,7 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 		/* an anonymous region moved or changed size */
 		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)old_len);
 		if (new_len > old_len)
-			site_add(ctx, tgid, new_len - old_len, nth);
+			site_add(ctx, tgid, new_len - old_len, pc);
 	}
 	if (new_len >= big_mapping_bytes && new_len > old_len) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
@@ -350,12 +408,10 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 	__s64 delta;
 	__u32 tgid;
 
-	__u64 nth;
-
 	l = current_ledger(&tgid);
 	if (!l)
 		return 0;
-	nth = __sync_fetch_and_add(&l->brk_calls, 1);
+	__sync_fetch_and_add(&l->brk_calls, 1);
 	if (!l->brk_last) {
 		l->brk_last = brk;	/* first sighting: the base is unknown */
 		return 0;
@@ -366,7 +422,7 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	__sync_fetch_and_add(&l->brk_growth_bytes, delta);
 	if (delta > 0) {
-		site_add(ctx, tgid, delta, nth);
+		site_add(ctx, tgid, delta, pending_slot(true));
 		if ((__u64)delta >= big_mapping_bytes) {
 			__sync_fetch_and_add(&l->big_mappings, 1);
 			emit_big_mapping(tgid, l->start_ns, brk - delta, delta, 3, 0, -1, 2);
@@ -375,20 +431,20 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-static __always_inline void count_advice(struct ls_mem_ledger *l, __u32 advice, __u64 bytes)
+static __always_inline void count_advice(struct ledger_delta *d, __u32 advice, __u64 bytes)
 {
 	switch (advice) {
 	case LS_MADV_FREE:
-		__sync_fetch_and_add(&l->madv_free_bytes, bytes);
+		d->madv_free_bytes += bytes;
 		break;
 	case LS_MADV_DONTNEED:
 	case LS_MADV_DONTNEED_LOCKED:
-		__sync_fetch_and_add(&l->madv_dontneed_bytes, bytes);
+		d->madv_dontneed_bytes += bytes;
 		break;
 	case LS_MADV_REMOVE:
 	case LS_MADV_COLD:
 	case LS_MADV_PAGEOUT:
-		__sync_fetch_and_add(&l->madv_other_bytes, bytes);
+		d->madv_other_bytes += bytes;
 		break;
 	default:
 		break;	/* WILLNEED, HUGEPAGE...: no effect on what is held */
@@ -399,14 +455,16 @@ static __always_inline void count_advice(struct ls_mem_ledger *l, __u32 advice, 
 SEC("tracepoint/syscalls/sys_enter_madvise")
 int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 {
-	struct ls_mem_ledger *l;
+	struct pending_call *slot;
+	__u64 len = page_round(ctx->args[1]);
 	__u32 tgid;
 
-	l = current_ledger(&tgid);
-	if (!l)
+	slot = traced_slot(&tgid);
+	if (!slot)
 		return 0;
-	__sync_fetch_and_add(&l->madvise_calls, 1);
-	count_advice(l, ctx->args[2], page_round(ctx->args[1]));
+	slot->delta.madvise_calls++;
+	count_advice(&slot->delta, ctx->args[2], len);
+	delta_commit(slot, tgid, len);
 	return 0;
 }
 
@@ -427,22 +485,20 @@ SEC("tracepoint/syscalls/sys_exit_process_madvise")
 int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_PROCESS_MADVISE);
-	struct ls_mem_ledger *l;
 	__u32 advice, tgid;
 
 	if (!pc)
 		return 0;
 	advice = pc->args[3];
 	pending_del(pc);
-	l = current_ledger(&tgid);
-	if (!l)
+	if (!current_traced(&tgid))
 		return 0;
-	__sync_fetch_and_add(&l->madvise_calls, 1);
-	if (ctx->ret < 0) {
-		__sync_fetch_and_add(&l->failed_calls, 1);
-		return 0;
-	}
-	count_advice(l, advice, (__u64)ctx->ret);
+	pc->delta.madvise_calls++;
+	if (ctx->ret < 0)
+		pc->delta.failed_calls++;
+	else
+		count_advice(&pc->delta, advice, (__u64)ctx->ret);
+	delta_commit(pc, tgid, ctx->ret < 0 ? 0 : ctx->ret);
 	return 0;
 }
 
@@ -466,10 +522,10 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 	} else {
 		if (!bpf_core_field_exists(mm->owner))
 			return 0;
-		owner = BPF_CORE_READ(mm, owner);
+		owner = mm->owner;
 		if (!owner)
 			return 0;
-		tgid = BPF_CORE_READ(owner, tgid);
+		tgid = owner->tgid;
 	}
 	if (tgid == self_tgid)
 		return 0;
@@ -496,10 +552,15 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 {
 	struct ls_mem_ledger *l;
 	struct ls_proc_exit *e;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct pending_call *slot;
+	__u32 tgid = task->tgid;
 
+	/* every thread leaves its share of the ledger as it goes */
+	slot = bpf_task_storage_get(&pending, task, 0, 0);
+	if (slot && slot->delta.calls)
+		delta_flush(&slot->delta, ledger_get(tgid, task_start_ns(task)));
 	/* signal->live reaches 0 when the last thread exits */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (task->signal->live.counter != 0)
 		return 0;
 	if (tgid == self_tgid)
 		return 0;

@@ -59,12 +59,17 @@ static __always_inline struct sock *file_sock(struct file *f, __u64 *ino)
 
 	if (!f)
 		return NULL;
-	inode = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & LS_S_IFMT_) != LS_S_IFSOCK_)
+	inode = f->f_inode;
+	if ((inode->i_mode & LS_S_IFMT_) != LS_S_IFSOCK_)
 		return NULL;
-	*ino = BPF_CORE_READ(inode, i_ino);
-	sock = BPF_CORE_READ(f, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	*ino = inode->i_ino;
+	sock = ls_cast(struct socket, f->private_data);
+	return sock ? sock->sk : NULL;
+}
+
+static __always_inline struct unix_sock *unix_sk(struct sock *sk)
+{
+	return ls_cast(struct unix_sock, sk);
 }
 
 /* Does this close() drop the last reference (dup'd fds and fork-shared
@@ -72,7 +77,7 @@ static __always_inline struct sock *file_sock(struct file *f, __u64 *ino)
 static __always_inline bool last_reference(struct file *f)
 {
 	if (bpf_core_field_exists(f->f_ref))
-		return BPF_CORE_READ(f, f_ref.refcnt.counter) == 0;	/* FILE_REF_ONEREF */
+		return f->f_ref.refcnt.counter == 0;	/* FILE_REF_ONEREF */
 	return BPF_CORE_READ((struct file___old *)f, f_count.counter) == 1;
 }
 
@@ -87,12 +92,12 @@ static __always_inline void own_sock(struct sock *sk, __u32 tgid, __u64 start_ns
 
 static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named)
 {
-	struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)named, addr);
+	struct unix_address *addr = unix_sk(named)->addr;
 	int len;
 
 	if (!addr)
 		return;	/* unnamed */
-	len = BPF_CORE_READ(addr, len) - 2;	/* minus sun_family */
+	len = addr->len - 2;	/* minus sun_family */
 	if (len <= 0)
 		return;
 	if (len > LS_PATH_LEN)
@@ -106,11 +111,12 @@ static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named
  * that connected; on a connecting one the process that called listen(). */
 static __always_inline __u32 peercred_tgid(struct sock *sk)
 {
-	struct pid *pid = BPF_CORE_READ(sk, sk_peer_pid);
-	int nr = 0;
+	struct pid *pid = sk->sk_peer_pid;
+	int nr;
 
-	if (pid)
-		bpf_core_read(&nr, sizeof(nr), &pid->numbers[0].nr);
+	if (!pid)
+		return 0;
+	nr = pid->numbers[0].nr;
 	return nr > 0 ? nr : 0;
 }
 
@@ -133,9 +139,13 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
 	struct ls_unix_conn *e;
 
-	/* owned even if the record is lost: its close still finds it */
-	own_sock(sk, id >> 32, start_ns);
-	e = emit_reserve(sizeof(*e), LS_REC_UNIX_CONN, id >> 32);
+	/* Under a filter, close() reports only sockets owned here (owned even
+	 * if the record is lost: its close still finds it).  Unfiltered, every
+	 * unix close is reported and user space drops the ones it never saw
+	 * open: cheaper than an LRU insert and delete per socket. */
+	if (filter_pids || filter_comm)
+		own_sock(sk, id >> 32, start_ns);
+	e = emit_reserve_untimed(sizeof(*e), LS_REC_UNIX_CONN, id >> 32);
 	if (!e)
 		return;
 	__builtin_memset((char *)e + sizeof(e->hdr), 0, sizeof(*e) - sizeof(e->hdr));
@@ -146,7 +156,7 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	e->tid = (__u32)id;
 	e->fd = fd;
 	e->kind = kind;
-	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	e->sock_type = sk->sk_type;
 	e->peer_tgid = peer_tgid;
 	if (named)
 		unix_path(e, named);
@@ -157,12 +167,12 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
 				     int oldstate, int newstate, __u64 ino)
 {
-	struct ls_tcp_state *e = emit_reserve(sizeof(*e), LS_REC_TCP_STATE, tgid);
+	struct ls_tcp_state *e = emit_reserve_untimed(sizeof(*e), LS_REC_TCP_STATE, tgid);
 	__u16 family;
 
 	if (!e)
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	e->start_ns = tgid ? start_ns : ino;
 	e->sk = (__u64)sk;
 	e->family = family;
@@ -184,10 +194,9 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 
 static __always_inline bool is_tcp(struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
-	return (family == LS_AF_INET || family == LS_AF_INET6) &&
-	       BPF_CORE_READ(sk, sk_protocol) == LS_IPPROTO_TCP;
+	return (family == LS_AF_INET || family == LS_AF_INET6) && sk->sk_protocol == LS_IPPROTO_TCP;
 }
 
 /* ---- connect(fd, addr, len): TCP owned before its SYN, unix paired at exit */
@@ -204,7 +213,7 @@ int ls_enter_connect(struct trace_event_raw_sys_enter *ctx)
 	sk = file_sock(fd_to_file((int)ctx->args[0]), &ino);
 	if (!sk)
 		return 0;
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+	if (sk->__sk_common.skc_family == LS_AF_UNIX) {
 		pc = pending_save(ctx, PEND_CONNECT, 1);
 		if (pc) {
 			pc->aux[0] = (__u64)sk;
@@ -227,13 +236,13 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 
 	if (!pc)
 		return 0;
-	sk = (struct sock *)pc->aux[0];
+	sk = ls_cast(struct sock, pc->aux[0]);
 	ino = pc->aux[1];
 	fd = (int)pc->args[0];
 	pending_del(pc);
-	if (ctx->ret != 0)
+	if (ctx->ret != 0 || !sk)
 		return 0;
-	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	peer = unix_sk(sk)->peer;
 	if (!peer)
 		return 0;
 	/* the listener's credentials matter only when this end is not traced:
@@ -258,16 +267,18 @@ static __always_inline int on_accept_exit(long ret)
 	sk = file_sock(fd_to_file((int)ret), &ino);
 	if (!sk)
 		return 0;
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
+	if (sk->__sk_common.skc_family == LS_AF_UNIX) {
+		/* the client's pid matters only under a filter (the peer's
+		 * connect record names it otherwise) but is one load away */
 		__u32 client = peercred_tgid(sk);
 
 		if (!unix_wanted(tgid, client))
 			return 0;
-		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		peer = unix_sk(sk)->peer;
 		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
 	} else if (is_tcp(sk) && is_traced(tgid)) {
 		__u64 start = current_start_ns();
-		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		int state = sk->__sk_common.skc_state;
 
 		own_sock(sk, tgid, start);
 		emit_tcp(sk, tgid, start, state, state, 0);	/* "now owned by" */
@@ -320,35 +331,38 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* ---- close(fd) of a socket we know, when it drops the last reference */
+/* ---- close(fd) of a socket we know, when it drops the last reference.
+ * Unfiltered, every unix socket's (see emit_unix): no map lookups. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ino = 0, key;
-	struct sock_owner *o;
+	struct sock_owner *o = NULL;
 	struct ls_sock_close *e;
 	struct file *f;
 	struct sock *sk;
 	int fd = (int)ctx->args[0];
+	__u16 family;
 
 	f = fd_to_file(fd);
 	sk = file_sock(f, &ino);
-	if (!sk)
+	if (!sk || !last_reference(f))
 		return 0;
 	key = (__u64)sk;
-	o = bpf_map_lookup_elem(&sock_owners, &key);
-	if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
-		return 0;
-	if (!last_reference(f))
-		return 0;
-	e = emit_reserve(sizeof(*e), LS_REC_SOCK_CLOSE, id >> 32);
+	family = sk->__sk_common.skc_family;
+	if (family != LS_AF_UNIX || filter_pids || filter_comm) {
+		o = bpf_map_lookup_elem(&sock_owners, &key);
+		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
+			return 0;
+	}
+	e = emit_reserve_untimed(sizeof(*e), LS_REC_SOCK_CLOSE, id >> 32);
 	if (e) {
 		e->start_ns = current_start_ns();
 		e->sk = key;
 		e->ino = ino;
 		e->tid = (__u32)id;
 		e->fd = fd;
-		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		e->family = family;
 		e->by_exit = 0;
 		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
 		emit_submit(e);
@@ -370,7 +384,7 @@ int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int 
 	struct sock_owner *o;
 	struct socket *sock;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != LS_IPPROTO_TCP)
+	if (sk->sk_protocol != LS_IPPROTO_TCP)
 		return 0;
 	o = bpf_map_lookup_elem(&sock_owners, &key);
 	if (o) {

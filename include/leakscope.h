@@ -67,8 +67,10 @@ struct ls_rec_hdr {
 	__u16 type;		/* enum ls_rec_type */
 	__u16 size;		/* whole record, header included */
 	__u32 tgid;		/* process the record is about (0: none) */
-	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+	__u64 ts_ns;		/* CLOCK_BOOTTIME; 0 from BPF: the reader stamps
+				 * it (records of at most LS_UNTIMED_MAX bytes) */
 };
+#define LS_UNTIMED_MAX	512
 
 /*
  * A process is (tgid, start_ns): start_ns is the group leader's
