@@ -17,6 +17,7 @@
 #include "sock_model.h"
 
 #define SOCK_TABLE_CAP		65536	/* power of two */
+#define SOCK_TABLE_MIN		1024	/* first size; doubles up to the cap */
 #define SOCK_MAX_PATHS		256	/* distinct unix paths */
 #define SOCK_MAX_GROUPS		16	/* peer groups per process */
 #define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
@@ -65,6 +66,9 @@ struct sock_path {
 
 struct sock_model {
 	struct sock_entry *table;	/* open addressing, linear probing */
+	uint32_t cap;			/* slots: grows with use, so the
+					 * per-interval passes cost what is
+					 * tracked, not the cap */
 	uint32_t used;
 	uint64_t dropped;		/* sockets not tracked: table full */
 	uint32_t unpaired_closed;	/* entries with closed set */
@@ -122,12 +126,12 @@ struct sock_state {
 	char tcp_explanation[512];
 };
 
-static inline uint32_t slot_of(uint64_t key)
+static inline uint32_t slot_of(const struct sock_model *sm, uint64_t key)
 {
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
 	key ^= key >> 33;
-	return (uint32_t)key & (SOCK_TABLE_CAP - 1);
+	return (uint32_t)key & (sm->cap - 1);
 }
 
 struct sock_model *sock_model__new(void)
@@ -136,7 +140,8 @@ struct sock_model *sock_model__new(void)
 
 	if (!sm)
 		return NULL;
-	sm->table = calloc(SOCK_TABLE_CAP, sizeof(*sm->table));
+	sm->cap = SOCK_TABLE_MIN;
+	sm->table = calloc(sm->cap, sizeof(*sm->table));
 	if (!sm->table) {
 		free(sm);
 		return NULL;
@@ -160,11 +165,11 @@ void sock_state__free(struct sock_state *s)
 
 static struct sock_entry *find(struct sock_model *sm, uint64_t key)
 {
-	uint32_t i = slot_of(key);
+	uint32_t i = slot_of(sm, key);
 
 	if (!key)
 		return NULL;
-	for (uint32_t n = 0; n < SOCK_TABLE_CAP; n++, i = (i + 1) & (SOCK_TABLE_CAP - 1)) {
+	for (uint32_t n = 0; n < sm->cap; n++, i = (i + 1) & (sm->cap - 1)) {
 		if (sm->table[i].key == key)
 			return &sm->table[i];
 		if (!sm->table[i].key)
@@ -173,7 +178,32 @@ static struct sock_entry *find(struct sock_model *sm, uint64_t key)
 	return NULL;
 }
 
-/* Keep the table at most 7/8 full so probes stay short. */
+/* Double the table (entries move: callers hold no entry pointer across
+ * an insert).  On failure the table stays as it was. */
+static void grow(struct sock_model *sm)
+{
+	struct sock_entry *old = sm->table;
+	uint32_t old_cap = sm->cap;
+	struct sock_entry *t = calloc((size_t)old_cap * 2, sizeof(*t));
+
+	if (!t)
+		return;
+	sm->table = t;
+	sm->cap = old_cap * 2;
+	for (uint32_t i = 0; i < old_cap; i++) {
+		uint32_t j;
+
+		if (!old[i].key)
+			continue;
+		for (j = slot_of(sm, old[i].key); t[j].key; j = (j + 1) & (sm->cap - 1))
+			;
+		t[j] = old[i];
+	}
+	free(old);
+}
+
+/* Below the cap the table stays at most half full, at the cap 7/8, so
+ * probes stay short. */
 static struct sock_entry *insert(struct sock_model *sm, uint64_t key)
 {
 	struct sock_entry *e = find(sm, key);
@@ -181,11 +211,13 @@ static struct sock_entry *insert(struct sock_model *sm, uint64_t key)
 
 	if (e)
 		return e;
-	if (sm->used >= SOCK_TABLE_CAP / 8 * 7) {
+	if (sm->used >= sm->cap / 2 && sm->cap < SOCK_TABLE_CAP)
+		grow(sm);
+	if (sm->used >= sm->cap / 8 * 7) {
 		sm->dropped++;
 		return NULL;
 	}
-	for (i = slot_of(key); sm->table[i].key; i = (i + 1) & (SOCK_TABLE_CAP - 1))
+	for (i = slot_of(sm, key); sm->table[i].key; i = (i + 1) & (sm->cap - 1))
 		;
 	memset(&sm->table[i], 0, sizeof(sm->table[i]));
 	sm->table[i].key = key;
@@ -203,10 +235,10 @@ static void erase(struct sock_model *sm, struct sock_entry *e)
 	for (;;) {
 		uint32_t home;
 
-		j = (j + 1) & (SOCK_TABLE_CAP - 1);
+		j = (j + 1) & (sm->cap - 1);
 		if (!sm->table[j].key)
 			return;
-		home = slot_of(sm->table[j].key);
+		home = slot_of(sm, sm->table[j].key);
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			sm->table[i] = sm->table[j];
 			sm->table[j].key = 0;
@@ -480,7 +512,7 @@ static void close_exited(struct model *m)
 {
 	struct sock_model *sm = m->sock;
 
-	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
+	for (uint32_t i = 0; i < sm->cap; i++) {
 		struct sock_entry *e = &sm->table[i];
 		const struct ls_process *p;
 
@@ -500,7 +532,7 @@ static void settle_unpaired(struct model *m, uint64_t now)
 {
 	struct sock_model *sm = m->sock;
 
-	for (uint32_t i = 0; sm->unpaired_closed && i < SOCK_TABLE_CAP; i++) {
+	for (uint32_t i = 0; sm->unpaired_closed && i < sm->cap; i++) {
 		struct sock_entry *e = &sm->table[i];
 
 		if (e->key && e->closed && e->closed_ns + UNPAIRED_WAIT_NS <= now) {
@@ -682,7 +714,7 @@ static void compute_views(struct model *m, uint64_t now)
 		}
 		ss->now_ns = now;
 	}
-	for (uint32_t i = 0; i < SOCK_TABLE_CAP; i++) {
+	for (uint32_t i = 0; i < sm->cap; i++) {
 		struct sock_entry *e = &sm->table[i];
 		struct ls_process *p;
 		struct sock_state *ss;
