@@ -37,7 +37,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 once() {
 	local mode=$1 iters=$2 v; shift 2
 	if [ "$1" != none ]; then start_bg tracer "$@"; fi
-	sleep 1	# let the last tracer's teardown (detach, RCU) finish first
+	sleep 2	# let the last tracer's teardown (detach, RCU) and start-up scan finish
 	v=$($PIN $LOOPS "$mode" "$iters")
 	if [ "$1" != none ]; then stop_bg; fi
 	echo "$v"
@@ -48,7 +48,7 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }';
 
 echo "leakscope benchmarks ($(uname -r), $(nproc) CPUs, median of $REPS runs, ns per iteration)"
 printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' loop untraced floor leakscope "floor+rss" "ls+rss" "ls/floor add" "ls overhead"
-LOOP_SPECS=${BENCH_LOOPS:-"mmap:20000 fault:300 unix:20000"}
+LOOP_SPECS=${BENCH_LOOPS:-"mmap:50000 fault:300 unix:20000"}
 for spec in $LOOP_SPECS; do
 	set -- ${spec/:/ }
 	mode=$1 iters=$2
@@ -58,6 +58,10 @@ for spec in $LOOP_SPECS; do
 		b_v+="$(once "$mode" "$iters" none)"$'\n'
 		f_v+="$(once "$mode" "$iters" "$FLOOR")"$'\n'
 		l_v+="$(once "$mode" "$iters" "$LS" -v -i 5)"$'\n'
+	done
+	# the rss_stat pair in a pass of its own, so its detach (tp_btf) never
+	# comes just before an untraced or plain run
+	for _ in $(seq "$REPS"); do
 		fr_v+="$(once "$mode" "$iters" "$FLOOR" --rss)"$'\n'
 		lr_v+="$(once "$mode" "$iters" "$LS" -v -i 5 --rss-source tracepoint)"$'\n'
 	done
