@@ -5,9 +5,8 @@
 # tracer that prints "attached" when ready, or "none".  E.g.
 #   bench/interleave.sh mmap 50000 9 base:none floor:build/bench/floor \
 #       leakscope:"build/leakscope -v -i 5"
-# The figures in README.md come from this script: in this session
-# bench/run.sh's round robin gave leakscope runs 40% slower than this script
-# did with the same binaries, for a reason not found yet (see README).
+# README.md's ratios come from this script; bench/run.sh's round robin has
+# shown leakscope mmap runs in a slow mode it does not (see README).
 cd "$(dirname "$0")/.."
 mode=$1 iters=$2 reps=$3; shift 3
 LOOPS=${LOOPS:-build/bench/loops}

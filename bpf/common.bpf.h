@@ -83,10 +83,9 @@ struct pending_call {
 	struct ledger_delta delta;
 };
 
+/* the syscalls whose sys_exit needs what sys_enter saw */
 enum pending_nr {
-	PEND_MMAP = 1, PEND_MUNMAP, PEND_MREMAP, PEND_BRK, PEND_MADVISE,
-	PEND_PROCESS_MADVISE, PEND_SETNS, PEND_UNSHARE, PEND_CONNECT,
-	PEND_ACCEPT, PEND_SOCKETPAIR, PEND_CLOSE,
+	PEND_MREMAP = 1, PEND_PROCESS_MADVISE, PEND_UNSHARE, PEND_CONNECT, PEND_SOCKETPAIR,
 };
 
 static __always_inline void count_drop(__u32 kind)
@@ -170,8 +169,11 @@ static __always_inline void emit_submit(void *rec)
 }
 
 /* Reserve a ring-buffer record of `size` bytes with its header filled in.
- * A failed reservation is counted: nothing is lost silently. */
-static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
+ * A failed reservation is counted: nothing is lost silently.  Untimed
+ * (ts_ns 0) leaves the time to the reader, which stamps records of at most
+ * LS_UNTIMED_MAX bytes when it takes them (within its 100 ms poll): for the
+ * per-connection socket records, where a clock read is a tenth of the cost. */
+static __always_inline void *emit_reserve_at(__u32 size, __u16 type, __u32 tgid, bool timed)
 {
 	struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
 
@@ -182,29 +184,19 @@ static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
 	h->type = type;
 	h->size = size;
 	h->tgid = tgid;
-	h->ts_ns = bpf_ktime_get_boot_ns();
+	/* size is a constant: the test folds away */
+	h->ts_ns = timed || size > LS_UNTIMED_MAX ? bpf_ktime_get_boot_ns() : 0;
 	return h;
 }
 
-/* The same, with the time left for the reader to stamp (ts_ns 0): for the
- * per-connection socket records, where a clock read is a tenth of the
- * cost and a time within the reader's 100 ms poll is exact enough. */
+static __always_inline void *emit_reserve(__u32 size, __u16 type, __u32 tgid)
+{
+	return emit_reserve_at(size, type, tgid, true);
+}
+
 static __always_inline void *emit_reserve_untimed(__u32 size, __u16 type, __u32 tgid)
 {
-	struct ls_rec_hdr *h;
-
-	if (size > LS_UNTIMED_MAX)	/* constant: folded at compile time */
-		return emit_reserve(size, type, tgid);
-	h = bpf_ringbuf_reserve(&events, size, 0);
-	if (!h) {
-		count_drop(LS_DROP_RINGBUF);
-		return NULL;
-	}
-	h->type = type;
-	h->size = size;
-	h->tgid = tgid;
-	h->ts_ns = 0;
-	return h;
+	return emit_reserve_at(size, type, tgid, false);
 }
 
 /* Per-thread slot, freed with the thread: cheaper than a hash on the hot

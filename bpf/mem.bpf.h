@@ -83,17 +83,17 @@ static __always_inline struct ls_mem_ledger *ledger_get(__u32 tgid, __u64 start_
 		return NULL;
 	__builtin_memset(z, 0, sizeof(*z));
 	z->start_ns = start_ns;
-	/* NOEXIST for a new pid so two threads racing here keep one ledger;
-	 * ANY to replace a reused pid's stale ledger (exit record missed). */
-	if (bpf_map_update_elem(&mem_ledgers, &tgid, z, l ? BPF_ANY : BPF_NOEXIST) &&
-	    !l) {
-		l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
-		if (l && l->start_ns == start_ns)
-			return l;
-		count_drop(LS_DROP_LEDGER);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	/* NOEXIST for a new pid so two threads racing here keep one ledger
+	 * (the loser finds the winner's); ANY to replace a reused pid's stale
+	 * ledger (exit record missed).  Whatever happened, the ledger is ours
+	 * only if it has our start time: else (table full, a failed replace)
+	 * the caller's numbers are dropped, and counted. */
+	bpf_map_update_elem(&mem_ledgers, &tgid, z, l ? BPF_ANY : BPF_NOEXIST);
+	l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	if (l && l->start_ns == start_ns)
+		return l;
+	count_drop(LS_DROP_LEDGER);
+	return NULL;
 }
 
 static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
@@ -106,37 +106,32 @@ static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
 	return ledger_get(tgid, 0);
 }
 
-/* Add a thread's delta to its process's ledger and start it again. */
+/* Add a thread's delta to its process's ledger (none: the ledger table is
+ * full, counted by ledger_get) and start it again. */
+#define FLUSH_FIELD(f)						\
+	do {							\
+		if (d->f)					\
+			__sync_fetch_and_add(&l->f, d->f);	\
+	} while (0)
 static __always_inline void delta_flush(struct ledger_delta *d, struct ls_mem_ledger *l)
 {
 	if (l) {
-		if (d->mmap_calls)
-			__sync_fetch_and_add(&l->mmap_calls, d->mmap_calls);
-		if (d->munmap_calls)
-			__sync_fetch_and_add(&l->munmap_calls, d->munmap_calls);
-		if (d->madvise_calls)
-			__sync_fetch_and_add(&l->madvise_calls, d->madvise_calls);
-		if (d->failed_calls)
-			__sync_fetch_and_add(&l->failed_calls, d->failed_calls);
-		if (d->mmap_anon_bytes)
-			__sync_fetch_and_add(&l->mmap_anon_bytes, d->mmap_anon_bytes);
-		if (d->mmap_file_bytes)
-			__sync_fetch_and_add(&l->mmap_file_bytes, d->mmap_file_bytes);
-		if (d->mapped_anon_bytes)
-			__sync_fetch_and_add(&l->mapped_anon_bytes, d->mapped_anon_bytes);
-		if (d->munmap_bytes)
-			__sync_fetch_and_add(&l->munmap_bytes, d->munmap_bytes);
-		if (d->munmap_anon_bytes)
-			__sync_fetch_and_add(&l->munmap_anon_bytes, d->munmap_anon_bytes);
-		if (d->madv_free_bytes)
-			__sync_fetch_and_add(&l->madv_free_bytes, d->madv_free_bytes);
-		if (d->madv_dontneed_bytes)
-			__sync_fetch_and_add(&l->madv_dontneed_bytes, d->madv_dontneed_bytes);
-		if (d->madv_other_bytes)
-			__sync_fetch_and_add(&l->madv_other_bytes, d->madv_other_bytes);
+		FLUSH_FIELD(mmap_calls);
+		FLUSH_FIELD(munmap_calls);
+		FLUSH_FIELD(madvise_calls);
+		FLUSH_FIELD(failed_calls);
+		FLUSH_FIELD(mmap_anon_bytes);
+		FLUSH_FIELD(mmap_file_bytes);
+		FLUSH_FIELD(mapped_anon_bytes);
+		FLUSH_FIELD(munmap_bytes);
+		FLUSH_FIELD(munmap_anon_bytes);
+		FLUSH_FIELD(madv_free_bytes);
+		FLUSH_FIELD(madv_dontneed_bytes);
+		FLUSH_FIELD(madv_other_bytes);
 	}
 	__builtin_memset(d, 0, sizeof(*d));
 }
+#undef FLUSH_FIELD
 
 /* One more call in the thread's delta; flush it when it is due. */
 static __always_inline void delta_commit(struct pending_call *slot, __u32 tgid, __u64 bytes)

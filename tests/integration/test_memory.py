@@ -21,7 +21,8 @@ NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
          "lazyfree_within_10pct_of_smaps", "lazyfree_growing_rss_is_not_a_leak",
          "plateau_is_stable", "bigmap_with_p_in_largest_mappings", "json_contract",
          "cmd_leak_traced_from_exec", "cmd_lazyfree_traced_from_exec",
-         "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter"]
+         "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter",
+         "exited_threads_counted"]
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
 BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks by mem_brk_leak
@@ -304,6 +305,24 @@ def main():
         rep = final_report(json_lines(p.stdout))
         check_mapping(proc_in(rep, info["pid"]), info)
 
+    def exited_threads():
+        # BPF keeps each thread's mmap/munmap/madvise counts in its own slot
+        # and flushes them every 16 calls or 1 MiB, and when the thread exits:
+        # these threads stay under both, so only the exit flush brings their
+        # MADV_FREE bytes into the (still running) process's ledger
+        with tempfile.TemporaryDirectory() as d:
+            info_path = os.path.join(d, "info")
+            wl = s.spawn([workload("mem_thread_exit"), "16", "2", "10"],
+                         env=dict(os.environ, WL_INFO=info_path))
+            wait_ready(info_path)
+            _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", "6", "--json"])
+            truth = read_info(info_path).get("madv_free_bytes")
+        check(truth == 16 * 5 * 64 * 1024, "workload finished its threads", 16 * 5 * 64 * 1024,
+              truth)
+        mem = proc_in(final_report(json_lines(out)), wl.pid)["memory"]
+        check(mem["madv_free_bytes"] == truth, "MADV_FREE bytes of exited threads, exactly",
+              truth, mem["madv_free_bytes"])
+
     def comm_filter():
         # -c: only processes with that command name, filtered in the kernel
         leak = s.spawn([workload("mem_brk_leak"), "2", "20"])
@@ -371,6 +390,7 @@ def main():
     s.run("cmd_bigmap_in_largest_mappings", cmd_bigmap)
     s.run("whole_machine_sees_leak", whole_machine)
     s.run("comm_filter", comm_filter)
+    s.run("exited_threads_counted", exited_threads)
     return s.done()
 
 

@@ -10,16 +10,33 @@
 
 #define SEC 1000000000ULL
 
+/* Every record starts so. */
+static inline void fx_hdr(struct ls_rec_hdr *h, uint16_t type, size_t size, uint32_t tgid,
+			  uint64_t ts)
+{
+	h->type = type;
+	h->size = (uint16_t)size;
+	h->tgid = tgid;
+	h->ts_ns = ts;
+}
+
+/* The last thread of a process exited. */
+static inline void fx_exit(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)
+{
+	struct ls_proc_exit e = { 0 };
+
+	fx_hdr(&e.hdr, LS_REC_PROC_EXIT, sizeof(e), tgid, ts);
+	e.start_ns = start;
+	model__ingest(m, &e.hdr, sizeof(e));
+}
+
 /* A /proc sample; lazy != 0 also says smaps_rollup was read. */
 static inline void fx_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts,
 			     uint64_t anon, uint64_t file, uint64_t lazy)
 {
 	struct ls_proc_sample s = { 0 };
 
-	s.hdr.type = LS_REC_PROC_SAMPLE;
-	s.hdr.size = sizeof(s);
-	s.hdr.tgid = tgid;
-	s.hdr.ts_ns = ts;
+	fx_hdr(&s.hdr, LS_REC_PROC_SAMPLE, sizeof(s), tgid, ts);
 	s.start_ns = start;
 	s.rss_anon_bytes = anon;
 	s.rss_file_bytes = file;

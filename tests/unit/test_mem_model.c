@@ -21,10 +21,7 @@ static void feed_ledger(struct model *m, uint64_t ts, uint64_t madv_free)
 {
 	struct ls_mem_ledger_rec r = { 0 };
 
-	r.hdr.type = LS_REC_MEM_LEDGER;
-	r.hdr.size = sizeof(r);
-	r.hdr.tgid = PID;
-	r.hdr.ts_ns = ts;
+	fx_hdr(&r.hdr, LS_REC_MEM_LEDGER, sizeof(r), PID, ts);
 	r.ledger.start_ns = START;
 	r.ledger.madv_free_bytes = madv_free;
 	model__ingest(m, &r.hdr, sizeof(r));
@@ -142,10 +139,7 @@ static void feed_big(struct model *m, uint64_t ts, uint64_t len, uint32_t tid)
 {
 	struct ls_big_mmap b = { 0 };
 
-	b.hdr.type = LS_REC_BIG_MMAP;
-	b.hdr.size = sizeof(b);
-	b.hdr.tgid = PID;
-	b.hdr.ts_ns = ts;
+	fx_hdr(&b.hdr, LS_REC_BIG_MMAP, sizeof(b), PID, ts);
 	b.start_ns = START;
 	b.len = len;
 	b.addr = 0x7f0000000000ULL + len;
@@ -173,10 +167,7 @@ static void feed_site(struct model *m, uint32_t stack, uint64_t bytes, const cha
 {
 	struct ls_growth_site g = { 0 };
 
-	g.hdr.type = LS_REC_GROWTH_SITE;
-	g.hdr.size = sizeof(g);
-	g.hdr.tgid = PID;
-	g.hdr.ts_ns = SEC;
+	fx_hdr(&g.hdr, LS_REC_GROWTH_SITE, sizeof(g), PID, SEC);
 	g.stack_id = stack;
 	g.bytes = bytes;
 	g.calls = 1;

@@ -14,18 +14,6 @@ static void feed_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t
 	fx_sample(m, tgid, start, ts, anon, 0, 0);
 }
 
-static void feed_exit(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)
-{
-	struct ls_proc_exit e = { 0 };
-
-	e.hdr.type = LS_REC_PROC_EXIT;
-	e.hdr.size = sizeof(e);
-	e.hdr.tgid = tgid;
-	e.hdr.ts_ns = ts;
-	e.start_ns = start;
-	model__ingest(m, &e.hdr, sizeof(e));
-}
-
 static int reports, finals;
 static void count_reports(void *ctx, const struct model *m, bool final)
 {
@@ -94,7 +82,7 @@ TEST(full_table_evicts_an_exited_process)
 
 	for (uint32_t pid = 1; pid <= 4; pid++)
 		feed_sample(m, pid, SEC, 2 * SEC, 1 << 20);
-	feed_exit(m, 2, SEC, 3 * SEC);
+	fx_exit(m, 2, SEC, 3 * SEC);
 	feed_sample(m, 7, SEC, 4 * SEC, 1 << 20);
 	ASSERT_EQ(m->procs_capped, 0);
 	ASSERT_TRUE(model__find(m, 2) == NULL);
@@ -115,7 +103,7 @@ TEST(index_survives_collisions_and_removals)
 	for (uint32_t i = 1; i <= 60; i++)
 		feed_sample(m, i * cap, SEC, 2 * SEC, 1 << 20);	/* same bucket */
 	for (uint32_t i = 1; i <= 60; i += 3)
-		feed_exit(m, i * cap, SEC, 3 * SEC);
+		fx_exit(m, i * cap, SEC, 3 * SEC);
 	feed_interval(m, 10 * SEC, false);	/* removes exited, unremarkable ones */
 	for (uint32_t i = 1; i <= 60; i++) {
 		if (i % 3 == 1)

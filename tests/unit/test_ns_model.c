@@ -245,10 +245,7 @@ TEST(unshare_flags_decoded)
 	struct ls_unshare u = { 0 };
 	char *js;
 
-	u.hdr.type = LS_REC_UNSHARE;
-	u.hdr.size = sizeof(u);
-	u.hdr.tgid = PID;
-	u.hdr.ts_ns = SEC;
+	fx_hdr(&u.hdr, LS_REC_UNSHARE, sizeof(u), PID, SEC);
 	u.start_ns = 3 * SEC;
 	u.ret = -EPERM;
 	u.flags = CLONE_NEWNET_ | CLONE_NEWNS_;

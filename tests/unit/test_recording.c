@@ -4,10 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
-#include "model.h"
+#include "fixtures.h"
 #include "recording.h"
 
-#define SEC 1000000000ULL
 #define INTERVALS 12
 
 static char path[64];
@@ -36,10 +35,7 @@ static int make_recording(void)
 		struct ls_proc_sample s = { 0 };
 		struct ls_interval iv = { 0 };
 
-		s.hdr.type = LS_REC_PROC_SAMPLE;
-		s.hdr.size = sizeof(s);
-		s.hdr.tgid = 42;
-		s.hdr.ts_ns = (uint64_t)(t + 1) * SEC;
+		fx_hdr(&s.hdr, LS_REC_PROC_SAMPLE, sizeof(s), 42, (uint64_t)(t + 1) * SEC);
 		s.start_ns = SEC;
 		s.rss_anon_bytes = (uint64_t)(100 + 4 * t) << 20;
 		recording__write(w, &s.hdr);

@@ -20,10 +20,7 @@ static void conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk, ui
 {
 	struct ls_unix_conn c = { 0 };
 
-	c.hdr.type = LS_REC_UNIX_CONN;
-	c.hdr.size = sizeof(c);
-	c.hdr.tgid = tgid;
-	c.hdr.ts_ns = ts;
+	fx_hdr(&c.hdr, LS_REC_UNIX_CONN, sizeof(c), tgid, ts);
 	c.start_ns = start;
 	c.sk = sk;
 	c.peer_sk = peer;
@@ -95,10 +92,7 @@ static void tcp(struct model *m, uint32_t tgid, uint64_t sk, int from, int to, u
 {
 	struct ls_tcp_state t = { 0 };
 
-	t.hdr.type = LS_REC_TCP_STATE;
-	t.hdr.size = sizeof(t);
-	t.hdr.tgid = tgid;
-	t.hdr.ts_ns = ts;
+	fx_hdr(&t.hdr, LS_REC_TCP_STATE, sizeof(t), tgid, ts);
 	t.start_ns = tgid ? SRV_START : 0;
 	t.sk = sk;
 	t.family = 2;
