@@ -24,6 +24,7 @@ const volatile __u32 self_tgid = 0;		/* leakscope itself: never traced */
 const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
 const volatile bool rss_from_tracepoint = false;
 const volatile bool capture_stacks = true;
+const volatile bool exit_has_group_dead = false;	/* sched_process_exit(p, group_dead) */
 /* growth-site stacks: every mapping this big; of smaller ones, one stack per
  * site_sample_bytes a thread maps (a stack walk costs about a microsecond) */
 const volatile __u64 site_always_bytes = 1 << 20;

@@ -542,20 +542,29 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 }
 
 /* ---- process exit: one record with the final ledger, then forget it */
+/* Newer kernels pass group_dead (the loader sets exit_has_group_dead): true
+ * in exactly one thread, the one that ended the group.  Before, signal->live
+ * reading 0 is the best guess, and two threads ending at once can both see
+ * it (the model keeps the first exit record). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_process_exit, struct task_struct *task)
 {
+	bool dying = task->signal->live.counter == 0, last = dying;
+	struct pending_call *slot;
 	struct ls_mem_ledger *l;
 	struct ls_proc_exit *e;
-	struct pending_call *slot;
 	__u32 tgid = task->tgid;
 
-	/* every thread leaves its share of the ledger as it goes */
+	if (exit_has_group_dead)
+		last = (bool)ctx[1];
+	/* every thread leaves its share of the ledger as it goes; a thread
+	 * ending after the group is dead may find the ledger already sent
+	 * and deleted, and must not make a new one for a dead process */
 	slot = bpf_task_storage_get(&pending, task, 0, 0);
 	if (slot && slot->delta.calls)
-		delta_flush(&slot->delta, ledger_get(tgid, task_start_ns(task)));
-	/* signal->live reaches 0 when the last thread exits */
-	if (task->signal->live.counter != 0)
+		delta_flush(&slot->delta, dying && !last ? bpf_map_lookup_elem(&mem_ledgers, &tgid)
+							 : ledger_get(tgid, task_start_ns(task)));
+	if (!last)
 		return 0;
 	if (tgid == self_tgid)
 		return 0;

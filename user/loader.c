@@ -149,6 +149,25 @@ static int tracepoint_exists(const char *sec, const struct btf *vmlinux)
 	return 1;
 }
 
+/* Arguments a tp_btf tracepoint passes, from its btf_trace_ typedef (a
+ * pointer to a function whose first parameter is the context); -1 unknown. */
+static int tp_btf_nargs(const struct btf *vmlinux, const char *tp)
+{
+	const struct btf_type *t;
+	char name[160];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = vmlinux ? btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) : -1;
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);	/* the pointer */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
+}
+
 static const char *optional_loss(const char *prog)
 {
 	for (size_t i = 0; i < sizeof(optional_progs) / sizeof(optional_progs[0]); i++)
@@ -190,6 +209,8 @@ static int check_programs(struct loader *l)
 		err = -1;
 		break;
 	}
+	/* newer kernels say which exiting thread ended its process */
+	l->skel->rodata->exit_has_group_dead = tp_btf_nargs(vmlinux, "sched_process_exit") >= 2;
 	btf__free(vmlinux);
 	return err;
 }

@@ -148,6 +148,33 @@ static void feed_big(struct model *m, uint64_t ts, uint64_t len, uint32_t tid)
 	model__ingest(m, &b.hdr, sizeof(b));
 }
 
+static void feed_exit_ledger(struct model *m, uint64_t ts, uint64_t madv_free)
+{
+	struct ls_proc_exit e = { 0 };
+
+	fx_hdr(&e.hdr, LS_REC_PROC_EXIT, sizeof(e), PID, ts);
+	e.start_ns = e.ledger.start_ns = START;
+	e.ledger.madv_free_bytes = madv_free;
+	model__ingest(m, &e.hdr, sizeof(e));
+}
+
+/* Two threads ending at once can both send the exit record (kernels without
+ * group_dead), and a thread's late share can leave a ledger behind: the
+ * first exit record's ledger is the final one. */
+TEST(exit_ledger_is_final)
+{
+	struct model *m = new_model();
+
+	feed_sample(m, SEC, (struct sample_in){ 10 * MiB, 0, 0 });
+	feed_ledger(m, SEC, 10 * MiB);
+	feed_exit_ledger(m, 2 * SEC, 64 * MiB);
+	feed_exit_ledger(m, 2 * SEC, 64 * 1024);	/* a late thread's share only */
+	feed_ledger(m, 3 * SEC, 64 * 1024);
+	ASSERT_EQ(mem(m)->ledger.madv_free_bytes, 64 * MiB);
+	ASSERT_EQ(model__find(m, PID)->exit_ts_ns, 2 * SEC);
+	model__free(m);
+}
+
 TEST(largest_mappings_keeps_the_biggest_first)
 {
 	struct model *m = new_model();

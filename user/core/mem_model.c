@@ -93,6 +93,11 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 	(void)m;
 	switch (rec->type) {
 	case LS_REC_MEM_LEDGER:
+		/* the exit record's ledger is final: one read after it can only
+		 * be a thread's late share (kernels that do not tell the last
+		 * thread apart) */
+		if (p->exited)
+			break;
 		ms->ledger = ((const struct ls_mem_ledger_rec *)rec)->ledger;
 		ms->have_ledger = true;
 		break;

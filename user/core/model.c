@@ -365,6 +365,10 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	case LS_REC_PROC_EXIT: {
 		const struct ls_proc_exit *e = (const void *)rec;
 
+		/* once: on kernels whose exit tracepoint does not say which
+		 * thread ended the group, two threads ending at once both can */
+		if (p->exited)
+			break;
 		p->exited = true;
 		p->exit_code = e->exit_code;
 		p->exit_ts_ns = rec->ts_ns;
