@@ -8,6 +8,10 @@
 # README.md's ratios come from this script; bench/run.sh's round robin has
 # shown leakscope mmap runs in a slow mode it does not (see README).
 cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "Error: bench/interleave.sh needs root (it loads BPF programs)" >&2; exit 1; }
+[ $# -ge 4 ] || { echo "Error: usage: bench/interleave.sh MODE ITERS REPS LABEL:CMD..." >&2; exit 2; }
+make -s build/leakscope build/bench/loops build/bench/floor ||
+	{ echo "Error: cannot build the benchmark's binaries" >&2; exit 1; }
 mode=$1 iters=$2 reps=$3; shift 3
 LOOPS=${LOOPS:-build/bench/loops}
 PIN="taskset -c $(( $(nproc) - 1 ))"
