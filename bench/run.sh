@@ -73,6 +73,8 @@ for spec in $LOOP_SPECS; do
 	printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' "$mode" "$base" "$floor" "$ls" \
 		"$floor_rss" "$ls_rss" "$add_ratio" "$(pct "$ls" "$base")"
 	echo "        floor $(pct "$floor" "$base"); with rss_stat: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
+	# every run, so that an outlier behind a median is seen
+	echo "        runs: untraced [$(echo $b_v)] floor [$(echo $f_v)] leakscope [$(echo $l_v)]"
 done
 
 [ -n "${BENCH_QUICK:-}" ] && exit 0

@@ -25,8 +25,10 @@ const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
 const volatile bool rss_from_tracepoint = false;
 const volatile bool capture_stacks = true;
 const volatile bool exit_has_group_dead = false;	/* sched_process_exit(p, group_dead) */
+const volatile __u32 nr_cpus = 1;		/* possible CPUs (per-CPU deltas) */
 /* growth-site stacks: every mapping this big; of smaller ones, one stack per
- * site_sample_bytes a thread maps (a stack walk costs about a microsecond) */
+ * site_sample_bytes a process maps on a CPU (a stack walk costs about a
+ * microsecond) */
 const volatile __u64 site_always_bytes = 1 << 20;
 const volatile __u64 site_sample_bytes = 4 << 20;
 
@@ -51,42 +53,17 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* A thread's not yet flushed share of its process's ledger: mmap, munmap
- * and madvise add here, and the sum goes to mem_ledgers every
- * LS_DELTA_CALLS calls or LS_DELTA_BYTES bytes, and when the thread exits.
- * The per-process ledger is a hash lookup and locked adds on cache lines
- * every thread shares; this slot is the thread's own (half the cost of a
- * traced mmap/munmap pair). */
-#define LS_DELTA_CALLS	16
-#define LS_DELTA_BYTES	(1ULL << 20)
-struct ledger_delta {
-	__s64 mmap_calls, munmap_calls, madvise_calls, failed_calls;
-	__s64 mmap_anon_bytes, mmap_file_bytes, mapped_anon_bytes;
-	__s64 munmap_bytes, munmap_anon_bytes;
-	__s64 madv_free_bytes, madv_dontneed_bytes, madv_other_bytes;
-	__u64 bytes;	/* bytes mapped, unmapped or advised since the flush */
-	__u32 calls;	/* calls since the flush */
-	__u32 _pad;
-};
-
 /* Arguments of the syscall a thread is in, from sys_enter to sys_exit. */
 struct pending_call {
 	__u64 args[6];
 	__u32 nr;		/* which syscall (enum pending_nr) */
 	__u32 _pad;
 	__u64 aux[4];		/* whatever sys_enter resolved (setns target, ...) */
-	/* this thread's last anonymous mappings: most munmaps undo one of
-	 * them, and knowing so spares a find_vma walk */
-	__u64 recent_anon[4];
-	__u32 recent_next;
-	__u32 _pad2;
-	__u64 site_credit;	/* bytes mapped since this thread's last stack */
-	struct ledger_delta delta;
 };
 
 /* the syscalls whose sys_exit needs what sys_enter saw */
 enum pending_nr {
-	PEND_MREMAP = 1, PEND_PROCESS_MADVISE, PEND_UNSHARE, PEND_CONNECT, PEND_SOCKETPAIR,
+	PEND_MREMAP = 1, PEND_PROCESS_MADVISE, PEND_UNSHARE, PEND_SOCKETPAIR,
 };
 
 static __always_inline void count_drop(__u32 kind)

@@ -65,6 +65,50 @@ struct {
 	__type(value, struct ls_mem_ledger);
 } ledger_zero SEC(".maps");
 
+/* The not yet flushed share of a process's ledger, per CPU: mmap, munmap
+ * and madvise add to the slot of the CPU they run on, and the sum goes to
+ * mem_ledgers every LS_DELTA_CALLS calls or LS_DELTA_BYTES bytes, when
+ * another process takes the CPU's slot, and when the process exits (its
+ * last thread claims its slots on every CPU).  The ledger is a hash lookup
+ * and locked adds on lines every CPU shares; a task-storage slot per
+ * thread cost 45 ns a call here; the per-CPU slot is an inlined lookup.
+ * Programs on syscall tracepoints run one at a time per CPU (the kernel's
+ * bpf_prog_active), so only the CPU's own programs write its slot; another
+ * CPU only reads it and takes it with a compare-and-swap on tgid, and only
+ * for a process whose threads are all gone. */
+#define LS_DELTA_CALLS	16
+#define LS_DELTA_BYTES	(1ULL << 20)
+#define LS_MAX_CPUS	1024
+struct ledger_delta {
+	__s64 mmap_calls, munmap_calls, madvise_calls, failed_calls;
+	__s64 mmap_anon_bytes, mmap_file_bytes, mapped_anon_bytes;
+	__s64 munmap_bytes, munmap_anon_bytes;
+	__s64 madv_free_bytes, madv_dontneed_bytes, madv_other_bytes;
+	__u64 bytes;	/* bytes mapped, unmapped or advised since the flush */
+	__u32 calls;	/* calls since the flush */
+	__u32 _pad;
+};
+
+struct cpu_delta {
+	__u64 tgid;		/* whose share this is; 0: nobody's (64 bits:
+				 * the compare-and-swap clang 14 has) */
+	__u64 start_ns;		/* of tgid */
+	__u32 recent_next;
+	__u32 _pad;
+	/* the process's last anonymous mappings made on this CPU: most
+	 * munmaps undo one of them, and knowing so spares a find_vma walk */
+	__u64 recent_anon[4];
+	__u64 site_credit;	/* bytes mapped since the last stack taken */
+	struct ledger_delta delta;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_delta);
+} cpu_deltas SEC(".maps");
+
 /* The process's ledger, created on first use.  Exits delete ledgers, so a
  * ledger found under tgid is this process's: start_ns (three pointer loads)
  * is read only to create one.  start_ns 0: read it from current. */
@@ -106,55 +150,95 @@ static __always_inline struct ls_mem_ledger *current_ledger(__u32 *tgid_out)
 	return ledger_get(tgid, 0);
 }
 
-/* Add a thread's delta to its process's ledger (none: the ledger table is
- * full, counted by ledger_get) and start it again. */
+/* Add a delta to its process's ledger (none: the ledger table is full,
+ * counted by ledger_get). */
 #define FLUSH_FIELD(f)						\
 	do {							\
 		if (d->f)					\
 			__sync_fetch_and_add(&l->f, d->f);	\
 	} while (0)
-static __always_inline void delta_flush(struct ledger_delta *d, struct ls_mem_ledger *l)
+static __always_inline void delta_add(const struct ledger_delta *d, struct ls_mem_ledger *l)
 {
-	if (l) {
-		FLUSH_FIELD(mmap_calls);
-		FLUSH_FIELD(munmap_calls);
-		FLUSH_FIELD(madvise_calls);
-		FLUSH_FIELD(failed_calls);
-		FLUSH_FIELD(mmap_anon_bytes);
-		FLUSH_FIELD(mmap_file_bytes);
-		FLUSH_FIELD(mapped_anon_bytes);
-		FLUSH_FIELD(munmap_bytes);
-		FLUSH_FIELD(munmap_anon_bytes);
-		FLUSH_FIELD(madv_free_bytes);
-		FLUSH_FIELD(madv_dontneed_bytes);
-		FLUSH_FIELD(madv_other_bytes);
-	}
-	__builtin_memset(d, 0, sizeof(*d));
+	if (!l)
+		return;
+	FLUSH_FIELD(mmap_calls);
+	FLUSH_FIELD(munmap_calls);
+	FLUSH_FIELD(madvise_calls);
+	FLUSH_FIELD(failed_calls);
+	FLUSH_FIELD(mmap_anon_bytes);
+	FLUSH_FIELD(mmap_file_bytes);
+	FLUSH_FIELD(mapped_anon_bytes);
+	FLUSH_FIELD(munmap_bytes);
+	FLUSH_FIELD(munmap_anon_bytes);
+	FLUSH_FIELD(madv_free_bytes);
+	FLUSH_FIELD(madv_dontneed_bytes);
+	FLUSH_FIELD(madv_other_bytes);
 }
 #undef FLUSH_FIELD
 
-/* One more call in the thread's delta; flush it when it is due. */
-static __always_inline void delta_commit(struct pending_call *slot, __u32 tgid, __u64 bytes)
+/* Flush the slot's delta into its owner's ledger and start it again. */
+static __always_inline void delta_flush(struct cpu_delta *s)
 {
-	struct ledger_delta *d = &slot->delta;
+	delta_add(&s->delta, ledger_get(s->tgid, s->start_ns));
+	__builtin_memset(&s->delta, 0, sizeof(s->delta));
+}
+
+/* Take a slot whose delta is tgid's (start_ns's) from it, if nobody has
+ * yet, and add the delta to its ledger.  The delta is copied before the
+ * swap: whoever wins the swap adds the copy, so it is added once. */
+static __always_inline void delta_claim(struct cpu_delta *s, __u32 tgid, __u64 start_ns)
+{
+	struct ledger_delta d = s->delta;
+	struct ls_mem_ledger *l;
+	__u64 owner = tgid;
+
+	if (__sync_val_compare_and_swap(&s->tgid, owner, 0) != owner || !d.calls)
+		return;
+	/* never replace a ledger: a pid reused since is another process's */
+	l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	if (!l)
+		l = ledger_get(tgid, start_ns);
+	if (l && l->start_ns == start_ns)
+		delta_add(&d, l);
+	else
+		count_drop(LS_DROP_LEDGER);
+}
+
+/* This CPU's slot, for the current process if it is traced: a process
+ * other than its owner settles the owner's share first. */
+static __always_inline struct cpu_delta *delta_slot(__u32 *tgid)
+{
+	struct cpu_delta *s;
+	__u64 start_ns;
+	__u32 zero = 0;
+
+	if (!current_traced(tgid))
+		return NULL;
+	s = bpf_map_lookup_elem(&cpu_deltas, &zero);
+	if (!s)
+		return NULL;
+	start_ns = current_start_ns();
+	if (s->tgid == *tgid && s->start_ns == start_ns)
+		return s;
+	if (s->tgid)
+		delta_claim(s, s->tgid, s->start_ns);
+	__builtin_memset(&s->delta, 0, sizeof(s->delta));
+	__builtin_memset(s->recent_anon, 0, sizeof(s->recent_anon));
+	s->site_credit = 0;
+	s->start_ns = start_ns;
+	s->tgid = *tgid;
+	return s;
+}
+
+/* One more call in the slot's delta; flush it when it is due. */
+static __always_inline void delta_commit(struct cpu_delta *s, __u64 bytes)
+{
+	struct ledger_delta *d = &s->delta;
 
 	d->bytes += bytes;
 	if (++d->calls < LS_DELTA_CALLS && d->bytes < LS_DELTA_BYTES)
 		return;
-	delta_flush(d, ledger_get(tgid, 0));
-}
-
-/* The current thread's slot, if its process is traced. */
-static __always_inline struct pending_call *traced_slot(__u32 *tgid)
-{
-	struct pending_call *slot;
-
-	if (!current_traced(tgid))
-		return NULL;
-	slot = pending_slot(true);
-	if (!slot)
-		count_drop(LS_DROP_PENDING);
-	return slot;
+	delta_flush(s);
 }
 
 static __always_inline bool is_err(__s64 ret)
@@ -163,10 +247,10 @@ static __always_inline bool is_err(__s64 ret)
 }
 
 /* Walking a user stack costs about a microsecond: take every big mapping's,
- * and one per site_sample_bytes of this thread's smaller ones, weighted by
- * the bytes mapped since the last, so the bytes per site stay an unbiased
- * estimate (a site is picked in proportion to the bytes it maps). */
-static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct pending_call *slot)
+ * and one per site_sample_bytes of the process's smaller ones on this CPU,
+ * weighted by the bytes mapped since the last, so the bytes per site stay an
+ * unbiased estimate (a site is picked in proportion to the bytes it maps). */
+static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct cpu_delta *slot)
 {
 	struct site_key key = { .tgid = tgid };
 	struct site_val *v, nv = {};
@@ -236,7 +320,7 @@ static __always_inline void emit_big_mapping(__u32 tgid, __u64 start_ns, __u64 a
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_call *slot;
+	struct cpu_delta *slot;
 	struct ledger_delta *d;
 	struct ls_mem_ledger *l;
 	struct pt_regs *regs;
@@ -244,14 +328,14 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	__s32 fd;
 	__u32 prot, tgid;
 
-	slot = traced_slot(&tgid);
+	slot = delta_slot(&tgid);
 	if (!slot)
 		return 0;
 	d = &slot->delta;
 	d->mmap_calls++;
 	if (is_err(ctx->ret)) {
 		d->failed_calls++;
-		delta_commit(slot, tgid, 0);
+		delta_commit(slot, 0);
 		return 0;
 	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -269,11 +353,11 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 		d->mmap_file_bytes += len;
 	}
 	if (len < big_mapping_bytes) {
-		delta_commit(slot, tgid, len);
+		delta_commit(slot, len);
 		return 0;
 	}
-	l = ledger_get(tgid, 0);
-	delta_flush(d, l);
+	delta_flush(slot);
+	l = ledger_get(tgid, slot->start_ns);
 	if (l) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
 		emit_big_mapping(tgid, l->start_ns, addr, len, prot, flags,
@@ -303,8 +387,9 @@ static __always_inline __u64 classify(__u64 addr)
 	return probe.anon;
 }
 
-/* Was addr the start of one of this thread's last anonymous mappings? */
-static __always_inline bool recent_anon(struct pending_call *slot, __u64 addr)
+/* Was addr the start of one of the process's last anonymous mappings made
+ * on this CPU? */
+static __always_inline bool recent_anon(struct cpu_delta *slot, __u64 addr)
 {
 	for (int i = 0; i < 4; i++) {
 		if (slot->recent_anon[i] == addr) {
@@ -320,12 +405,12 @@ static __always_inline bool recent_anon(struct pending_call *slot, __u64 addr)
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	struct pending_call *slot;
+	struct cpu_delta *slot;
 	struct ledger_delta *d;
 	__u64 len;
 	__u32 tgid;
 
-	slot = traced_slot(&tgid);
+	slot = delta_slot(&tgid);
 	if (!slot)
 		return 0;
 	d = &slot->delta;
@@ -336,7 +421,7 @@ int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 		d->munmap_anon_bytes += len;
 		d->mapped_anon_bytes -= len;
 	}
-	delta_commit(slot, tgid, len);
+	delta_commit(slot, len);
 	return 0;
 }
 
@@ -385,7 +470,7 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 		/* an anonymous region moved or changed size */
 		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)old_len);
 		if (new_len > old_len)
-			site_add(ctx, tgid, new_len - old_len, pc);
+			site_add(ctx, tgid, new_len - old_len, delta_slot(&tgid));
 	}
 	if (new_len >= big_mapping_bytes && new_len > old_len) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
@@ -417,7 +502,7 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	__sync_fetch_and_add(&l->brk_growth_bytes, delta);
 	if (delta > 0) {
-		site_add(ctx, tgid, delta, pending_slot(true));
+		site_add(ctx, tgid, delta, delta_slot(&tgid));
 		if ((__u64)delta >= big_mapping_bytes) {
 			__sync_fetch_and_add(&l->big_mappings, 1);
 			emit_big_mapping(tgid, l->start_ns, brk - delta, delta, 3, 0, -1, 2);
@@ -450,16 +535,16 @@ static __always_inline void count_advice(struct ledger_delta *d, __u32 advice, _
 SEC("tracepoint/syscalls/sys_enter_madvise")
 int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 {
-	struct pending_call *slot;
+	struct cpu_delta *slot;
 	__u64 len = page_round(ctx->args[1]);
 	__u32 tgid;
 
-	slot = traced_slot(&tgid);
+	slot = delta_slot(&tgid);
 	if (!slot)
 		return 0;
 	slot->delta.madvise_calls++;
 	count_advice(&slot->delta, ctx->args[2], len);
-	delta_commit(slot, tgid, len);
+	delta_commit(slot, len);
 	return 0;
 }
 
@@ -480,20 +565,22 @@ SEC("tracepoint/syscalls/sys_exit_process_madvise")
 int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_PROCESS_MADVISE);
+	struct cpu_delta *slot;
 	__u32 advice, tgid;
 
 	if (!pc)
 		return 0;
 	advice = pc->args[3];
 	pending_del(pc);
-	if (!current_traced(&tgid))
+	slot = delta_slot(&tgid);
+	if (!slot)
 		return 0;
-	pc->delta.madvise_calls++;
+	slot->delta.madvise_calls++;
 	if (ctx->ret < 0)
-		pc->delta.failed_calls++;
+		slot->delta.failed_calls++;
 	else
-		count_advice(&pc->delta, advice, (__u64)ctx->ret);
-	delta_commit(pc, tgid, ctx->ret < 0 ? 0 : ctx->ret);
+		count_advice(&slot->delta, advice, (__u64)ctx->ret);
+	delta_commit(slot, ctx->ret < 0 ? 0 : ctx->ret);
 	return 0;
 }
 
@@ -549,30 +636,30 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_process_exit, struct task_struct *task)
 {
-	bool dying = task->signal->live.counter == 0, last = dying;
-	struct pending_call *slot;
+	bool last = task->signal->live.counter == 0;
 	struct ls_mem_ledger *l;
 	struct ls_proc_exit *e;
-	__u32 tgid = task->tgid;
+	__u32 tgid = task->tgid, zero = 0;
+	__u64 start_ns;
 
 	if (exit_has_group_dead)
 		last = (bool)ctx[1];
-	/* every thread leaves its share of the ledger as it goes; a thread
-	 * ending after the group is dead may find the ledger already sent
-	 * and deleted, and must not make a new one for a dead process */
-	slot = bpf_task_storage_get(&pending, task, 0, 0);
-	if (slot && slot->delta.calls)
-		delta_flush(&slot->delta, dying && !last ? bpf_map_lookup_elem(&mem_ledgers, &tgid)
-							 : ledger_get(tgid, task_start_ns(task)));
-	if (!last)
-		return 0;
-	if (tgid == self_tgid)
+	if (!last || tgid == self_tgid)
 		return 0;
 	if ((filter_pids || filter_comm) && !bpf_map_lookup_elem(&traced_tgids, &tgid))
 		return 0;
+	/* the process's shares still on CPUs go to its ledger before it is
+	 * sent: no thread of it makes another call */
+	start_ns = task_start_ns(task);
+	for (__u32 cpu = 0; cpu < LS_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		struct cpu_delta *s = bpf_map_lookup_percpu_elem(&cpu_deltas, &zero, cpu);
+
+		if (s && s->tgid == tgid && s->start_ns == start_ns)
+			delta_claim(s, tgid, start_ns);
+	}
 	e = emit_reserve(sizeof(*e), LS_REC_PROC_EXIT, tgid);
 	if (e) {
-		e->start_ns = task_start_ns(task);
+		e->start_ns = start_ns;
 		e->exit_code = BPF_CORE_READ(task, exit_code);
 		e->_pad = 0;
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
@@ -594,11 +681,15 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = BPF_CORE_READ(task, tgid), zero = 0;
 	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	struct cpu_delta *s = bpf_map_lookup_elem(&cpu_deltas, &zero);
 
 	if (l)
 		l->brk_last = 0;
+	/* the old image's mappings are gone with it */
+	if (s && s->tgid == tgid)
+		__builtin_memset(s->recent_anon, 0, sizeof(s->recent_anon));
 	return 0;
 }
 

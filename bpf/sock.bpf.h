@@ -199,55 +199,48 @@ static __always_inline bool is_tcp(struct sock *sk)
 	return (family == LS_AF_INET || family == LS_AF_INET6) && sk->sk_protocol == LS_IPPROTO_TCP;
 }
 
-/* ---- connect(fd, addr, len): TCP owned before its SYN, unix paired at exit */
+/* ---- connect(fd, addr, len): TCP owned before its SYN (at sys_enter);
+ * unix paired at sys_exit, where the fd comes from the registers the
+ * syscall saved (no per-thread slot from enter to exit) */
 SEC("tracepoint/syscalls/sys_enter_connect")
 int ls_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ino = 0;
-	__u32 tgid = id >> 32;
-	struct pending_call *pc;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock *sk;
+	__u64 ino = 0;
 
 	if (tgid == self_tgid)
 		return 0;
 	sk = file_sock(fd_to_file((int)ctx->args[0]), &ino);
-	if (!sk)
-		return 0;
-	if (sk->__sk_common.skc_family == LS_AF_UNIX) {
-		pc = pending_save(ctx, PEND_CONNECT, 1);
-		if (pc) {
-			pc->aux[0] = (__u64)sk;
-			pc->aux[1] = ino;
-		}
-	} else if (is_tcp(sk) && is_traced(tgid)) {
+	if (sk && is_tcp(sk) && is_traced(tgid))
 		own_sock(sk, tgid, current_start_ns());
-	}
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_call *pc = pending_get(PEND_CONNECT);
+	struct pt_regs *regs;
 	struct sock *sk, *peer;
+	__u64 ino = 0;
 	__u32 tgid;
-	__u64 ino;
 	int fd;
 
-	if (!pc)
+	if (ctx->ret != 0)
 		return 0;
-	sk = ls_cast(struct sock, pc->aux[0]);
-	ino = pc->aux[1];
-	fd = (int)pc->args[0];
-	pending_del(pc);
-	if (ctx->ret != 0 || !sk)
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == self_tgid)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	sk = file_sock(fd_to_file(fd), &ino);
+	if (!sk || sk->__sk_common.skc_family != LS_AF_UNIX)
 		return 0;
 	peer = unix_sk(sk)->peer;
 	if (!peer)
 		return 0;
 	/* the listener's credentials matter only when this end is not traced:
 	 * unfiltered, is_traced() says yes at once and the walk is skipped */
-	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!is_traced(tgid) && !unix_wanted(tgid, peercred_tgid(sk)))
 		return 0;
 	/* the peer is the embryo: it carries the listener's name */

@@ -211,6 +211,7 @@ static int check_programs(struct loader *l)
 	}
 	/* newer kernels say which exiting thread ended its process */
 	l->skel->rodata->exit_has_group_dead = tp_btf_nargs(vmlinux, "sched_process_exit") >= 2;
+	l->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	btf__free(vmlinux);
 	return err;
 }

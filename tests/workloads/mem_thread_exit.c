@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Threads that each make a few small MADV_FREE'd mappings and exit while
- * the process lives on: mem_thread_exit THREADS DELAY SECONDS.
- * After DELAY s, THREADS threads in turn map 5 x 64 KiB, touch it and
- * madvise(MADV_FREE) it (10 calls, 640 KiB: below the BPF per-thread
- * flush thresholds), then exit; the process then sleeps until SECONDS.
- * Their MADV_FREE bytes reach the ledger only through the flush at thread
- * exit.  Small stacks: glibc madvise(MADV_DONTNEED)s the unused part of an
- * exiting thread's stack, and 8 MiB of that would cross the byte threshold
- * and flush before the exit does.  Writes "pid N" at start and "madv_free_bytes N" when done. */
+/* Threads on every CPU make a few small MADV_FREE'd mappings, then the
+ * process exits: mem_thread_exit THREADS DELAY SECONDS.
+ * After DELAY s, THREADS threads at once, thread i pinned to CPU i mod the
+ * CPU count, each map 5 x 64 KiB, touch it and madvise(MADV_FREE) it; the
+ * process exits at SECONDS.  BPF adds each CPU's calls to a per-CPU share
+ * flushed every 16 calls or 1 MiB: what each CPU holds unflushed when the
+ * process exits reaches the ledger only through the exit's claim of its
+ * shares on every CPU.  Writes "pid N" at start and "madv_free_bytes N"
+ * when the threads are done. */
 #include <pthread.h>
 #include <sys/mman.h>
 #include "wl_common.h"
@@ -17,7 +17,12 @@
 
 static void *thread_main(void *arg)
 {
-	(void)arg;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)((long)arg % (ncpu > 0 ? ncpu : 1)), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	for (int i = 0; i < MAPS_PER_THREAD; i++) {
 		char *p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
@@ -43,12 +48,16 @@ int main(int argc, char **argv)
 
 	if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 64 << 10))
 		return 1;
-	for (int i = 0; i < threads; i++) {
-		pthread_t t;
+	pthread_t t[256];
 
-		if (pthread_create(&t, &attr, thread_main, NULL) || pthread_join(t, NULL))
+	if (threads > 256)
+		threads = 256;
+	for (long i = 0; i < threads; i++)
+		if (pthread_create(&t[i], &attr, thread_main, (void *)i))
 			return 1;
-	}
+	for (int i = 0; i < threads; i++)
+		if (pthread_join(t[i], NULL))
+			return 1;
 	wl_info("madv_free_bytes", (long)threads * MAPS_PER_THREAD * MAP_LEN);
 	while (wl_now() - start < secs)
 		usleep(100000);
