@@ -31,7 +31,7 @@ for _ in $(seq "$reps"); do
 		if [ "$cmd" != none ]; then
 			kill -INT $p
 			wait $p 2>/dev/null
-			sleep 0.5
+			sleep 2	# its teardown (detach, RCU, map frees) must not slow the next run
 		fi
 		res[$label]+="$v "
 	done
