@@ -22,7 +22,7 @@ NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
          "plateau_is_stable", "bigmap_with_p_in_largest_mappings", "json_contract",
          "cmd_leak_traced_from_exec", "cmd_lazyfree_traced_from_exec",
          "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter",
-         "exited_threads_counted"]
+         "exited_threads_counted", "cpu_share_handed_over"]
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
 BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks by mem_brk_leak
@@ -326,6 +326,26 @@ def main():
               "MADV_FREE bytes of the exited process, exactly", truth,
               p["memory"]["madv_free_bytes"])
 
+    def cpu_share_handover():
+        # two traced processes whose one thread each runs on CPU 0 and stays
+        # under the flush thresholds: the second to call there takes CPU 0's
+        # share from the first, which must land in the first's ledger (while
+        # it lives), once; each exact at the end
+        with tempfile.TemporaryDirectory() as d:
+            infos = [os.path.join(d, f"info{i}") for i in range(2)]
+            wls = [s.spawn([workload("mem_thread_exit"), "1", "2", "4"],
+                           env=dict(os.environ, WL_INFO=path)) for path in infos]
+            for path in infos:
+                wait_ready(path)
+            _, out, _ = run_leakscope(["-p", str(wls[0].pid), "-p", str(wls[1].pid), "-i", "1",
+                                       "-d", "7", "--json"])
+            truths = [read_info(path).get("madv_free_bytes") for path in infos]
+        rep = final_report(json_lines(out))
+        for wl, truth in zip(wls, truths):
+            check(truth == 5 * 64 * 1024, "workload finished", 5 * 64 * 1024, truth)
+            got = proc_in(rep, wl.pid)["memory"]["madv_free_bytes"]
+            check(got == truth, f"MADV_FREE bytes of {wl.pid}, exactly", truth, got)
+
     def comm_filter():
         # -c: only processes with that command name, filtered in the kernel
         leak = s.spawn([workload("mem_brk_leak"), "2", "20"])
@@ -394,6 +414,7 @@ def main():
     s.run("whole_machine_sees_leak", whole_machine)
     s.run("comm_filter", comm_filter)
     s.run("exited_threads_counted", exited_threads)
+    s.run("cpu_share_handed_over", cpu_share_handover)
     return s.done()
 
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* setns failures: grouping and every explanation, from synthetic records. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "harness.h"
 #include "fixtures.h"
@@ -253,6 +254,28 @@ TEST(unshare_flags_decoded)
 	js = json_of(m);
 	ASSERT_CONTAINS(js, "\"unshare\":{\"calls\":1,\"failed\":1,\"failures\":[{\"flags\":"
 			"\"CLONE_NEWNS|CLONE_NEWNET\",\"errno\":\"EPERM\",\"count\":1");
+	free(js);
+	model__free(m);
+}
+
+/* Found by the fuzzer: a damaged recording's ret of INT32_MIN was negated
+ * (undefined).  Returns below -4095 are not errnos: counted as bad records. */
+TEST(return_below_any_errno_is_a_bad_record)
+{
+	struct model *m = new_model();
+	struct ls_setns e = rec(3, CLONE_NEWNET_, 0, LS_TARGET_NSFS, 0, "net", NULL, NULL, NULL);
+	struct ls_unshare u = { 0 };
+	char *js;
+
+	e.ret = INT32_MIN;
+	feed(m, &e, SEC);
+	fx_hdr(&u.hdr, LS_REC_UNSHARE, sizeof(u), PID, SEC);
+	u.start_ns = 3 * SEC;
+	u.ret = -4096;
+	model__ingest(m, &u.hdr, sizeof(u));
+	ASSERT_EQ(m->bad_records, 2);
+	js = json_of(m);
+	ASSERT_CONTAINS(js, "\"bad_records\":2");
 	free(js);
 	model__free(m);
 }

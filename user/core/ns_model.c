@@ -279,12 +279,24 @@ static struct ns_state *state_of(struct ls_process *p)
 	return p->ns;
 }
 
+/* A syscall's return is 0.. or -errno, errno at most 4095 (MAX_ERRNO):
+ * anything below comes from a damaged recording. */
+static bool bad_ret(int32_t ret)
+{
+	return ret < -4095;
+}
+
 static void add_setns(struct model *m, struct ls_process *p, const struct ls_setns *e)
 {
 	struct ns_state *ns = state_of(p);
 	struct ns_failure *f = NULL;
-	int err = e->ret < 0 ? -e->ret : 0;
+	int err;
 
+	if (bad_ret(e->ret)) {
+		m->bad_records++;
+		return;
+	}
+	err = e->ret < 0 ? -e->ret : 0;
 	if (!ns) {
 		m->user_drops++;
 		return;
@@ -346,6 +358,10 @@ static void add_unshare(struct model *m, struct ls_process *p, const struct ls_u
 	struct ns_state *ns = state_of(p);
 	uint32_t i;
 
+	if (bad_ret(u->ret)) {
+		m->bad_records++;
+		return;
+	}
 	if (!ns) {
 		m->user_drops++;
 		return;
