@@ -70,8 +70,10 @@ struct {
  * mem_ledgers every LS_DELTA_CALLS calls or LS_DELTA_BYTES bytes, when
  * another process takes the CPU's slot, and when the process exits (its
  * last thread claims its slots on every CPU).  The ledger is a hash lookup
- * and locked adds on lines every CPU shares; a task-storage slot per
- * thread cost 45 ns a call here; the per-CPU slot is an inlined lookup.
+ * and locked adds on lines every CPU shares.  Per CPU rather than per
+ * thread (task storage, as fast on the mmap loop): what a live process has
+ * not flushed is bounded by the CPUs, not by its threads, and the exit
+ * finds all of it.
  * Programs on syscall tracepoints run one at a time per CPU (the kernel's
  * bpf_prog_active), so only the CPU's own programs write its slot; another
  * CPU only reads it and takes it with a compare-and-swap on tgid, and only
@@ -176,11 +178,15 @@ static __always_inline void delta_add(const struct ledger_delta *d, struct ls_me
 }
 #undef FLUSH_FIELD
 
-/* Flush the slot's delta into its owner's ledger and start it again. */
-static __always_inline void delta_flush(struct cpu_delta *s)
+/* Flush the slot's delta into its owner's ledger and start it again;
+ * returns that ledger (NULL: table full, counted). */
+static __always_inline struct ls_mem_ledger *delta_flush(struct cpu_delta *s)
 {
-	delta_add(&s->delta, ledger_get(s->tgid, s->start_ns));
+	struct ls_mem_ledger *l = ledger_get(s->tgid, s->start_ns);
+
+	delta_add(&s->delta, l);
 	__builtin_memset(&s->delta, 0, sizeof(s->delta));
+	return l;
 }
 
 /* Take a slot whose delta is tgid's (start_ns's) from it, if nobody has
@@ -202,6 +208,20 @@ static __always_inline void delta_claim(struct cpu_delta *s, __u32 tgid, __u64 s
 		delta_add(&d, l);
 	else
 		count_drop(LS_DROP_LEDGER);
+}
+
+/* Take every CPU's share of a process whose threads make no more calls
+ * (it exited, or exec replaced them) into its ledger. */
+static __always_inline void delta_claim_all(__u32 tgid, __u64 start_ns)
+{
+	__u32 zero = 0;
+
+	for (__u32 cpu = 0; cpu < LS_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		struct cpu_delta *s = bpf_map_lookup_percpu_elem(&cpu_deltas, &zero, cpu);
+
+		if (s && s->tgid == tgid && s->start_ns == start_ns)
+			delta_claim(s, tgid, start_ns);
+	}
 }
 
 /* This CPU's slot, for the current process if it is traced: a process
@@ -356,8 +376,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 		delta_commit(slot, len);
 		return 0;
 	}
-	delta_flush(slot);
-	l = ledger_get(tgid, slot->start_ns);
+	l = delta_flush(slot);
 	if (l) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
 		emit_big_mapping(tgid, l->start_ns, addr, len, prot, flags,
@@ -639,7 +658,7 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 	bool last = task->signal->live.counter == 0;
 	struct ls_mem_ledger *l;
 	struct ls_proc_exit *e;
-	__u32 tgid = task->tgid, zero = 0;
+	__u32 tgid = task->tgid;
 	__u64 start_ns;
 
 	if (exit_has_group_dead)
@@ -651,12 +670,7 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 	/* the process's shares still on CPUs go to its ledger before it is
 	 * sent: no thread of it makes another call */
 	start_ns = task_start_ns(task);
-	for (__u32 cpu = 0; cpu < LS_MAX_CPUS && cpu < nr_cpus; cpu++) {
-		struct cpu_delta *s = bpf_map_lookup_percpu_elem(&cpu_deltas, &zero, cpu);
-
-		if (s && s->tgid == tgid && s->start_ns == start_ns)
-			delta_claim(s, tgid, start_ns);
-	}
+	delta_claim_all(tgid, start_ns);
 	e = emit_reserve(sizeof(*e), LS_REC_PROC_EXIT, tgid);
 	if (e) {
 		e->start_ns = start_ns;
@@ -681,15 +695,14 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid), zero = 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
-	struct cpu_delta *s = bpf_map_lookup_elem(&cpu_deltas, &zero);
 
 	if (l)
 		l->brk_last = 0;
-	/* the old image's mappings are gone with it */
-	if (s && s->tgid == tgid)
-		__builtin_memset(s->recent_anon, 0, sizeof(s->recent_anon));
+	/* the old image's shares (and their recent mappings, gone with it)
+	 * leave every CPU: exec has ended the process's other threads */
+	delta_claim_all(tgid, task_start_ns(task));
 	return 0;
 }
 

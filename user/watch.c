@@ -40,6 +40,7 @@ struct watch {
 	struct recording_writer *rec;
 	FILE *table_out;	/* live table: stdout, or stderr when stdout is JSON/recording */
 	uint64_t now_ns;
+	bool final;		/* the last interval: names read afresh */
 	uint64_t user_drops;
 	uint64_t rec_errors;
 	/* rollup candidates of this interval */
@@ -151,7 +152,7 @@ static int sample_pid(pid_t pid, void *ctx)
 	if (!start)
 		return 0;
 	p = model__find(w->model, pid);
-	if (!p || p->start_ns != start || !p->comm[0] ||
+	if (!p || p->start_ns != start || !p->comm[0] || w->final ||
 	    w->model->intervals % META_REFRESH_INTERVALS == 0) {
 		struct ls_proc_meta meta;
 
@@ -250,6 +251,7 @@ static void interval(struct watch *w, bool final)
 	struct ls_interval iv;
 
 	w->now_ns = ls_now_boot_ns();
+	w->final = final;
 	loader__poll(w->loader, 0);	/* what happened before now comes first */
 	loader__collect_ledgers(w->loader, w->now_ns);
 	w->nrollup = 0;

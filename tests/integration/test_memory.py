@@ -22,7 +22,7 @@ NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
          "plateau_is_stable", "bigmap_with_p_in_largest_mappings", "json_contract",
          "cmd_leak_traced_from_exec", "cmd_lazyfree_traced_from_exec",
          "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter",
-         "exited_threads_counted", "cpu_share_handed_over"]
+         "exited_threads_counted", "cpu_share_handed_over", "exec_claims_cpu_shares"]
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
 BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks by mem_brk_leak
@@ -346,6 +346,26 @@ def main():
             got = proc_in(rep, wl.pid)["memory"]["madv_free_bytes"]
             check(got == truth, f"MADV_FREE bytes of {wl.pid}, exactly", truth, got)
 
+    def exec_claims_cpu_shares():
+        # the same threads, then exec (sleep): the old image's shares on
+        # every CPU must reach the ledger at exec, while the process lives on
+        nthreads = 15
+        with tempfile.TemporaryDirectory() as d:
+            info_path = os.path.join(d, "info")
+            wl = s.spawn([workload("mem_thread_exit"), str(nthreads), "2", "0", "sleep", "15"],
+                         env=dict(os.environ, WL_INFO=info_path))
+            wait_ready(info_path)
+            _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", "6", "--json"])
+            truth = read_info(info_path).get("madv_free_bytes")
+        check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
+              nthreads * 5 * 64 * 1024, truth)
+        p = proc_in(final_report(json_lines(out)), wl.pid)
+        check(p.get("exited") is False and p.get("comm") == "sleep", "process alive as sleep",
+              ("sleep", False), (p.get("comm"), p.get("exited")))
+        check(p["memory"]["madv_free_bytes"] == truth,
+              "MADV_FREE bytes of the image before exec, exactly", truth,
+              p["memory"]["madv_free_bytes"])
+
     def comm_filter():
         # -c: only processes with that command name, filtered in the kernel
         leak = s.spawn([workload("mem_brk_leak"), "2", "20"])
@@ -415,6 +435,7 @@ def main():
     s.run("comm_filter", comm_filter)
     s.run("exited_threads_counted", exited_threads)
     s.run("cpu_share_handed_over", cpu_share_handover)
+    s.run("exec_claims_cpu_shares", exec_claims_cpu_shares)
     return s.done()
 
 

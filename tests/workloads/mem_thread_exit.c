@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Threads on every CPU make a few small MADV_FREE'd mappings, then the
- * process exits: mem_thread_exit THREADS DELAY SECONDS.
+ * process exits or execs: mem_thread_exit THREADS DELAY SECONDS [CMD ARGS...].
  * After DELAY s, THREADS threads at once, thread i pinned to CPU i mod the
  * CPU count, each map 5 x 64 KiB, touch it and madvise(MADV_FREE) it; the
- * process exits at SECONDS.  BPF adds each CPU's calls to a per-CPU share
- * flushed every 16 calls or 1 MiB: what each CPU holds unflushed when the
- * process exits reaches the ledger only through the exit's claim of its
- * shares on every CPU.  Writes "pid N" at start and "madv_free_bytes N"
- * when the threads are done. */
+ * process then exits at SECONDS, or, given CMD, execs it at once.  BPF adds
+ * each CPU's calls to a per-CPU share flushed every 16 calls or 1 MiB:
+ * what each CPU holds unflushed reaches the ledger only through the claim
+ * of the process's shares on every CPU at exit (or exec).  Writes "pid N"
+ * at start and "madv_free_bytes N" when the threads are done. */
 #include <pthread.h>
 #include <sys/mman.h>
 #include "wl_common.h"
@@ -59,6 +59,10 @@ int main(int argc, char **argv)
 		if (pthread_join(t[i], NULL))
 			return 1;
 	wl_info("madv_free_bytes", (long)threads * MAPS_PER_THREAD * MAP_LEN);
+	if (argc > 4) {
+		execvp(argv[4], argv + 4);
+		return 127;
+	}
 	while (wl_now() - start < secs)
 		usleep(100000);
 	return 0;
