@@ -7,8 +7,9 @@
  * culprit is usually the other end (the agent, not dockerd), so accept()
  * also names the connecting process (its SO_PEERCRED pid) in case that
  * process's connect() was not traced.  TCP sockets are owned
- * from connect/accept; state changes arrive in softirq context and are
- * attributed through that ownership.
+ * from their move to SYN_SENT (in the connecting task) and from accept;
+ * later state changes arrive in softirq context and are attributed through
+ * that ownership.
  */
 #ifndef LS_SOCK_BPF_H
 #define LS_SOCK_BPF_H
@@ -18,9 +19,11 @@
 #define LS_AF_INET	2
 #define LS_AF_INET6	10
 #define LS_IPPROTO_TCP	6
+#define LS_TCP_SYN_SENT	2
 #define LS_TCP_FIN_WAIT2	5
 #define LS_TCP_CLOSE		7
 #define LS_TCP_CLOSE_WAIT	8
+#define LS_PF_KTHREAD		0x00200000
 #define LS_S_IFSOCK_	0140000
 #define LS_S_IFMT_	00170000
 
@@ -90,21 +93,21 @@ static __always_inline void own_sock(struct sock *sk, __u32 tgid, __u64 start_ns
 		count_drop(LS_DROP_SOCK);
 }
 
-static __always_inline void unix_path(struct ls_unix_conn *e, struct sock *named)
+/* Bytes of the name a unix socket is bound to (0: unnamed), at most
+ * LS_PATH_LEN. */
+static __always_inline __u64 unix_path_len(struct sock *named, struct unix_address **addr_out)
 {
-	struct unix_address *addr = unix_sk(named)->addr;
-	int len;
+	struct unix_address *addr = named ? unix_sk(named)->addr : NULL;
+	__u64 len;
 
+	*addr_out = addr;
 	if (!addr)
-		return;	/* unnamed */
-	len = addr->len - 2;	/* minus sun_family */
-	if (len <= 0)
-		return;
-	if (len > LS_PATH_LEN)
-		len = LS_PATH_LEN;
-	e->path_len = len;
-	bpf_probe_read_kernel(e->path, sizeof(e->path), addr->name[0].sun_path);
-	e->abstract = e->path[0] == 0;
+		return 0;
+	len = (__u32)addr->len;
+	if (len <= 2)		/* sun_family only */
+		return 0;
+	len -= 2;
+	return len > LS_PATH_LEN ? LS_PATH_LEN : len;
 }
 
 /* The tgid SO_PEERCRED gives for sk: on an accepted socket the process
@@ -132,23 +135,18 @@ static __always_inline bool unix_wanted(__u32 tgid, __u32 other_tgid)
 	return other_tgid && bpf_map_lookup_elem(&traced_tgids, &other_tgid);
 }
 
-/* One end of a unix connection, as this process sees it. */
-static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
-				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid)
+/* Fill and send a unix record with room for path_room bytes of path (a
+ * constant: the ring reserves constant sizes). */
+static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, __u64 ino, int fd,
+					    __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
+					    struct unix_address *addr, __u64 path_len,
+					    const __u32 path_room)
 {
-	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
 	struct ls_unix_conn *e;
 
-	/* Under a filter, close() reports only sockets owned here (owned even
-	 * if the record is lost: its close still finds it).  Unfiltered, every
-	 * unix close is reported and user space drops the ones it never saw
-	 * open: cheaper than an LRU insert and delete per socket. */
-	if (filter_pids || filter_comm)
-		own_sock(sk, id >> 32, start_ns);
-	e = emit_reserve_untimed(sizeof(*e), LS_REC_UNIX_CONN, id >> 32);
+	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
 	if (!e)
 		return;
-	__builtin_memset((char *)e + sizeof(e->hdr), 0, sizeof(*e) - sizeof(e->hdr));
 	e->start_ns = start_ns;
 	e->sk = (__u64)sk;
 	e->peer_sk = (__u64)peer;
@@ -157,11 +155,54 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	e->fd = fd;
 	e->kind = kind;
 	e->sock_type = sk->sk_type;
+	e->path_len = 0;
+	e->abstract = 0;
+	e->_pad = 0;
 	e->peer_tgid = peer_tgid;
-	if (named)
-		unix_path(e, named);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (path_room) {
+		/* the caller chose the room for the length: the clamp is for
+		 * the verifier (the barrier keeps the compiler from dropping
+		 * it as redundant) */
+		__u64 n = path_len;
+
+		barrier_var(n);
+		if (n > path_room)
+			n = path_room;
+
+		__builtin_memset(e->path, 0, path_room);
+		if (n && !bpf_probe_read_kernel(e->path, n, addr->name[0].sun_path)) {
+			e->path_len = n;
+			e->abstract = e->path[0] == 0;
+		}
+	}
 	emit_submit(e);
+}
+
+/* One end of a unix connection, as this process sees it.  The record is cut
+ * after the path's bytes (rounded up to a size class): ring-buffer memory
+ * is most of a record's cost, and most paths are short. */
+static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
+				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid)
+{
+	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
+	struct unix_address *addr;
+	__u64 len = unix_path_len(named, &addr);
+
+	/* Under a filter, close() reports only sockets owned here (owned even
+	 * if the record is lost: its close still finds it).  Unfiltered, every
+	 * unix close is reported and user space drops the ones it never saw
+	 * open: cheaper than an LRU insert and delete per socket. */
+	if (filter_pids || filter_comm)
+		own_sock(sk, id >> 32, start_ns);
+	if (!len)
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 0);
+	else if (len <= 32)
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 32);
+	else if (len <= 64)
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 64);
+	else
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len,
+				LS_UNIX_PATH_ROOM_MAX);
 }
 
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
@@ -199,24 +240,9 @@ static __always_inline bool is_tcp(struct sock *sk)
 	return (family == LS_AF_INET || family == LS_AF_INET6) && sk->sk_protocol == LS_IPPROTO_TCP;
 }
 
-/* ---- connect(fd, addr, len): TCP owned before its SYN (at sys_enter);
- * unix paired at sys_exit, where the fd comes from the registers the
- * syscall saved (no per-thread slot from enter to exit) */
-SEC("tracepoint/syscalls/sys_enter_connect")
-int ls_enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct sock *sk;
-	__u64 ino = 0;
-
-	if (tgid == self_tgid)
-		return 0;
-	sk = file_sock(fd_to_file((int)ctx->args[0]), &ino);
-	if (sk && is_tcp(sk) && is_traced(tgid))
-		own_sock(sk, tgid, current_start_ns());
-	return 0;
-}
-
+/* ---- connect(fd, addr, len): unix paired at sys_exit, where the fd comes
+ * from the registers the syscall saved (TCP is owned in ls_tcp_state, at
+ * its move to SYN_SENT: no program on sys_enter_connect at all) */
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
@@ -379,6 +405,20 @@ int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int 
 
 	if (sk->sk_protocol != LS_IPPROTO_TCP)
 		return 0;
+	/* connect() moves the socket to SYN_SENT in the connecting task: the
+	 * owner is the current process (a kernel thread's connect is nobody's) */
+	if (oldstate == LS_TCP_CLOSE && newstate == LS_TCP_SYN_SENT) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		__u64 start;
+
+		if ((task->flags & LS_PF_KTHREAD) || !is_traced(tgid))
+			return 0;
+		start = task_start_ns(task);
+		own_sock((struct sock *)sk, tgid, start);
+		emit_tcp(sk, tgid, start, oldstate, newstate, 0);
+		return 0;
+	}
 	o = bpf_map_lookup_elem(&sock_owners, &key);
 	if (o) {
 		emit_tcp(sk, o->tgid, o->start_ns, oldstate, newstate, 0);

@@ -15,7 +15,35 @@ from lsharness import (LEAKSCOPE, Suite, check, final_report, json_lines, proc_i
 NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client_is_stable",
          "unix_closing_client_whole_machine", "connections_before_attach",
          "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
-         "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process"]
+         "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process",
+         "paths_of_every_length"]
+
+# python3 as a real server: listens on every address in argv[2:] (a leading
+# "@" is an abstract name), accepts and keeps every connection for argv[1] s
+PY_SERVER = r"""
+import select, socket, sys, time
+ls = []
+for a in sys.argv[2:]:
+    l = socket.socket(socket.AF_UNIX)
+    l.bind("\0" + a[1:] if a.startswith("@") else a)
+    l.listen(64)
+    ls.append(l)
+kept, end = [], time.time() + float(sys.argv[1])
+while time.time() < end:
+    for l in select.select(ls, [], [], 0.05)[0]:
+        kept.append(l.accept()[0])
+"""
+# ... and as a client: connects argv[2] times to each address, keeps them
+PY_CLIENT = r"""
+import socket, sys, time
+kept = []
+for a in sys.argv[3:]:
+    for _ in range(int(sys.argv[2])):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect("\0" + a[1:] if a.startswith("@") else a)
+        kept.append(c)
+time.sleep(float(sys.argv[1]))
+"""
 
 
 def info(path):
@@ -274,6 +302,31 @@ def main():
         check(rep["processes_tracked"] <= 3, "the unrelated pair is not tracked",
               "<= 3 (child, client, maybe the parent)", rep["processes_tracked"])
 
+    def paths_of_every_length():
+        """Unix records are cut after their path (rooms of 32, 64 and 112
+        bytes): every length, and an abstract name, must come through whole
+        on both ends."""
+        medium = os.path.join(tmp, "m" * 40 + ".sock")
+        long_ = os.path.join(tmp, "l" * (100 - len(tmp)) + ".sock")
+        abstract = f"@leakscope-test-{os.getpid()}"
+        addrs = [os.path.join(tmp, "s.sock"), medium, long_, abstract]
+        print(f"# path lengths {[len(a) for a in addrs]}")
+        srv = s.spawn(["python3", "-c", PY_SERVER, "12"] + addrs)
+        wait_for_file(long_)
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        cli = s.spawn(["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        rep = final_report(json_lines(out))
+        for pid, peer, side in ((srv.pid, cli.pid, "server"), (cli.pid, srv.pid, "client")):
+            u = proc_in(rep, pid)["unix_sockets"]
+            got = {g["path"]: (g["pid"], g["open"]) for g in u["peers"]}
+            for a in addrs:
+                check(got.get(a) == (peer, 3), f"{side}'s group for a {len(a)}-byte path",
+                      (a, peer, 3), got)
+
     try:
         s.run("unix_leak_both_sides", lambda: unix_leak(True))
         s.run("unix_leak_whole_machine", lambda: unix_leak(False))
@@ -287,6 +340,7 @@ def main():
         s.run("tcp_fin_wait2_leak", fin_wait2)
         s.run("tcp_from_before_attach", tcp_before_attach)
         s.run("listener_made_by_another_process", inherited_listener)
+        s.run("paths_of_every_length", paths_of_every_length)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "harness.h"
 #include "fixtures.h"
+#include "records.h"
 
 static struct model *new_model(uint32_t max)
 {
@@ -113,6 +114,32 @@ TEST(index_survives_collisions_and_removals)
 	}
 	ASSERT_EQ(m->nprocs, 40);
 	model__free(m);
+}
+
+/* BPF cuts unix records after their path's room: every cut it makes is
+ * taken, a cut that loses path bytes or the fixed part is not. */
+TEST(unix_record_cuts_are_checked)
+{
+	struct ls_unix_conn c = { 0 };
+
+	c.hdr.type = LS_REC_UNIX_CONN;
+	c.path_len = 0;
+	c.hdr.size = LS_UNIX_CONN_SIZE(0);
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(0)), 0);
+	c.hdr.size = LS_UNIX_CONN_SIZE(0) - 8;	/* the fixed part cut */
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(0) - 8), -1);
+	c.path_len = 32;
+	c.hdr.size = LS_UNIX_CONN_SIZE(32);
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(32)), 0);
+	c.path_len = 33;			/* more path than room */
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(32)), -1);
+	c.path_len = LS_PATH_LEN;
+	c.hdr.size = LS_UNIX_CONN_SIZE(LS_UNIX_PATH_ROOM_MAX);
+	ASSERT_EQ(ls_rec_check(&c.hdr, c.hdr.size), 0);
+	c.hdr.size = sizeof(c);			/* format 1: whole, comm included */
+	ASSERT_EQ(ls_rec_check(&c.hdr, sizeof(c)), 0);
+	c.path_len = LS_PATH_LEN + 1;		/* past sun_path */
+	ASSERT_EQ(ls_rec_check(&c.hdr, sizeof(c)), -1);
 }
 
 TEST(malformed_records_are_counted_not_trusted)

@@ -62,6 +62,12 @@ static void sample(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, 
 	ingest(m, &r.hdr, LS_REC_PROC_SAMPLE, sizeof(r), tgid, ts);
 }
 
+/* The size BPF gives a unix record with a path of len bytes. */
+static size_t unix_size(uint16_t len)
+{
+	return LS_UNIX_CONN_SIZE(!len ? 0 : len <= 32 ? 32 : len <= 64 ? 64 : LS_UNIX_PATH_ROOM_MAX);
+}
+
 static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
 		 uint64_t peer, uint32_t kind, const char *path)
 {
@@ -78,8 +84,8 @@ static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, ui
 		memcpy(r.path, path, strlen(path));
 		r.abstract = path[0] == 0;
 	}
-	snprintf(r.comm, sizeof(r.comm), "%s", tgid == SRV ? "dockerd" : "agent");
-	ingest(m, &r.hdr, LS_REC_UNIX_CONN, sizeof(r), tgid, ts);
+	/* cut after the path's room, as the BPF side sends it */
+	ingest(m, &r.hdr, LS_REC_UNIX_CONN, unix_size(r.path_len), tgid, ts);
 }
 
 static void sclose(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
@@ -321,6 +327,26 @@ TEST(accept_names_an_untraced_client)
 	ASSERT_EQ(g.open, 12);
 	ASSERT_EQ(g.opened, 12);
 	ASSERT_TRUE(strstr(u.explanation, "opened by agent (1962370)") != NULL);
+	model__free(m);
+}
+
+/* Recordings of format 1 hold whole unix records, the connecting thread's
+ * comm included: a process known only from them is named by it. */
+TEST(format1_record_names_its_process)
+{
+	struct model *m = new_model();
+	struct ls_unix_conn r = { 0 };
+
+	r.start_ns = CLI_START;
+	r.sk = SK_CLI(0);
+	r.peer_sk = SK_SRV(0);
+	r.kind = LS_UNIX_CONNECT;
+	r.path_len = sizeof(PATH);
+	memcpy(r.path, PATH, sizeof(PATH));
+	snprintf(r.comm, sizeof(r.comm), "agent");
+	ingest(m, &r.hdr, LS_REC_UNIX_CONN, sizeof(r), CLI, 10 * SEC);
+	ASSERT_TRUE(proc(m, CLI) != NULL);
+	ASSERT_STREQ(proc(m, CLI)->comm, "agent");
 	model__free(m);
 }
 

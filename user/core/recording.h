@@ -11,6 +11,8 @@
  *   str    := u16:len bytes
  *   block  := u32:"LSBK" u32:compressed_len u32:raw_len u32:crc32(compressed) bytes
  * All integers little-endian; blocks are raw deflate (RFC 1951) of whole records.
+ * Version 2 writes unix records cut after their path; version 1 files (whole
+ * unix records) read the same way.
  */
 #ifndef LS_RECORDING_H
 #define LS_RECORDING_H

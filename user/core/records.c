@@ -8,7 +8,7 @@ size_t ls_rec_size(uint16_t type)
 	case LS_REC_BIG_MMAP: return sizeof(struct ls_big_mmap);
 	case LS_REC_PROC_EXIT: return sizeof(struct ls_proc_exit);
 	case LS_REC_PROC_FORK: return sizeof(struct ls_proc_fork);
-	case LS_REC_UNIX_CONN: return sizeof(struct ls_unix_conn);
+	case LS_REC_UNIX_CONN: return sizeof(struct ls_unix_conn);	/* the most */
 	case LS_REC_SOCK_CLOSE: return sizeof(struct ls_sock_close);
 	case LS_REC_TCP_STATE: return sizeof(struct ls_tcp_state);
 	case LS_REC_SETNS: return sizeof(struct ls_setns);
@@ -52,6 +52,15 @@ int ls_rec_check(const struct ls_rec_hdr *h, size_t len)
 
 	if (len < sizeof(*h) || h->size != len)
 		return -1;
+	if (h->type == LS_REC_UNIX_CONN) {
+		/* cut after its path (see LS_UNIX_CONN_SIZE) */
+		const struct ls_unix_conn *c = (const void *)h;
+
+		if (len < LS_UNIX_CONN_SIZE(0) || len > sizeof(*c) ||
+		    c->path_len > len - LS_UNIX_CONN_SIZE(0) || c->path_len > LS_PATH_LEN)
+			return -1;
+		return 0;
+	}
 	want = ls_rec_size(h->type);
 	if (!want || want != len)
 		return -1;

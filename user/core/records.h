@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include "leakscope.h"
 
-/* Exact size of a record of this type, 0 for an unknown type. */
+/* Size of a record of this type (the largest, for a unix record cut after
+ * its path), 0 for an unknown type. */
 size_t ls_rec_size(uint16_t type);
 const char *ls_rec_name(uint16_t type);
 

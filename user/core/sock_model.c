@@ -416,7 +416,7 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	if (!e)
 		return;
 	p = model__proc(m, c->hdr.tgid, c->start_ns);
-	if (p && !p->comm[0]) {
+	if (p && !p->comm[0] && c->comm[0]) {	/* recordings of format 1 */
 		memcpy(p->comm, c->comm, LS_COMM_LEN);
 		p->comm[LS_COMM_LEN - 1] = 0;
 	}
@@ -637,9 +637,15 @@ void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 	if (!m->sock)
 		return;
 	switch (rec->type) {
-	case LS_REC_UNIX_CONN:
-		add_unix(m, (const struct ls_unix_conn *)rec);
+	case LS_REC_UNIX_CONN: {
+		/* BPF cuts the record after its path: what is cut reads as 0
+		 * (ls_rec_check has bounded hdr.size) */
+		struct ls_unix_conn whole = { 0 };
+
+		memcpy(&whole, rec, rec->size);
+		add_unix(m, &whole);
 		break;
+	}
 	case LS_REC_SOCK_CLOSE:
 		add_close(m, (const struct ls_sock_close *)rec);
 		break;
