@@ -66,7 +66,9 @@ int main(int argc, char **argv)
 			recording__write(w, &l.hdr);
 		}
 		for (int i = 0; i < 1000; i++, written += 2) {
-			struct ls_unix_conn c = { .hdr = { LS_REC_UNIX_CONN, sizeof(c), 1000 + i % 50, ts } };
+			/* cut after the path's room, as BPF sends it */
+			struct ls_unix_conn c = { .hdr = { LS_REC_UNIX_CONN, LS_UNIX_CONN_SIZE(32),
+							   1000 + i % 50, ts } };
 			struct ls_sock_close x = { .hdr = { LS_REC_SOCK_CLOSE, sizeof(x), 1000 + i % 50, ts } };
 
 			c.start_ns = x.start_ns = (1000 + i % 50) * 10000000ULL;
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
 			c.kind = LS_UNIX_CONNECT;
 			memcpy(c.path, "/var/run/docker.sock", 20);
 			c.path_len = 21;
+			memcpy(c.comm, "agent", 6);
 			recording__write(w, &c.hdr);
 			recording__write(w, &x.hdr);
 		}

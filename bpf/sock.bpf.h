@@ -159,6 +159,7 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 	e->abstract = 0;
 	e->_pad = 0;
 	e->peer_tgid = peer_tgid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (path_room) {
 		/* the caller chose the room for the length: the clamp is for
 		 * the verifier (the barrier keeps the compiler from dropping

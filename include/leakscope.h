@@ -210,16 +210,17 @@ struct ls_unix_conn {
 	__u8 abstract;			/* path[0] was NUL */
 	__u8 _pad;
 	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
-	char path[LS_PATH_LEN];		/* listening socket's name */
-	char _pad2[4];
-	char comm[LS_COMM_LEN];		/* format 1 only: thread that connected */
+	char comm[LS_COMM_LEN];		/* thread that connected/accepted: names a
+					 * client gone before any /proc read */
+	char path[LS_PATH_LEN + 4];	/* listening socket's name (4: padding) */
 };
 /*
  * BPF cuts the record after room for its path: hdr.size is
  * LS_UNIX_CONN_SIZE(room), room 0, 32, 64 or LS_UNIX_PATH_ROOM_MAX bytes
- * (the ring's memory is most of a record's cost).  Recordings of format 1
- * hold whole records, comm included; readers take any size from
- * LS_UNIX_CONN_SIZE(0) to the whole struct and treat what is cut as zero.
+ * (the ring's memory is most of a record's cost, and most paths are
+ * short).  Readers take any size from LS_UNIX_CONN_SIZE(0) to the whole
+ * struct and treat what is cut as zero.  (Recording format 1 had path
+ * before comm, whole: its reader converts.)
  */
 #define LS_UNIX_PATH_ROOM_MAX	(LS_PATH_LEN + 4)
 #define LS_UNIX_CONN_SIZE(room)	(__builtin_offsetof(struct ls_unix_conn, path) + (room))

@@ -330,23 +330,29 @@ TEST(accept_names_an_untraced_client)
 	model__free(m);
 }
 
-/* Recordings of format 1 hold whole unix records, the connecting thread's
- * comm included: a process known only from them is named by it. */
-TEST(format1_record_names_its_process)
+/* A client that connects and is gone before any /proc read (its exit not
+ * traced: -p on the server) is named by its connect record's comm. */
+TEST(connect_names_a_client_gone_before_any_sample)
 {
 	struct model *m = new_model();
 	struct ls_unix_conn r = { 0 };
+	struct sock_unix_view u;
 
+	meta(m, SRV, SRV_START, "dockerd");
 	r.start_ns = CLI_START;
 	r.sk = SK_CLI(0);
 	r.peer_sk = SK_SRV(0);
 	r.kind = LS_UNIX_CONNECT;
 	r.path_len = sizeof(PATH);
 	memcpy(r.path, PATH, sizeof(PATH));
-	snprintf(r.comm, sizeof(r.comm), "agent");
-	ingest(m, &r.hdr, LS_REC_UNIX_CONN, sizeof(r), CLI, 10 * SEC);
-	ASSERT_TRUE(proc(m, CLI) != NULL);
-	ASSERT_STREQ(proc(m, CLI)->comm, "agent");
+	snprintf(r.comm, sizeof(r.comm), "curl");
+	ingest(m, &r.hdr, LS_REC_UNIX_CONN, unix_size(r.path_len), CLI, 10 * SEC);
+	conn(m, 10 * SEC, SRV, SRV_START, SK_SRV(0), SK_CLI(0), LS_UNIX_ACCEPT, PATH);
+	sclose(m, 11 * SEC, CLI, CLI_START, SK_CLI(0), 0, 1);
+	tick(m, 12 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.open, 1);
+	ASSERT_CONTAINS(u.explanation, "opened by curl (1962370)");
 	model__free(m);
 }
 

@@ -42,6 +42,7 @@ struct recording_reader {
 	uint64_t offset;	/* file offset of the next block */
 	uint64_t records, blocks;
 	int truncated;
+	uint32_t version;	/* the file's format */
 	char err[256];
 	/* a record handed out must stay aligned for its fields */
 	uint64_t aligned[4096 / 8];
@@ -342,6 +343,7 @@ struct recording_reader *recording__open_file(FILE *f, struct recording_info *in
 		goto fail;
 	}
 	r->offset = 20 + hlen;
+	r->version = version;
 	return r;
 fail:
 	if (f)
@@ -381,6 +383,34 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 }
 
 /* 1 a block is loaded, 0 clean end or cut off (r->truncated), -1 corrupt. */
+/* Format 1 sent unix records whole, with the path before comm. */
+struct ls_unix_conn_v1 {
+	unsigned char fixed[LS_UNIX_CONN_SIZE(0) - LS_COMM_LEN];	/* as now */
+	char path[LS_PATH_LEN];
+	char _pad2[4];
+	char comm[LS_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct ls_unix_conn_v1) == 200 &&
+	       __builtin_offsetof(struct ls_unix_conn, comm) == sizeof(((struct ls_unix_conn_v1 *)0)->fixed),
+	       "format 1's unix record: the fixed part, then path, then comm");
+
+/* A format-1 unix record, in place, in today's layout; its new size. */
+static uint16_t unix_conn_from_v1(uint64_t *rec, uint16_t size)
+{
+	struct ls_unix_conn_v1 old;
+	struct ls_unix_conn *now = (struct ls_unix_conn *)rec;
+
+	if (now->hdr.type != LS_REC_UNIX_CONN || size != sizeof(old))
+		return size;	/* ls_rec_check judges it */
+	memcpy(&old, rec, sizeof(old));
+	memcpy(now->comm, old.comm, sizeof(now->comm));
+	memset(now->path, 0, sizeof(now->path));
+	memcpy(now->path, old.path, sizeof(old.path));
+	now->hdr.size = sizeof(*now);
+	return sizeof(*now);
+}
+
 static int next_block(struct recording_reader *r)
 {
 	unsigned char bh[16];
@@ -441,6 +471,8 @@ int recording__next(struct recording_reader *r, const struct ls_rec_hdr **rec)
 		return fail(r, "corrupt record in the block ending at offset %llu (size %u)",
 			    (unsigned long long)r->offset, size);
 	memcpy(r->aligned, r->raw + r->pos, size);
+	if (r->version == 1)
+		size = unix_conn_from_v1(r->aligned, size);
 	h = (const struct ls_rec_hdr *)r->aligned;
 	if (ls_rec_check(h, size))
 		return fail(r, "corrupt record in the block ending at offset %llu (type %u, size %u)",

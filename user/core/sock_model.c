@@ -416,7 +416,7 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	if (!e)
 		return;
 	p = model__proc(m, c->hdr.tgid, c->start_ns);
-	if (p && !p->comm[0] && c->comm[0]) {	/* recordings of format 1 */
+	if (p && !p->comm[0] && c->comm[0]) {
 		memcpy(p->comm, c->comm, LS_COMM_LEN);
 		p->comm[LS_COMM_LEN - 1] = 0;
 	}
