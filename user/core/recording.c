@@ -382,7 +382,6 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-/* 1 a block is loaded, 0 clean end or cut off (r->truncated), -1 corrupt. */
 /* Format 1 sent unix records whole, with the path before comm. */
 struct ls_unix_conn_v1 {
 	unsigned char fixed[LS_UNIX_CONN_SIZE(0) - LS_COMM_LEN];	/* as now */
@@ -411,6 +410,7 @@ static uint16_t unix_conn_from_v1(uint64_t *rec, uint16_t size)
 	return sizeof(*now);
 }
 
+/* 1 a block is loaded, 0 clean end or cut off (r->truncated), -1 corrupt. */
 static int next_block(struct recording_reader *r)
 {
 	unsigned char bh[16];
