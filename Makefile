@@ -101,7 +101,7 @@ $(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -lelf -ldl
 
-$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
+$(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
 

@@ -305,22 +305,28 @@ def main():
         rep = final_report(json_lines(p.stdout))
         check_mapping(proc_in(rep, info["pid"]), info)
 
+    def threads_then(nthreads, after, seconds):
+        """mem_thread_exit: nthreads threads pinned across the CPUs, each
+        MADV_FREEing 5 x 64 KiB, then `after` (its argv tail); traced for
+        `seconds`.  Returns the process's final report entry and the bytes
+        the workload says it freed."""
+        with tempfile.TemporaryDirectory() as d:
+            info_path = os.path.join(d, "info")
+            wl = s.spawn([workload("mem_thread_exit"), str(nthreads), "2"] + after,
+                         env=dict(os.environ, WL_INFO=info_path))
+            wait_ready(info_path)
+            _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", str(seconds), "--json"])
+            truth = read_info(info_path).get("madv_free_bytes")
+        check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
+              nthreads * 5 * 64 * 1024, truth)
+        return proc_in(final_report(json_lines(out)), wl.pid), truth
+
     def exited_threads():
         # BPF keeps mmap/munmap/madvise counts in a per-CPU share of the
         # process's ledger, flushed every 16 calls or 1 MiB: what a CPU holds
         # when the process exits reaches the ledger only through the exit's
         # claim of its shares on every CPU (threads pinned to each CPU)
-        nthreads = 15
-        with tempfile.TemporaryDirectory() as d:
-            info_path = os.path.join(d, "info")
-            wl = s.spawn([workload("mem_thread_exit"), str(nthreads), "2", "4"],
-                         env=dict(os.environ, WL_INFO=info_path))
-            wait_ready(info_path)
-            _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", "7", "--json"])
-            truth = read_info(info_path).get("madv_free_bytes")
-        check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
-              nthreads * 5 * 64 * 1024, truth)
-        p = proc_in(final_report(json_lines(out)), wl.pid)
+        p, truth = threads_then(15, ["4"], 7)
         check(p.get("exited") is True, "process reported as exited", True, p.get("exited"))
         check(p["memory"]["madv_free_bytes"] == truth,
               "MADV_FREE bytes of the exited process, exactly", truth,
@@ -349,17 +355,7 @@ def main():
     def exec_claims_cpu_shares():
         # the same threads, then exec (sleep): the old image's shares on
         # every CPU must reach the ledger at exec, while the process lives on
-        nthreads = 15
-        with tempfile.TemporaryDirectory() as d:
-            info_path = os.path.join(d, "info")
-            wl = s.spawn([workload("mem_thread_exit"), str(nthreads), "2", "0", "sleep", "15"],
-                         env=dict(os.environ, WL_INFO=info_path))
-            wait_ready(info_path)
-            _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", "6", "--json"])
-            truth = read_info(info_path).get("madv_free_bytes")
-        check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
-              nthreads * 5 * 64 * 1024, truth)
-        p = proc_in(final_report(json_lines(out)), wl.pid)
+        p, truth = threads_then(15, ["0", "sleep", "15"], 6)
         check(p.get("exited") is False and p.get("comm") == "sleep", "process alive as sleep",
               ("sleep", False), (p.get("comm"), p.get("exited")))
         check(p["memory"]["madv_free_bytes"] == truth,

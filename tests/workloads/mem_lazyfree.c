@@ -10,18 +10,6 @@
 #include <sys/mman.h>
 #include "wl_common.h"
 
-static char *map_freed(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		exit(1);
-	wl_touch(p, len);
-	if (madvise(p, len, MADV_FREE))
-		exit(1);
-	return p;
-}
-
 static long own_lazyfree_kb(void)
 {
 	FILE *f = fopen("/proc/self/smaps_rollup", "r");
@@ -42,7 +30,7 @@ int main(int argc, char **argv)
 	size_t len = (size_t)(wl_arg(argc, argv, 1, 256) * MiB);
 	double secs = wl_arg(argc, argv, 2, 20), grow = wl_arg(argc, argv, 3, 0);
 	double start = wl_now(), next = start;
-	char *arena = map_freed(len);
+	char *arena = wl_map_freed(len);
 	size_t cursor = 0;
 
 	wl_info("pid", getpid());
@@ -53,7 +41,7 @@ int main(int argc, char **argv)
 		madvise(part, MiB, MADV_FREE);	/* and given back lazily */
 		cursor = (cursor + MiB) % len;
 		if (grow > 0)
-			map_freed((size_t)(grow * MiB / 5) & ~4095UL);
+			wl_map_freed((size_t)(grow * MiB / 5) & ~4095UL);
 		next += 0.2;
 		while (wl_now() < next)
 			usleep(5000);

@@ -23,16 +23,8 @@ static void *thread_main(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET((int)((long)arg % (ncpu > 0 ? ncpu : 1)), &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	for (int i = 0; i < MAPS_PER_THREAD; i++) {
-		char *p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-
-		if (p == MAP_FAILED)
-			exit(1);
-		wl_touch(p, MAP_LEN);
-		if (madvise(p, MAP_LEN, MADV_FREE))
-			exit(1);
-	}
+	for (int i = 0; i < MAPS_PER_THREAD; i++)
+		wl_map_freed(MAP_LEN);
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #define MiB (1UL << 20)
@@ -44,6 +45,19 @@ static inline void wl_touch(char *p, size_t len)
 {
 	for (size_t off = 0; off < len; off += 4096)
 		p[off] = (char)(off >> 12) | 1;
+}
+
+/* Anonymous memory, touched, then MADV_FREE'd: lazily freed pages. */
+static inline char *wl_map_freed(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(1);
+	wl_touch(p, len);
+	if (madvise(p, len, MADV_FREE))
+		exit(1);
+	return p;
 }
 
 #endif
