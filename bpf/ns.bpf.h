@@ -168,12 +168,15 @@ int ls_exit_setns(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ls_setns *e = bpf_map_lookup_elem(&setns_inflight, &tid);
+	__u64 avail;
 
 	if (!e)
 		return 0;
 	e->ret = (__s32)ctx->ret;
 	e->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), rb_wakeup_flags()))
+	/* the ring's fill once this record is in it */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + rb_taken(sizeof(*e));
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), rb_wakeup_flags(avail, sizeof(*e))))
 		count_drop(LS_DROP_RINGBUF);
 	bpf_map_delete_elem(&setns_inflight, &tid);
 	return 0;

@@ -9,6 +9,9 @@
  *   sock_peer tcp-client PORT INTERVAL_MS SECONDS close|shutdown   connect every
  *       INTERVAL_MS, then close (server side: CLOSE_WAIT) or shutdown(SHUT_WR)
  *       and keep the fd (this side: FIN_WAIT2)
+ *   sock_peer unix-burst PATH COUNT LINGER   listen on PATH, then COUNT times
+ *       connect + accept + close both ends, as fast as it can; then hold on
+ *       LINGER s
  * Writes "connects N" (clients) or "accepts N" (servers) to $WL_INFO.
  */
 #include <arpa/inet.h>
@@ -105,6 +108,34 @@ static int clients(int tcp, const char *where, double interval_ms, double secs, 
 	return 0;
 }
 
+/* One process at both ends: four socket records per connection, back to
+ * back, far faster than any reader's poll interval. */
+static int burst(const char *path, long count, double linger)
+{
+	struct sockaddr_un a;
+	socklen_t len = unix_addr(&a, path);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	long done = 0;
+
+	unlink(path);
+	if (bind(l, (struct sockaddr *)&a, len) || listen(l, 64))
+		return 1;
+	for (; done < count; done++) {
+		int c = socket(AF_UNIX, SOCK_STREAM, 0), s;
+
+		if (connect(c, (struct sockaddr *)&a, len))
+			break;
+		s = accept(l, NULL, NULL);
+		if (s < 0)
+			break;
+		close(s);
+		close(c);
+	}
+	wl_info("connects", done);
+	usleep((useconds_t)(linger * 1e6));
+	return done == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -129,6 +160,8 @@ int main(int argc, char **argv)
 			return 1;
 		return serve(l, atof(argv[3]), 0);
 	}
+	if (!strcmp(argv[1], "unix-burst") && argc >= 5)
+		return burst(argv[2], atol(argv[3]), atof(argv[4]));
 	if (!strcmp(argv[1], "unix-client") && argc >= 6)
 		return clients(0, argv[2], atof(argv[3]), atof(argv[4]), argv[5],
 			       wl_arg(argc, argv, 6, 0));
