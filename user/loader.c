@@ -377,7 +377,8 @@ int loader__poll(struct loader *l, int timeout_ms)
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* BPF submits without waking us (see rb_wakeup_flags): epoll only
-	 * reports a ring a quarter full, so drain whatever is there */
+	 * reports the record that takes the ring past a quarter full, so
+	 * drain whatever is there */
 	m = ring_buffer__consume(l->rb);
 	return m < 0 ? m : (n > 0 ? n : 0) + m;
 }

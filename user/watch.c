@@ -25,6 +25,7 @@
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
+#define LS_BURST_RECORDS	1024	/* a poll this full: poll again within 10 ms */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -384,6 +385,7 @@ int cmd_watch(const struct options *o)
 	};
 	struct watch w = { .opts = o };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
+	bool burst = false;
 	int go_fd = -1, err_fd = -1, ret = 1;
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -460,15 +462,23 @@ int cmd_watch(const struct options *o)
 
 	while (!stop_signal) {
 		uint64_t now = ls_now_boot_ns();
+		int got;
 		uint64_t wake = end && end < next ? end : next;
 		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0;
 
 		if (timeout > 100)
 			timeout = 100;	/* notice a child's exit or a signal soon */
-		if (loader__poll(w.loader, timeout) < 0) {
+		/* BPF wakes us once, when the ring crosses a quarter full: in a
+		 * burst, come back sooner than that would (a drain that stopped
+		 * at a record still being written gets no second wakeup) */
+		if (burst && timeout > 10)
+			timeout = 10;
+		got = loader__poll(w.loader, timeout);
+		if (got < 0) {
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
 		}
+		burst = got >= LS_BURST_RECORDS;
 		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
 			w.child = 0;
 			w.child_done = true;
