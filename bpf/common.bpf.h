@@ -132,17 +132,18 @@ static __always_inline bool current_traced(__u32 *tgid_out)
 	return is_traced(tgid);
 }
 
+/* A record's bytes in the ring: its header added, rounded up to 8. */
+static __always_inline __u32 rb_taken(__u32 size)
+{
+	return (size + BPF_RINGBUF_HDR_SZ + 7) & ~7U;
+}
+
 /* Waking the reader on every record costs the writer an IPI and a context
  * switch (5x on a unix connect/accept/close loop); user space polls at least
  * every 100 ms, so it is woken only by the record that takes the ring past a
  * quarter full.  (Waking on every record past the mark, until the reader
  * caught up, cost 10 to 15% of the socket programs' time on that loop.)
  * avail_with: the ring's unread bytes, this record included. */
-static __always_inline __u32 rb_taken(__u32 size)
-{
-	return (size + BPF_RINGBUF_HDR_SZ + 7) & ~7U;	/* a record's bytes in the ring */
-}
-
 static __always_inline __u64 rb_wakeup_flags(__u64 avail_with, __u32 size)
 {
 	const __u64 mark = LS_RINGBUF_BYTES / 4;
@@ -263,8 +264,8 @@ static __always_inline struct file *fd_to_file(int fd)
 		return NULL;
 	/* fdt->fd is an array of pointers, which the verifier cannot index:
 	 * the slot is read as the kernel's one-pointer struct, a fault-safe
-	 * plain load (a probe-read call here was a third of a socket
-	 * program's time on this VM) */
+	 * plain load (the probe-read call it replaces was 7% of the socket
+	 * programs' time on this VM, by bench/pair.sh) */
 	slot = ls_cast(struct llist_node, (unsigned long)fdt->fd + (__u64)fd * sizeof(f));
 	f = (struct file *)slot->next;
 	return f ? ls_cast(struct file, f) : NULL;

@@ -462,9 +462,8 @@ int cmd_watch(const struct options *o)
 
 	while (!stop_signal) {
 		uint64_t now = ls_now_boot_ns();
-		int got;
 		uint64_t wake = end && end < next ? end : next;
-		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0;
+		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0, got;
 
 		if (timeout > 100)
 			timeout = 100;	/* notice a child's exit or a signal soon */
