@@ -351,7 +351,51 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* ---- close(fd) of a socket we know, when it drops the last reference.
+/* How many fd slots a close may search for another fd on the same unix
+ * socket (see other_fd_on): past this, it is taken as still held. */
+#define LS_FD_SEARCH_MAX	16384
+
+struct fd_search {
+	__u64 slots;		/* fdt->fd, as a number */
+	__u64 file;		/* the struct file being closed */
+	__u32 skip;		/* the fd being closed */
+	__u32 found;
+};
+
+static long fd_slot_matches(__u64 i, void *ctx)
+{
+	struct fd_search *s = ctx;
+
+	if (i == s->skip)
+		return 0;
+	if ((__u64)ls_cast(struct llist_node, s->slots + i * sizeof(void *))->next == s->file) {
+		s->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Another fd of this process (any thread) on file f, or a table too big to
+ * search?  Only on the rare path where close() is not the last reference:
+ * the others may be this process's dups, another process's copy (fork,
+ * SCM_RIGHTS), or a short-lived one (a thread inside a call on the socket,
+ * anybody reading /proc/PID/fd, leakscope included) after which the
+ * socket is released with no close() to see. */
+static __always_inline bool other_fd_on(struct file *f, int fd)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct fd_search s = { .slots = (__u64)fdt->fd, .file = (__u64)f, .skip = fd };
+	__u32 n = fdt->max_fds;
+
+	if (n > LS_FD_SEARCH_MAX)
+		return true;
+	bpf_loop(n, fd_slot_matches, &s, 0);
+	return s.found;
+}
+
+/* ---- close(fd) of a socket we know, when it drops the last reference, or
+ * (unix) when no other fd of this process is on it: this process is done
+ * with that end, whoever else still holds a reference for a while.
  * Unfiltered, every unix socket's (see emit_unix): no map lookups. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
@@ -366,10 +410,16 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 
 	f = fd_to_file(fd);
 	sk = file_sock(f, &ino);
-	if (!sk || !last_reference(f))
+	if (!sk)
 		return 0;
-	key = (__u64)sk;
 	family = sk->__sk_common.skc_family;
+	if (!last_reference(f)) {
+		/* TCP's release shows in its state changes; a unix socket's
+		 * only here */
+		if (family != LS_AF_UNIX || other_fd_on(f, fd))
+			return 0;
+	}
+	key = (__u64)sk;
 	if (family != LS_AF_UNIX || filter_pids || filter_comm) {
 		o = bpf_map_lookup_elem(&sock_owners, &key);
 		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))

@@ -16,7 +16,8 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "unix_closing_client_whole_machine", "connections_before_attach",
          "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
          "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process",
-         "paths_of_every_length", "burst_nothing_lost"]
+         "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
+         "dup_keeps_it_open"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -355,6 +356,68 @@ def main():
         check(u["open"] == 0, "none left open", 0, u["open"])
         check(u["verdict"] != "leak", "not a leak", "not leak", u["verdict"])
 
+    def closed_while_a_thread_reads():
+        """A python3 server closes its end while another of its threads is
+        inside recv() on it: that thread's reference outlives the close(),
+        and the socket is released only when the client closes, with no
+        close() of its own to see.  The server closed its last fd on it: that
+        end is closed, not held for ever."""
+        sock = os.path.join(tmp, "held.sock")
+        server = ("import os, socket, sys, threading, time\n"
+                  "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(8)\n"
+                  "c, _ = l.accept()\n"
+                  "t = threading.Thread(target=c.recv, args=(1,)); t.start()\n"
+                  "time.sleep(0.5)\n"
+                  "os.close(c.detach())\n"
+                  "t.join()\n"
+                  "time.sleep(4)\n")
+        client = ("import socket, sys, time\n"
+                  "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
+                  "time.sleep(2)\n")
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        srv = s.spawn(["python3", "-c", server, sock])
+        wait_for_file(sock)
+        cli = s.spawn(["python3", "-c", client, sock])
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        check(cli.wait() == 0, "the client ran", 0, cli.returncode)
+        rep = final_report(json_lines(out))
+        u = proc_in(rep, srv.pid)["unix_sockets"]
+        print(f"# server: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
+        check((u["opened"], u["closed"], u["open"]) == (1, 1, 0),
+              "(opened, closed, open) for the server", (1, 1, 0),
+              (u["opened"], u["closed"], u["open"]))
+        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "its peer is the client", cli.pid,
+              u["peers"][:1])
+
+    def dup_keeps_it_open():
+        """The other side of the rule above: a close() of one of two fds on
+        a socket (dup) leaves the process holding it."""
+        sock = os.path.join(tmp, "dup.sock")
+        server = ("import os, socket, sys, time\n"
+                  "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(8)\n"
+                  "c, _ = l.accept()\n"
+                  "kept = os.dup(c.fileno())\n"
+                  "c.close()\n"
+                  "time.sleep(6)\n")
+        client = ("import socket, sys, time\n"
+                  "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
+                  "time.sleep(6)\n")
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "5", "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        srv = s.spawn(["python3", "-c", server, sock])
+        wait_for_file(sock)
+        s.spawn(["python3", "-c", client, sock])
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        check((u["opened"], u["closed"], u["open"]) == (1, 0, 1),
+              "(opened, closed, open) for the server", (1, 0, 1),
+              (u["opened"], u["closed"], u["open"]))
+
     try:
         s.run("unix_leak_both_sides", lambda: unix_leak(True))
         s.run("unix_leak_whole_machine", lambda: unix_leak(False))
@@ -370,6 +433,8 @@ def main():
         s.run("listener_made_by_another_process", inherited_listener)
         s.run("paths_of_every_length", paths_of_every_length)
         s.run("burst_nothing_lost", burst_nothing_lost)
+        s.run("closed_while_a_thread_reads", closed_while_a_thread_reads)
+        s.run("dup_keeps_it_open", dup_keeps_it_open)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()
