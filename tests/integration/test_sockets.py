@@ -356,24 +356,19 @@ def main():
         check(u["open"] == 0, "none left open", 0, u["open"])
         check(u["verdict"] != "leak", "not a leak", "not leak", u["verdict"])
 
-    def closed_while_a_thread_reads():
-        """A python3 server closes its end while another of its threads is
-        inside recv() on it: that thread's reference outlives the close(),
-        and the socket is released only when the client closes, with no
-        close() of its own to see.  The server closed its last fd on it: that
-        end is closed, not held for ever."""
-        sock = os.path.join(tmp, "held.sock")
+    def one_connection(name, server_after_accept, client_secs):
+        """A python3 server that accepts one connection on a fresh path and
+        then runs server_after_accept (with the accepted socket as c), and a
+        python3 client that connects and holds it for client_secs; both
+        inside a whole-machine run of leakscope.  Returns the server's
+        unix_sockets and the two pids."""
+        sock = os.path.join(tmp, name)
         server = ("import os, socket, sys, threading, time\n"
                   "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(8)\n"
-                  "c, _ = l.accept()\n"
-                  "t = threading.Thread(target=c.recv, args=(1,)); t.start()\n"
-                  "time.sleep(0.5)\n"
-                  "os.close(c.detach())\n"
-                  "t.join()\n"
-                  "time.sleep(4)\n")
+                  "c, _ = l.accept()\n" + server_after_accept)
         client = ("import socket, sys, time\n"
                   "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
-                  "time.sleep(2)\n")
+                  f"time.sleep({client_secs})\n")
         lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
@@ -382,38 +377,34 @@ def main():
         cli = s.spawn(["python3", "-c", client, sock])
         out, err = lsp.communicate(timeout=60)
         check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
-        check(cli.wait() == 0, "the client ran", 0, cli.returncode)
-        rep = final_report(json_lines(out))
-        u = proc_in(rep, srv.pid)["unix_sockets"]
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
         print(f"# server: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
+        return u, srv.pid, cli.pid
+
+    def closed_while_a_thread_reads():
+        """A python3 server closes its end while another of its threads is
+        inside recv() on it: that thread's reference outlives the close(),
+        and the socket is released only when the client closes, with no
+        close() of its own to see.  The server closed its last fd on it: that
+        end is closed, not held for ever."""
+        u, _, cli_pid = one_connection("held.sock",
+                                       "t = threading.Thread(target=c.recv, args=(1,)); t.start()\n"
+                                       "time.sleep(0.5)\n"
+                                       "os.close(c.detach())\n"
+                                       "t.join()\n"
+                                       "time.sleep(4)\n", 2)
         check((u["opened"], u["closed"], u["open"]) == (1, 1, 0),
               "(opened, closed, open) for the server", (1, 1, 0),
               (u["opened"], u["closed"], u["open"]))
-        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "its peer is the client", cli.pid,
+        check(u["peers"] and u["peers"][0]["pid"] == cli_pid, "its peer is the client", cli_pid,
               u["peers"][:1])
 
     def dup_keeps_it_open():
         """The other side of the rule above: a close() of one of two fds on
         a socket (dup) leaves the process holding it."""
-        sock = os.path.join(tmp, "dup.sock")
-        server = ("import os, socket, sys, time\n"
-                  "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(8)\n"
-                  "c, _ = l.accept()\n"
-                  "kept = os.dup(c.fileno())\n"
-                  "c.close()\n"
-                  "time.sleep(6)\n")
-        client = ("import socket, sys, time\n"
-                  "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
-                  "time.sleep(6)\n")
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "5", "--json", "-n", "10000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        srv = s.spawn(["python3", "-c", server, sock])
-        wait_for_file(sock)
-        s.spawn(["python3", "-c", client, sock])
-        out, err = lsp.communicate(timeout=60)
-        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
-        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        u, _, _ = one_connection("dup.sock", "kept = os.dup(c.fileno())\n"
+                                             "c.close()\n"
+                                             "time.sleep(7)\n", 7)
         check((u["opened"], u["closed"], u["open"]) == (1, 0, 1),
               "(opened, closed, open) for the server", (1, 0, 1),
               (u["opened"], u["closed"], u["open"]))
