@@ -67,8 +67,9 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < 1000; i++, written += 2) {
 			/* cut after the path's room, as BPF sends it */
-			struct ls_unix_conn c = { .hdr = { LS_REC_UNIX_CONN, LS_UNIX_CONN_SIZE(32),
-							   1000 + i % 50, ts } };
+			struct ls_unix_conn c = {
+				.hdr = { LS_REC_UNIX_CONN, LS_UNIX_CONN_SIZE(LS_UNIX_PATH_ROOM(21)),
+					 1000 + i % 50, ts } };
 			struct ls_sock_close x = { .hdr = { LS_REC_SOCK_CLOSE, sizeof(x), 1000 + i % 50, ts } };
 
 			c.start_ns = x.start_ns = (1000 + i % 50) * 10000000ULL;

@@ -249,11 +249,20 @@ static __always_inline void pending_del(struct pending_call *pc)
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define ls_cast(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
 
+/* Slot i of an fd table's array (fdt->fd, as a number): the struct file
+ * pointer in it, or 0.  The verifier cannot index an array of pointers, so
+ * the slot is read as the kernel's one-pointer struct, a fault-safe plain
+ * load (the probe-read call it replaces was 7% of the socket programs' time
+ * on this VM, by bench/pair.sh). */
+static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
+{
+	return (__u64)ls_cast(struct llist_node, slots + i * sizeof(void *))->next;
+}
+
 /* Resolve fd to its struct file through the current task's fd table. */
 static __always_inline struct file *fd_to_file(int fd)
 {
 	struct files_struct *files = bpf_get_current_task_btf()->files;
-	struct llist_node *slot;
 	struct fdtable *fdt;
 	struct file *f;
 
@@ -262,12 +271,7 @@ static __always_inline struct file *fd_to_file(int fd)
 	fdt = files->fdt;
 	if ((unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	/* fdt->fd is an array of pointers, which the verifier cannot index:
-	 * the slot is read as the kernel's one-pointer struct, a fault-safe
-	 * plain load (the probe-read call it replaces was 7% of the socket
-	 * programs' time on this VM, by bench/pair.sh) */
-	slot = ls_cast(struct llist_node, (unsigned long)fdt->fd + (__u64)fd * sizeof(f));
-	f = (struct file *)slot->next;
+	f = (struct file *)fd_slot((__u64)fdt->fd, (__u64)fd);
 	return f ? ls_cast(struct file, f) : NULL;
 }
 

@@ -195,15 +195,21 @@ static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct
 	 * open: cheaper than an LRU insert and delete per socket. */
 	if (filter_pids || filter_comm)
 		own_sock(sk, id >> 32, start_ns);
-	if (!len)
+	/* one call per room: the ring reserves constant sizes */
+	switch (LS_UNIX_PATH_ROOM(len)) {
+	case 0:
 		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 0);
-	else if (len <= 32)
+		break;
+	case 32:
 		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 32);
-	else if (len <= 64)
+		break;
+	case 64:
 		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 64);
-	else
+		break;
+	default:
 		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len,
 				LS_UNIX_PATH_ROOM_MAX);
+	}
 }
 
 static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 start_ns,
@@ -371,8 +377,7 @@ static long fd_slots_match(__u64 step, void *ctx)
 	for (__u32 j = 0; j < LS_FD_SEARCH_STEP; j++) {
 		__u64 i = step * LS_FD_SEARCH_STEP + j;
 
-		if (i != s->skip &&
-		    (__u64)ls_cast(struct llist_node, s->slots + i * sizeof(void *))->next == s->file) {
+		if (i != s->skip && fd_slot(s->slots, i) == s->file) {
 			s->found = 1;
 			return 1;
 		}

@@ -224,6 +224,9 @@ struct ls_unix_conn {
  */
 #define LS_UNIX_PATH_ROOM_MAX	(LS_PATH_LEN + 4)
 #define LS_UNIX_CONN_SIZE(room)	(__builtin_offsetof(struct ls_unix_conn, path) + (room))
+/* the room BPF gives a path of len bytes */
+#define LS_UNIX_PATH_ROOM(len)	((len) == 0 ? 0 : (len) <= 32 ? 32 : (len) <= 64 ? 64 \
+				 : LS_UNIX_PATH_ROOM_MAX)
 
 struct ls_sock_close {
 	struct ls_rec_hdr hdr;		/* LS_REC_SOCK_CLOSE */

@@ -25,7 +25,7 @@
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
-#define LS_BURST_RECORDS	1024	/* a poll this full: poll again within 10 ms */
+#define BURST_RECORDS		1024	/* a poll this full: poll again within 10 ms */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -477,7 +477,7 @@ int cmd_watch(const struct options *o)
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
 		}
-		burst = got >= LS_BURST_RECORDS;
+		burst = got >= BURST_RECORDS;
 		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
 			w.child = 0;
 			w.child_done = true;

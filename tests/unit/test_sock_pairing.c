@@ -65,7 +65,7 @@ static void sample(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, 
 /* The size BPF gives a unix record with a path of len bytes. */
 static size_t unix_size(uint16_t len)
 {
-	return LS_UNIX_CONN_SIZE(!len ? 0 : len <= 32 ? 32 : len <= 64 ? 64 : LS_UNIX_PATH_ROOM_MAX);
+	return LS_UNIX_CONN_SIZE(LS_UNIX_PATH_ROOM(len));
 }
 
 static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
