@@ -101,6 +101,11 @@ $(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -lelf -ldl
 
+# Likewise the /proc readers, on this process and a child of its own.
+$(OUT)/tests/test_procfs: tests/unit/test_procfs.c user/procfs.c user/procfs.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_procfs.c user/procfs.c -o $@
+
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread

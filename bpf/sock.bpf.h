@@ -389,7 +389,7 @@ static long fd_slots_match(__u64 step, void *ctx)
  * search?  Only on the rare path where close() is not the last reference:
  * the others may be this process's dups, another process's copy (fork,
  * SCM_RIGHTS), or a short-lived one (a thread inside a call on the socket,
- * anybody reading /proc/PID/fd, leakscope included) after which the
+ * a tool reading /proc/PID/fd with readdir) after which the
  * socket is released with no close() to see.  Fd tables hold a multiple of
  * 64 slots (BITS_PER_LONG), so whole steps stay inside. */
 static __always_inline bool other_fd_on(struct file *f, int fd)

@@ -115,6 +115,11 @@ def main():
         check(cli_u["peers"][0]["pid"] == srv.pid, "client's peer is the server", srv.pid,
               cli_u["peers"][0]["pid"])
         check(srv_u["growth_per_s"] > 15, "growth about 20/s", "> 15", srv_u["growth_per_s"])
+        # its fds: every connection kept, plus stdio, the listener and a few of its own
+        fds = proc_in(rep, srv.pid)["fds"]
+        check(truth <= fds["open"] <= truth + 8, "server's open fds", f"{truth}..{truth + 8}",
+              fds["open"])
+        check(fds["verdict"] == "leak", "server's fd verdict", "leak", fds["verdict"])
 
     def closing_client(filtered):
         sock = os.path.join(tmp, "ok.sock")
