@@ -358,8 +358,9 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* How many fd slots a close may search for another fd on the same unix
- * socket (see other_fd_on): past this, it is taken as still held.  About
- * 2 ns a slot on this project's VM: at most ~8 us, on a rare path. */
+ * socket (see other_fd_on): past this, user space checks the socket is
+ * gone instead.  About 2 ns a slot on this project's VM: at most ~8 us, on
+ * a rare path. */
 #define LS_FD_SEARCH_MAX	4096
 #define LS_FD_SEARCH_STEP	8	/* slots per bpf_loop step (a call each) */
 
@@ -385,29 +386,34 @@ static long fd_slots_match(__u64 step, void *ctx)
 	return 0;
 }
 
-/* Another fd of this process (any thread) on file f, or a table too big to
- * search?  Only on the rare path where close() is not the last reference:
- * the others may be this process's dups, another process's copy (fork,
- * SCM_RIGHTS), or a short-lived one (a thread inside a call on the socket,
- * a tool reading /proc/PID/fd with readdir) after which the
- * socket is released with no close() to see.  Fd tables hold a multiple of
- * 64 slots (BITS_PER_LONG), so whole steps stay inside. */
-static __always_inline bool other_fd_on(struct file *f, int fd)
+enum other_fd { OTHER_FD_NONE, OTHER_FD_FOUND, OTHER_FD_UNSEARCHED };
+
+/* Another fd of this process (any thread) on file f?  Only on the rare path
+ * where close() is not the last reference: the others may be this
+ * process's dups, another process's copy (fork, SCM_RIGHTS), or a
+ * short-lived one (a thread inside a call on the socket, a tool reading
+ * /proc/PID/fd with readdir) after which the socket is released with no
+ * close() to see.  Fd tables hold a multiple of 64 slots (BITS_PER_LONG),
+ * so whole steps stay inside; bigger tables than LS_FD_SEARCH_MAX are left
+ * to user space. */
+static __always_inline enum other_fd other_fd_on(struct file *f, int fd)
 {
 	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
 	struct fd_search s = { .slots = (__u64)fdt->fd, .file = (__u64)f, .skip = fd };
 	__u32 n = fdt->max_fds;
 
 	if (n > LS_FD_SEARCH_MAX)
-		return true;
+		return OTHER_FD_UNSEARCHED;
 	bpf_loop(n / LS_FD_SEARCH_STEP, fd_slots_match, &s, 0);
-	return s.found;
+	return s.found ? OTHER_FD_FOUND : OTHER_FD_NONE;
 }
 
 /* ---- close(fd) of a socket we know, when it drops the last reference, or
  * (unix) when no other fd of this process is on it: this process is done
- * with that end, whoever else still holds a reference for a while.
- * Unfiltered, every unix socket's (see emit_unix): no map lookups. */
+ * with that end, whoever else still holds a reference for a while.  In a
+ * table too big to search, the close is sent marked unverified: user space
+ * counts it once the socket is gone (and a later close still finds the
+ * owner).  Unfiltered, every unix socket's (see emit_unix): no map lookups. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -417,6 +423,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct file *f;
 	struct sock *sk;
 	int fd = (int)ctx->args[0];
+	__u8 unverified = 0;
 	__u16 family;
 
 	f = fd_to_file(fd);
@@ -425,10 +432,16 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	family = sk->__sk_common.skc_family;
 	if (!last_reference(f)) {
+		enum other_fd other;
+
 		/* TCP's release shows in its state changes; a unix socket's
 		 * only here */
-		if (family != LS_AF_UNIX || other_fd_on(f, fd))
+		if (family != LS_AF_UNIX)
 			return 0;
+		other = other_fd_on(f, fd);
+		if (other == OTHER_FD_FOUND)
+			return 0;
+		unverified = other == OTHER_FD_UNSEARCHED;
 	}
 	key = (__u64)sk;
 	if (family != LS_AF_UNIX || filter_pids || filter_comm) {
@@ -445,10 +458,11 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		e->fd = fd;
 		e->family = family;
 		e->by_exit = 0;
+		e->unverified = unverified;
 		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
 		emit_submit(e);
 	}
-	if (o)
+	if (o && !unverified)
 		bpf_map_delete_elem(&sock_owners, &key);
 	return 0;
 }

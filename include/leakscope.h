@@ -237,7 +237,10 @@ struct ls_sock_close {
 	__s32 fd;
 	__u16 family;			/* AF_UNIX, AF_INET, AF_INET6 */
 	__u8 by_exit;			/* closed because the process exited */
-	__u8 _pad[5];
+	__u8 unverified;		/* unix, not the last reference, fd table
+					 * too big to search: user space checks
+					 * the socket is gone before counting it */
+	__u8 _pad[4];
 };
 
 /* oldstate == newstate: "this process now owns sk" (accept). */

@@ -144,6 +144,18 @@ int procfs__count_fds(pid_t pid, struct ls_proc_sample *s)
 	return 0;
 }
 
+uint64_t procfs__netns(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/net");
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
 int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta)
 {
 	char path[64], buf[1024];

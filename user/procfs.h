@@ -17,6 +17,8 @@ int procfs__read_rollup(pid_t pid, struct ls_proc_sample *s);
 /* Number of open fds; sets LS_SAMPLE_HAS_FDS. */
 int procfs__count_fds(pid_t pid, struct ls_proc_sample *s);
 int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta);
+/* Inode of pid's network namespace (0: this process); 0 if gone. */
+uint64_t procfs__netns(pid_t pid);
 bool procfs__comm_is(pid_t pid, const char *comm);
 /* Calls fn for every numeric entry of /proc; stops if fn returns non-zero. */
 int procfs__for_each_pid(int (*fn)(pid_t pid, void *ctx), void *ctx);

@@ -2,7 +2,8 @@
 /*
  * Sockets that existed before leakscope attached: a NETLINK_SOCK_DIAG dump
  * (unix with name and peer, TCP with addresses and state) joined with the
- * socket inodes under /proc/PID/fd, which is what `ss -xp` does.
+ * socket inodes under /proc/PID/fd, which is what `ss -xp` does.  And,
+ * while running, whether given unix sockets still exist (by inode).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -247,4 +248,55 @@ out:
 		*skipped = sd.skipped;
 	free(sd.owners);
 	return ret;
+}
+
+/* One exact query (no dump): the kernel looks the inode up in this network
+ * namespace.  1 alive, 0 gone, -errno if it cannot tell. */
+static int unix_alive(int fd, uint64_t ino)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} q = {
+		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST },
+		/* no cookie: INET_DIAG_NOCOOKIE in both words */
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_ino = (__u32)ino,
+			 .udiag_cookie = { ~0U, ~0U } },
+	};
+	char buf[4096];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	ssize_t n;
+
+	if (!ino || ino > UINT32_MAX)	/* the request holds 32 bits */
+		return -EINVAL;
+	if (send(fd, &q, sizeof(q), 0) < 0)
+		return -errno;
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (size_t)n))
+		return -EPROTO;
+	if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+		return 1;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return e->error == -ENOENT ? 0 : e->error ? e->error : -EPROTO;
+	}
+	return -EPROTO;
+}
+
+int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++)
+		gone[i] = unix_alive(fd, inos[i]) == 0;
+	close(fd);
+	return 0;
 }

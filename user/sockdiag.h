@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Sockets that existed before attach, from NETLINK_SOCK_DIAG + /proc/PID/fd. */
+/* Sockets that existed before attach, from NETLINK_SOCK_DIAG + /proc/PID/fd;
+ * and whether unix sockets still exist. */
 #ifndef LS_SOCKDIAG_H
 #define LS_SOCKDIAG_H
 #include <stddef.h>
@@ -13,5 +14,10 @@ typedef void (*sockdiag_emit_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t
 
 /* 0, or -errno; *skipped counts sockets past the tables' caps. */
 int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped);
+
+/* For each unix socket inode of this network namespace: gone[i] = 1 if no
+ * such socket exists any more, 0 if it does or that cannot be told.
+ * 0, or -errno if sock_diag cannot be opened. */
+int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n);
 
 #endif

@@ -20,12 +20,16 @@
 #include "procfs.h"
 #include "recording.h"
 #include "sockdiag.h"
+#include "sock_model.h"
 #include "report.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
 #define BURST_RECORDS		1024	/* a poll this full: poll again within 10 ms */
+#define VERIFY_PER_INTERVAL	64	/* unverified closes checked an interval (each
+					 * lookup walks the kernel's unix sockets) */
+#define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -247,6 +251,44 @@ static bool want_sites(void *ctx, uint32_t tgid)
 	return p && (p->mem.verdict == VERDICT_LEAK || p->mem.verdict == VERDICT_GROWING);
 }
 
+/* Unix closes BPF could not check (the process still had a reference it
+ * could not account for: a fd table too big to search): each counts once
+ * its socket is gone, as a close record sent again, verified, so that a
+ * recording replays the same.  A socket still there after VERIFY_FOR_NS
+ * is held by someone else: its end stays open, as before.  Sockets of
+ * another network namespace cannot be looked up from here: they wait
+ * too. */
+static void verify_closes(struct watch *w)
+{
+	struct sock_unverified u[VERIFY_PER_INTERVAL];
+	uint64_t inos[VERIFY_PER_INTERVAL];
+	uint8_t gone[VERIFY_PER_INTERVAL];
+	uint64_t since = w->now_ns > VERIFY_FOR_NS ? w->now_ns - VERIFY_FOR_NS : 0, own_net;
+	uint32_t n, k = 0;
+
+	n = sock_model__unverified(w->model, since, VERIFY_PER_INTERVAL, u);
+	if (!n || !(own_net = procfs__netns(0)))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (procfs__netns((pid_t)u[i].tgid) == own_net) {
+			u[k] = u[i];
+			inos[k++] = u[i].ino;
+		}
+	if (!k || sockdiag__unix_gone(inos, gone, k))
+		return;
+	for (uint32_t i = 0; i < k; i++) {
+		struct ls_sock_close c = {
+			.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(c), .tgid = u[i].tgid,
+				 .ts_ns = ls_now_boot_ns() },
+			.start_ns = u[i].start_ns, .sk = u[i].sk, .ino = u[i].ino,
+			.fd = -1, .family = 1,
+		};
+
+		if (gone[i])
+			sink(w, &c.hdr, sizeof(c));
+	}
+}
+
 static void interval(struct watch *w, bool final)
 {
 	struct ls_interval iv;
@@ -254,6 +296,7 @@ static void interval(struct watch *w, bool final)
 	w->now_ns = ls_now_boot_ns();
 	w->final = final;
 	loader__poll(w->loader, 0);	/* what happened before now comes first */
+	verify_closes(w);
 	loader__collect_ledgers(w->loader, w->now_ns);
 	w->nrollup = 0;
 	for_each_sampled(w, consider_pid);

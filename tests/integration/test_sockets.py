@@ -17,7 +17,8 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
          "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process",
          "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
-         "dup_keeps_it_open"]
+         "dup_keeps_it_open", "closed_while_a_thread_reads_big_table",
+         "dup_keeps_it_open_big_table"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -319,7 +320,9 @@ def main():
         print(f"# path lengths {[len(a) for a in addrs]}")
         srv = s.spawn(["python3", "-c", PY_SERVER, "12"] + addrs)
         wait_for_file(long_)
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+        rec = os.path.join(tmp, name + ".lsrec")
+        lsp = subprocess.Popen([LEAKSCOPE, "record", "-o", rec, "-i", "1", "-d", "6", "--json",
+                                "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         cli = s.spawn(["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
@@ -361,20 +364,28 @@ def main():
         check(u["open"] == 0, "none left open", 0, u["open"])
         check(u["verdict"] != "leak", "not a leak", "not leak", u["verdict"])
 
-    def one_connection(name, server_after_accept, client_secs):
+    def one_connection(name, server_after_accept, client_secs, big_table=False):
         """A python3 server that accepts one connection on a fresh path and
         then runs server_after_accept (with the accepted socket as c), and a
         python3 client that connects and holds it for client_secs; both
-        inside a whole-machine run of leakscope.  Returns the server's
+        inside a whole-machine run of leakscope, recorded: the replay must
+        say the same.  big_table: the server's fd table has 8,192 slots,
+        more than BPF searches (a dockerd's size).  Returns the server's
         unix_sockets and the two pids."""
         sock = os.path.join(tmp, name)
         server = ("import os, socket, sys, threading, time\n"
                   "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(8)\n"
-                  "c, _ = l.accept()\n" + server_after_accept)
+                  + ("import resource\n"
+                     "h = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+                     "resource.setrlimit(resource.RLIMIT_NOFILE, (8192, max(h, 8192)))\n"
+                     "os.dup2(l.fileno(), 5000)\n" if big_table else "")
+                  + "c, _ = l.accept()\n" + server_after_accept)
         client = ("import socket, sys, time\n"
                   "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
                   f"time.sleep({client_secs})\n")
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+        rec = os.path.join(tmp, name + ".lsrec")
+        lsp = subprocess.Popen([LEAKSCOPE, "record", "-o", rec, "-i", "1", "-d", "6", "--json",
+                                "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         srv = s.spawn(["python3", "-c", server, sock])
@@ -384,32 +395,36 @@ def main():
         check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
         u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
         print(f"# server: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
+        r = subprocess.run([LEAKSCOPE, "report", rec, "--json"], capture_output=True, text=True)
+        replayed = proc_in(final_report(json_lines(r.stdout)), srv.pid)["unix_sockets"]
+        check(replayed == u, "the replay's unix_sockets", u, replayed)
         return u, srv.pid, cli.pid
 
-    def closed_while_a_thread_reads():
+    def closed_while_a_thread_reads(big_table):
         """A python3 server closes its end while another of its threads is
         inside recv() on it: that thread's reference outlives the close(),
         and the socket is released only when the client closes, with no
         close() of its own to see.  The server closed its last fd on it: that
-        end is closed, not held for ever."""
-        u, _, cli_pid = one_connection("held.sock",
+        end is closed, not held for ever.  In a table too big for BPF to
+        search, the loader counts it once the socket is gone."""
+        u, _, cli_pid = one_connection(f"held{int(big_table)}.sock",
                                        "t = threading.Thread(target=c.recv, args=(1,)); t.start()\n"
                                        "time.sleep(0.5)\n"
                                        "os.close(c.detach())\n"
                                        "t.join()\n"
-                                       "time.sleep(4)\n", 2)
+                                       "time.sleep(4)\n", 2, big_table)
         check((u["opened"], u["closed"], u["open"]) == (1, 1, 0),
               "(opened, closed, open) for the server", (1, 1, 0),
               (u["opened"], u["closed"], u["open"]))
         check(u["peers"] and u["peers"][0]["pid"] == cli_pid, "its peer is the client", cli_pid,
               u["peers"][:1])
 
-    def dup_keeps_it_open():
+    def dup_keeps_it_open(big_table):
         """The other side of the rule above: a close() of one of two fds on
         a socket (dup) leaves the process holding it."""
-        u, _, _ = one_connection("dup.sock", "kept = os.dup(c.fileno())\n"
+        u, _, _ = one_connection(f"dup{int(big_table)}.sock", "kept = os.dup(c.fileno())\n"
                                              "c.close()\n"
-                                             "time.sleep(7)\n", 7)
+                                             "time.sleep(7)\n", 7, big_table)
         check((u["opened"], u["closed"], u["open"]) == (1, 0, 1),
               "(opened, closed, open) for the server", (1, 0, 1),
               (u["opened"], u["closed"], u["open"]))
@@ -429,8 +444,10 @@ def main():
         s.run("listener_made_by_another_process", inherited_listener)
         s.run("paths_of_every_length", paths_of_every_length)
         s.run("burst_nothing_lost", burst_nothing_lost)
-        s.run("closed_while_a_thread_reads", closed_while_a_thread_reads)
-        s.run("dup_keeps_it_open", dup_keeps_it_open)
+        s.run("closed_while_a_thread_reads", lambda: closed_while_a_thread_reads(False))
+        s.run("dup_keeps_it_open", lambda: dup_keeps_it_open(False))
+        s.run("closed_while_a_thread_reads_big_table", lambda: closed_while_a_thread_reads(True))
+        s.run("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

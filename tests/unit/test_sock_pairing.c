@@ -408,6 +408,72 @@ TEST(server_closes_first)
 	model__free(m);
 }
 
+static void sclose_unverified(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start,
+			      uint64_t sk)
+{
+	struct ls_sock_close r = { 0 };
+
+	r.start_ns = start;
+	r.sk = sk;
+	r.ino = sk & 0xffffff;
+	r.family = 1;
+	r.unverified = 1;
+	ingest(m, &r.hdr, LS_REC_SOCK_CLOSE, sizeof(r), tgid, ts);
+}
+
+/* dockerd's fd table is too big for BPF to search: its closes that were
+ * not the last reference come unverified.  They stay open until the loader
+ * finds the socket gone (it sends the close again, verified), the address
+ * is reused by a new socket (the old one is gone), the process closes the
+ * end again (a dup), or it exits; each of those counts it once. */
+TEST(unverified_close_counts_once_when_proven)
+{
+	struct model *m = new_model();
+	struct sock_unverified u[8];
+	struct sock_unix_view v;
+	struct sock_peer_view g;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < 5; i++)
+		one_connection(m, 10 * SEC + i, i, false);
+	for (int i = 0; i < 4; i++)
+		sclose_unverified(m, 11 * SEC, SRV, SRV_START, SK_SRV(i));
+	sclose_unverified(m, 11 * SEC, SRV, SRV_START, SK_SRV(0));	/* twice: one entry */
+	tick(m, 12 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 5);
+	ASSERT_EQ(v.closed, 0);
+	/* what the loader is asked to check, and the age limit it gives */
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 4);
+	ASSERT_EQ(sock_model__unverified(m, 11 * SEC + 1, 8, u), 0);
+	ASSERT_EQ(sock_model__unverified(m, 0, 2, u), 2);
+	ASSERT_EQ(u[0].tgid, SRV);
+	ASSERT_EQ(u[0].start_ns, SRV_START);
+	ASSERT_EQ(u[0].ino, u[0].sk & 0xffffff);
+
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), SK_SRV(0) & 0xffffff, 1);	/* found gone */
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(1), SK_SRV(1) & 0xffffff, 1);	/* a dup closed */
+	conn(m, 12 * SEC, CLI, CLI_START, SK_SRV(2), SK_CLI(9), LS_UNIX_CONNECT, PATH);	/* reused */
+	tick(m, 13 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 2);
+	ASSERT_EQ(v.closed, 3);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 1);
+	ASSERT_EQ(u[0].sk, SK_SRV(3));
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
+	ASSERT_EQ(g.pid, CLI);
+	ASSERT_EQ(g.closed, 3);
+
+	pexit(m, 14 * SEC, SRV, SRV_START);
+	tick(m, 15 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 0);
+	ASSERT_EQ(v.closed, 5);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 0);
+	model__free(m);
+}
+
 /* The agent exits with its connections open: its side closes them all,
  * the server still holds its ends and still names the agent. */
 TEST(exit_with_connections_open)

@@ -50,8 +50,10 @@ struct sock_entry {
 	uint8_t counted;	/* its group has counted it as opened */
 	uint8_t accepted;	/* this end came from accept(): the server's */
 	uint8_t closed;		/* closed before its peer was seen: kept to pair */
-	uint8_t _pad3[7];
-	uint64_t closed_ns;
+	uint8_t unverified;	/* its close came unverified: open until the
+				 * loader finds the socket gone */
+	uint8_t _pad3[6];
+	uint64_t closed_ns;	/* when closed, or when the unverified close came */
 	uint16_t dport;
 	uint16_t sport;
 	uint8_t daddr[16];
@@ -72,6 +74,7 @@ struct sock_model {
 	uint32_t used;
 	uint64_t dropped;		/* sockets not tracked: table full */
 	uint32_t unpaired_closed;	/* entries with closed set */
+	uint32_t unverified;		/* entries with unverified set */
 	bool exits_pending;		/* processes with sockets exited since the last pass */
 	struct sock_path paths[SOCK_MAX_PATHS];
 	uint32_t npaths;
@@ -230,6 +233,8 @@ static void erase(struct sock_model *sm, struct sock_entry *e)
 {
 	uint32_t i = (uint32_t)(e - sm->table), j = i;
 
+	if (e->unverified)
+		sm->unverified--;
 	sm->table[i].key = 0;
 	sm->used--;
 	for (;;) {
@@ -399,6 +404,8 @@ static void settle_close(struct model *m, struct sock_entry *e, const struct soc
 	erase(m->sock, e);
 }
 
+static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns);
+
 static void add_unix(struct model *m, const struct ls_unix_conn *c)
 {
 	struct sock_model *sm = m->sock;
@@ -406,7 +413,12 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	struct ls_process *p;
 	uint64_t peer_key;
 
-	/* the address of an end closed unpaired is free again: settle it */
+	/* the address of an end closed unpaired is free again: settle it; an
+	 * end whose close came unverified is proven gone */
+	if (e && e->unverified) {
+		close_entry(m, e, c->hdr.ts_ns);
+		e = find(sm, c->sk);
+	}
 	if (e && e->closed)
 		settle_close(m, e, NULL);
 	/* made while we attached: the sock_diag snapshot has it too */
@@ -474,6 +486,10 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 	struct ls_process *p = model__find(m, e->tgid);
 	struct sock_entry *peer;
 
+	if (e->unverified) {
+		e->unverified = 0;
+		sm->unverified--;
+	}
 	if (e->closed)
 		return;	/* already counted as closed */
 	if (e->family != 1) {
@@ -500,8 +516,44 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 
 	if (!e)
 		e = find(m->sock, c->ino | EXISTING_BIT);
-	if (e)
-		close_entry(m, e, c->hdr.ts_ns);
+	if (!e)
+		return;
+	/* a close the kernel side could not check (another reference, a fd
+	 * table too big to search): held open until the loader finds the
+	 * socket gone and sends the close again, verified, or this process
+	 * closes it again */
+	if (c->unverified && e->family == 1 && !e->closed) {
+		if (!e->unverified) {
+			e->unverified = 1;
+			e->closed_ns = c->hdr.ts_ns;
+			m->sock->unverified++;
+		}
+		return;
+	}
+	close_entry(m, e, c->hdr.ts_ns);
+}
+
+uint32_t sock_model__unverified(const struct model *m, uint64_t since_ns, uint32_t max,
+				struct sock_unverified *out)
+{
+	const struct sock_model *sm = m->sock;
+	uint32_t n = 0, left;
+
+	if (!sm || !sm->unverified)
+		return 0;
+	left = sm->unverified;
+	for (uint32_t i = 0; left && n < max && i < sm->cap; i++) {
+		const struct sock_entry *e = &sm->table[i];
+
+		if (!e->key || !e->unverified)
+			continue;
+		left--;
+		if (e->closed_ns < since_ns)
+			continue;
+		out[n++] = (struct sock_unverified){ .sk = e->existing ? 0 : e->key, .ino = e->ino,
+						     .tgid = e->tgid, .start_ns = e->start_ns };
+	}
+	return n;
 }
 
 /* Every socket a process held closed when it exited.  One pass over the

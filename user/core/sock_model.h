@@ -7,6 +7,18 @@
 /* Sockets not tracked because the table was full. */
 uint64_t sock_model__dropped(const struct model *m);
 
+/* Unix ends whose close came unverified (struct ls_sock_close), at or after
+ * since_ns: up to max into out; returns how many.  The loader checks that
+ * each socket is gone, then sends its close again, verified. */
+struct sock_unverified {
+	uint64_t sk;		/* 0: a socket known from sock_diag */
+	uint64_t ino;
+	uint32_t tgid;
+	uint64_t start_ns;
+};
+uint32_t sock_model__unverified(const struct model *m, uint64_t since_ns, uint32_t max,
+				struct sock_unverified *out);
+
 /* Read-only views of what the last interval derived (tests, other reports). */
 struct sock_unix_view {
 	uint64_t open, opened, closed;
