@@ -88,8 +88,10 @@ static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, ui
 	ingest(m, &r.hdr, LS_REC_UNIX_CONN, unix_size(r.path_len), tgid, ts);
 }
 
-static void sclose(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
-		   uint64_t ino, uint16_t family)
+/* unverified: the BPF side could not search the fd table (see
+ * struct ls_sock_close) */
+static void sclose_as(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
+		      uint64_t ino, uint16_t family, bool unverified)
 {
 	struct ls_sock_close r = { 0 };
 
@@ -97,7 +99,14 @@ static void sclose(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, 
 	r.sk = sk;
 	r.ino = ino;
 	r.family = family;
+	r.unverified = unverified;
 	ingest(m, &r.hdr, LS_REC_SOCK_CLOSE, sizeof(r), tgid, ts);
+}
+
+static void sclose(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
+		   uint64_t ino, uint16_t family)
+{
+	sclose_as(m, ts, tgid, start, sk, ino, family, false);
 }
 
 static void pexit(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start)
@@ -408,19 +417,6 @@ TEST(server_closes_first)
 	model__free(m);
 }
 
-static void sclose_unverified(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start,
-			      uint64_t sk)
-{
-	struct ls_sock_close r = { 0 };
-
-	r.start_ns = start;
-	r.sk = sk;
-	r.ino = sk & 0xffffff;
-	r.family = 1;
-	r.unverified = 1;
-	ingest(m, &r.hdr, LS_REC_SOCK_CLOSE, sizeof(r), tgid, ts);
-}
-
 /* dockerd's fd table is too big for BPF to search: its closes that were
  * not the last reference come unverified.  They stay open until the loader
  * finds the socket gone (it sends the close again, verified), the address
@@ -438,8 +434,9 @@ TEST(unverified_close_counts_once_when_proven)
 	for (int i = 0; i < 5; i++)
 		one_connection(m, 10 * SEC + i, i, false);
 	for (int i = 0; i < 4; i++)
-		sclose_unverified(m, 11 * SEC, SRV, SRV_START, SK_SRV(i));
-	sclose_unverified(m, 11 * SEC, SRV, SRV_START, SK_SRV(0));	/* twice: one entry */
+		sclose_as(m, 11 * SEC, SRV, SRV_START, SK_SRV(i), SK_SRV(i) & 0xffffff, 1, true);
+	/* twice: one entry */
+	sclose_as(m, 11 * SEC, SRV, SRV_START, SK_SRV(0), SK_SRV(0) & 0xffffff, 1, true);
 	tick(m, 12 * SEC, false);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
 	ASSERT_EQ(v.open, 5);
