@@ -320,9 +320,7 @@ def main():
         print(f"# path lengths {[len(a) for a in addrs]}")
         srv = s.spawn(["python3", "-c", PY_SERVER, "12"] + addrs)
         wait_for_file(long_)
-        rec = os.path.join(tmp, name + ".lsrec")
-        lsp = subprocess.Popen([LEAKSCOPE, "record", "-o", rec, "-i", "1", "-d", "6", "--json",
-                                "-n", "10000"],
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         cli = s.spawn(["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
