@@ -101,10 +101,12 @@ $(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -lelf -ldl
 
-# Likewise the /proc readers, on this process and a child of its own.
-$(OUT)/tests/test_procfs: tests/unit/test_procfs.c user/procfs.c user/procfs.h tests/unit/harness.h | $(OUT)/tests
+# Likewise the /proc and sock_diag readers, on processes and sockets of the
+# test's own.
+READER_SRCS := user/procfs.c user/sockdiag.c
+$(OUT)/tests/test_readers: tests/unit/test_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_procfs.c user/procfs.c -o $@
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_readers.c $(READER_SRCS) -o $@
 
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)

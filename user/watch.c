@@ -27,8 +27,7 @@
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
 #define BURST_RECORDS		1024	/* a poll this full: poll again within 10 ms */
-#define VERIFY_PER_INTERVAL	64	/* unverified closes checked an interval (each
-					 * lookup walks the kernel's unix sockets) */
+#define VERIFY_PER_INTERVAL	1024	/* unverified closes checked an interval */
 #define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
 
 static volatile sig_atomic_t stop_signal;
@@ -260,9 +259,9 @@ static bool want_sites(void *ctx, uint32_t tgid)
  * too. */
 static void verify_closes(struct watch *w)
 {
-	struct sock_unverified u[VERIFY_PER_INTERVAL];
-	uint64_t inos[VERIFY_PER_INTERVAL];
-	uint8_t gone[VERIFY_PER_INTERVAL];
+	static struct sock_unverified u[VERIFY_PER_INTERVAL];
+	static uint64_t inos[VERIFY_PER_INTERVAL];
+	static uint8_t gone[VERIFY_PER_INTERVAL];
 	uint64_t since = w->now_ns > VERIFY_FOR_NS ? w->now_ns - VERIFY_FOR_NS : 0, own_net;
 	uint32_t n, k = 0;
 

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The /proc readers on real processes: the fd count of this process and of
- * a child as fds come and go, and a pid that does not exist. */
+/* The loader's readers of /proc and sock_diag, on real processes and
+ * sockets (no root): fd counts of this process and of a child as fds come
+ * and go, a pid that does not exist, and which unix sockets are gone. */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
 #include "procfs.h"
+#include "sockdiag.h"
 
 static long fds_of(pid_t pid)
 {
@@ -81,6 +85,46 @@ TEST(procfs_fds_of_missing_pid)
 {
 	/* above the largest pid_max (4194304) */
 	ASSERT_EQ(fds_of(99999999), -1);
+}
+
+/* 40 socket pairs, every third closed: exactly those are gone, asked
+ * together with inodes no socket has. */
+TEST(sockdiag_unix_gone_names_closed_sockets)
+{
+	uint64_t inos[42];
+	uint8_t gone[42];
+	int fds[40][2], err, ngone = 0;
+
+	for (int i = 0; i < 40; i++) {
+		struct stat st;
+
+		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
+		ASSERT_EQ(fstat(fds[i][0], &st), 0);
+		inos[i] = st.st_ino;
+	}
+	inos[40] = 1;		/* no socket has these */
+	inos[41] = 0xfffffff0;
+	for (int i = 0; i < 40; i += 3) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	err = sockdiag__unix_gone(inos, gone, 42);
+	for (int i = 0; i < 40; i++)
+		if (i % 3) {
+			close(fds[i][0]);
+			close(fds[i][1]);
+		}
+	if (err)
+		LS_FAIL("sock_diag: %s", strerror(-err));
+	for (int i = 0; i < 40; i++) {
+		if (gone[i] != (i % 3 == 0))
+			LS_FAIL("socket %d (inode %llu): expected gone %d, got %d", i,
+				(unsigned long long)inos[i], i % 3 == 0, gone[i]);
+		ngone += gone[i];
+	}
+	ASSERT_EQ(ngone, 14);
+	ASSERT_EQ(gone[40], 1);
+	ASSERT_EQ(gone[41], 1);
 }
 
 int main(void)
