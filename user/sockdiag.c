@@ -152,6 +152,23 @@ static int dump(int fd, void *req, size_t reqlen, void (*fn)(struct sockdiag *, 
 	}
 }
 
+/* Every unix socket of this network namespace, with the attributes in show
+ * (UDIAG_SHOW_*). */
+static int dump_unix(int fd, __u32 show, void (*fn)(struct sockdiag *, struct nlmsghdr *),
+		     struct sockdiag *sd)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} ureq = {
+		.nlh = { .nlmsg_len = sizeof(ureq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_show = show },
+	};
+
+	return dump(fd, &ureq, sizeof(ureq), fn, sd);
+}
+
 static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
 {
 	struct unix_diag_msg *m = NLMSG_DATA(h);
@@ -223,15 +240,6 @@ int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64
 	struct sockdiag sd = { .emit = emit, .ctx = ctx, .now_ns = now_ns };
 	struct {
 		struct nlmsghdr nlh;
-		struct unix_diag_req req;
-	} ureq = {
-		.nlh = { .nlmsg_len = sizeof(ureq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
-			 .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER },
-	};
-	struct {
-		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} ireq = {
 		.nlh = { .nlmsg_len = sizeof(ireq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
@@ -249,7 +257,7 @@ int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64
 		ret = -errno;
 		goto out;
 	}
-	if ((ret = dump(fd, &ureq, sizeof(ureq), on_unix, &sd)) < 0)
+	if ((ret = dump_unix(fd, UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, on_unix, &sd)) < 0)
 		goto out;
 	ireq.req.sdiag_family = AF_INET;
 	if ((ret = dump(fd, &ireq, sizeof(ireq), on_tcp, &sd)) < 0)
@@ -290,14 +298,6 @@ static void on_unix_found(struct sockdiag *sd, struct nlmsghdr *h)
  * queries took 12 ms and the dump 2.5 ms. */
 int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct unix_diag_req req;
-	} ureq = {
-		.nlh = { .nlmsg_len = sizeof(ureq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0U },
-	};
 	struct ino_query *queries = calloc(n, sizeof(*queries));
 	uint8_t *found = calloc(n, 1);
 	struct sockdiag sd = { .queries = queries, .nqueries = n, .found = found };
@@ -317,7 +317,7 @@ int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n)
 	for (size_t i = 0; i < n; i++)
 		queries[i] = (struct ino_query){ .ino = inos[i], .idx = i };
 	qsort(queries, n, sizeof(*queries), query_cmp);
-	ret = dump(fd, &ureq, sizeof(ureq), on_unix_found, &sd);
+	ret = dump_unix(fd, 0, on_unix_found, &sd);
 	if (ret < 0)
 		goto out;
 	ret = 0;
