@@ -441,6 +441,10 @@ TEST(unverified_close_counts_once_when_proven)
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
 	ASSERT_EQ(v.open, 5);
 	ASSERT_EQ(v.closed, 0);
+	ASSERT_EQ(v.closes_unconfirmed, 4);
+	if (!strstr(v.explanation, "(4 of the open ones closed by it, but their sockets are still "
+				   "held elsewhere)"))
+		LS_FAIL("explanation without the unconfirmed closes: %s", v.explanation);
 	/* what the loader is asked to check, and the age limit it gives */
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 4);
 	ASSERT_EQ(sock_model__unverified(m, 11 * SEC + 1, 8, u), 0);
@@ -456,6 +460,7 @@ TEST(unverified_close_counts_once_when_proven)
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
 	ASSERT_EQ(v.open, 2);
 	ASSERT_EQ(v.closed, 3);
+	ASSERT_EQ(v.closes_unconfirmed, 1);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 1);
 	ASSERT_EQ(u[0].sk, SK_SRV(3));
 	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
@@ -467,6 +472,7 @@ TEST(unverified_close_counts_once_when_proven)
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
 	ASSERT_EQ(v.open, 0);
 	ASSERT_EQ(v.closed, 5);
+	ASSERT_EQ(v.closes_unconfirmed, 0);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 0);
 	model__free(m);
 }
@@ -807,7 +813,7 @@ TEST(json_has_the_contract_keys)
 {
 	static const char *const keys[] = {
 		"\"unix_sockets\":{", "\"open\":", "\"opened\":", "\"closed\":", "\"verdict\":",
-		"\"growth_per_s\":", "\"peers\":[", "\"pid\":", "\"comm\":", "\"exe\":", "\"path\":",
+		"\"growth_per_s\":", "\"closes_unconfirmed\":", "\"peers\":[", "\"pid\":", "\"comm\":", "\"exe\":", "\"path\":",
 		"\"oldest_open_age_s\":", "\"tcp\":{", "\"by_state\":{", "\"stuck\":[", "\"state\":",
 		"\"peer\":", "\"count\":", "\"oldest_age_s\":", "\"fds\":{\"open\":7",
 	};

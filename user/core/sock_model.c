@@ -112,6 +112,7 @@ struct sock_state {
 	uint64_t unix_open;
 	uint64_t unix_opened;
 	uint64_t unix_closed;
+	uint64_t unix_unconfirmed;	/* open ends whose close came unverified */
 	uint64_t groups_dropped;
 	struct peer_group groups[SOCK_MAX_GROUPS];
 	uint32_t ngroups;
@@ -763,6 +764,7 @@ static void compute_views(struct model *m, uint64_t now)
 		if (!m->procs[i].tgid || !ss)
 			continue;
 		ss->unix_open = 0;
+		ss->unix_unconfirmed = 0;
 		ss->nstuck = 0;
 		memset(ss->by_state, 0, sizeof(ss->by_state));
 		for (uint32_t g = 0; g < ss->ngroups; g++) {
@@ -796,6 +798,7 @@ static void compute_views(struct model *m, uint64_t now)
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
 			ss->unix_open++;
+			ss->unix_unconfirmed += e->unverified;
 			if (g) {
 				g->open++;
 				g->accepted += e->accepted;
@@ -841,6 +844,17 @@ static void every(double rate, char *buf, size_t len)
 		snprintf(buf, len, "+1 every %.0f s", 1 / rate);
 }
 
+/* Ends it closed whose socket is still there: counted open until it goes. */
+static void explain_unconfirmed(struct sock_state *ss)
+{
+	size_t len = strlen(ss->explanation);
+
+	if (ss->unix_unconfirmed)
+		snprintf(ss->explanation + len, sizeof(ss->explanation) - len,
+			 " (%llu of the open ones closed by it, but their sockets are still held "
+			 "elsewhere)", (unsigned long long)ss->unix_unconfirmed);
+}
+
 static void explain_unix(const struct model *m, const struct ls_process *p, struct sock_state *ss)
 {
 	const struct peer_group *g = ss->ngroups ? &ss->groups[0] : NULL;
@@ -851,6 +865,7 @@ static void explain_unix(const struct model *m, const struct ls_process *p, stru
 			 "%s (%u) holds %llu unix connections; %llu opened and %llu closed during the run",
 			 p->comm, p->tgid, (unsigned long long)ss->unix_open,
 			 (unsigned long long)ss->unix_opened, (unsigned long long)ss->unix_closed);
+		explain_unconfirmed(ss);
 		return;
 	}
 	peer_label(m, g->peer_tgid, peer, sizeof(peer));
@@ -866,6 +881,7 @@ static void explain_unix(const struct model *m, const struct ls_process *p, stru
 		snprintf(ss->explanation, sizeof(ss->explanation),
 			 "%s (%u) holds %s connections to %s on %.120s, %s closed, %s", p->comm, p->tgid,
 			 open, peer, path, closed, rate);
+	explain_unconfirmed(ss);
 }
 
 /* "10.0.0.2:443" for a server we connected to; "10.0.0.7 -> :8080" for
@@ -978,6 +994,7 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 	}
 	json__arr_end(j);
 	json__u64(j, "groups_dropped", ss->groups_dropped);
+	json__u64(j, "closes_unconfirmed", ss->unix_unconfirmed);
 	json__str(j, "explanation", ss->explanation);
 	json__obj_end(j);
 
@@ -1048,6 +1065,7 @@ bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *ou
 	out->open = ss->unix_open;
 	out->opened = ss->unix_opened;
 	out->closed = ss->unix_closed;
+	out->closes_unconfirmed = ss->unix_unconfirmed;
 	out->groups_dropped = ss->groups_dropped;
 	out->npeers = ss->ngroups;
 	out->verdict = ss->unix_v.verdict;

@@ -22,6 +22,7 @@ uint32_t sock_model__unverified(const struct model *m, uint64_t since_ns, uint32
 /* Read-only views of what the last interval derived (tests, other reports). */
 struct sock_unix_view {
 	uint64_t open, opened, closed;
+	uint64_t closes_unconfirmed;	/* of open: closed, socket still held */
 	uint64_t groups_dropped;
 	uint32_t npeers;
 	enum verdict verdict;
