@@ -428,22 +428,32 @@ TEST(server_closes_first)
  * new one's record read before the old one's close.  The new record
  * settles the old end as closed; the late close (the old inode) leaves the
  * new end open. */
-TEST(close_read_after_the_address_is_reused)
+#define OLD_INO 1000
+#define NEW_INO 2000
+
+/* Two connections whose server ends share SK_SRV(0), the second's records
+ * read before the first's server close. */
+static struct model *address_reused(void)
 {
 	struct model *m = new_model();
-	struct sock_unix_view u;
-	struct sock_peer_view g;
-	const uint64_t old_ino = 1000, new_ino = 2000;
 
 	meta(m, SRV, SRV_START, "dockerd");
 	meta(m, CLI, CLI_START, "agent");
 	conn(m, 10 * SEC, CLI, CLI_START, SK_CLI(0), SK_SRV(0), LS_UNIX_CONNECT, PATH);
-	conn_ino(m, 10 * SEC, SRV, SRV_START, SK_SRV(0), old_ino, SK_CLI(0), LS_UNIX_ACCEPT, PATH);
+	conn_ino(m, 10 * SEC, SRV, SRV_START, SK_SRV(0), OLD_INO, SK_CLI(0), LS_UNIX_ACCEPT, PATH);
 	sclose(m, 11 * SEC, CLI, CLI_START, SK_CLI(0), SK_CLI(0) & 0xffffff, 1);
-	/* the server's socket is gone; the next connection gets its address */
 	conn(m, 12 * SEC, CLI, CLI_START, SK_CLI(1), SK_SRV(0), LS_UNIX_CONNECT, PATH);
-	conn_ino(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), new_ino, SK_CLI(1), LS_UNIX_ACCEPT, PATH);
-	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), old_ino, 1);	/* read late */
+	conn_ino(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), NEW_INO, SK_CLI(1), LS_UNIX_ACCEPT, PATH);
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), OLD_INO, 1);	/* read late */
+	return m;
+}
+
+TEST(close_read_after_the_address_is_reused)
+{
+	struct model *m = address_reused();
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
 	tick(m, 13 * SEC, true);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
 	ASSERT_EQ(u.opened, 2);
@@ -457,17 +467,15 @@ TEST(close_read_after_the_address_is_reused)
 	ASSERT_EQ(u.opened, 2);
 	ASSERT_EQ(u.closed, 1);
 	ASSERT_EQ(u.open, 1);
-	/* and the new end's own close still counts */
 	model__free(m);
-	m = new_model();
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	conn(m, 10 * SEC, CLI, CLI_START, SK_CLI(0), SK_SRV(0), LS_UNIX_CONNECT, PATH);
-	conn_ino(m, 10 * SEC, SRV, SRV_START, SK_SRV(0), old_ino, SK_CLI(0), LS_UNIX_ACCEPT, PATH);
-	conn(m, 12 * SEC, CLI, CLI_START, SK_CLI(1), SK_SRV(0), LS_UNIX_CONNECT, PATH);
-	conn_ino(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), new_ino, SK_CLI(1), LS_UNIX_ACCEPT, PATH);
-	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), old_ino, 1);
-	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), new_ino, 1);
+}
+
+TEST(close_of_the_new_socket_at_a_reused_address_counts)
+{
+	struct model *m = address_reused();
+	struct sock_unix_view u;
+
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), NEW_INO, 1);
 	tick(m, 13 * SEC, true);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
 	ASSERT_EQ(u.opened, 2);
