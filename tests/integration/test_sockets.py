@@ -18,7 +18,7 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process",
          "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
          "dup_keeps_it_open", "closed_while_a_thread_reads_big_table",
-         "dup_keeps_it_open_big_table"]
+         "dup_keeps_it_open_big_table", "pairs_side_by_side_name_only_their_peers"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -142,6 +142,37 @@ def main():
               f">= 95% of {u['opened']}", peers[cli.pid]["opened"])
         check(u["closed"] >= 0.9 * u["opened"] and u["opened"] > 100, "closed as opened",
               f"~{u['opened']}", u["closed"])
+
+    def side_by_side():
+        """A leaking pair and a pair that connects and closes every 10 ms,
+        traced together: the kernel reuses the sockets' addresses all the
+        time, and each process must name only its own peer."""
+        leak_sock, ok_sock = os.path.join(tmp, "side-leak.sock"), os.path.join(tmp, "side-ok.sock")
+        lsrv, _ = spawn_info("side-lsrv", [workload("sock_peer"), "unix-server", leak_sock, "14",
+                                            "keep"])
+        osrv, _ = spawn_info("side-osrv", [workload("sock_peer"), "unix-server", ok_sock, "14",
+                                            "close"])
+        wait_for_file(leak_sock)
+        wait_for_file(ok_sock)
+        lcli, lcli_info = spawn_info("side-lcli", [workload("sock_peer"), "unix-client", leak_sock,
+                                                    "50", "10", "keep"])
+        ocli, _ = spawn_info("side-ocli", [workload("sock_peer"), "unix-client", ok_sock, "10",
+                                            "10", "close"])
+        # the clients run their whole lives inside the window
+        _, out, _ = run_leakscope(scope(False) + ["-i", "1", "-d", "12", "--json"])
+        rep = final_report(json_lines(out))
+        for proc, peer in ((lsrv, lcli), (lcli, lsrv), (osrv, ocli), (ocli, osrv)):
+            u = proc_in(rep, proc.pid)["unix_sockets"]
+            pids = sorted({g["pid"] for g in u["peers"]})
+            print(f"# {proc.pid}: opened {u['opened']}, closed {u['closed']}, open {u['open']}, "
+                  f"peers {[(g['pid'], g['open'], g['opened'], g['closed']) for g in u['peers']]}")
+            check(pids == [peer.pid], f"{proc.pid}'s only peer", [peer.pid], pids)
+        truth = info(lcli_info)["connects"]
+        within(proc_in(rep, lsrv.pid)["unix_sockets"]["open"], truth, 0.05,
+               "leaking server's open connections vs its client's connects")
+        ok = proc_in(rep, osrv.pid)["unix_sockets"]
+        check(ok["verdict"] == "stable" and ok["opened"] > 500, "closing pair stable, > 500 opened",
+              "stable, > 500", (ok["verdict"], ok["opened"]))
 
     def before_attach():
         sock = os.path.join(tmp, "pre.sock")
@@ -451,6 +482,7 @@ def main():
         s.run("closed_while_a_thread_reads", lambda: closed_while_a_thread_reads(False))
         s.run("dup_keeps_it_open", lambda: dup_keeps_it_open(False))
         s.run("closed_while_a_thread_reads_big_table", lambda: closed_while_a_thread_reads(True))
+        s.run("pairs_side_by_side_name_only_their_peers", side_by_side)
         s.run("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
     finally:
         subprocess.run(["rm", "-rf", tmp])
