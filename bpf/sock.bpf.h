@@ -50,6 +50,16 @@ struct {
 	__type(value, __u8);
 } existing_inodes SEC(".maps");
 
+/* A ring of unix closes per CPU, indexed by CPU (see struct ls_close_ring);
+ * the loader sets max_entries to the number of possible CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_close_ring);
+} close_rings SEC(".maps");
+
 /* Before 6.13 struct file counted references in f_count. */
 struct file___old {
 	atomic_long_t f_count;
@@ -408,12 +418,60 @@ static __always_inline enum other_fd other_fd_on(struct file *f, int fd)
 	return s.found ? OTHER_FD_FOUND : OTHER_FD_NONE;
 }
 
+/* Plain stores reach another CPU in program order on x86 only: other
+ * architectures send unix closes through the ring buffer, as before (the
+ * loader's close rings then stay empty). */
+#if defined(__TARGET_ARCH_x86)
+#define LS_CLOSE_RINGS	1
+#else
+#define LS_CLOSE_RINGS	0
+#endif
+
+/* A unix close into this CPU's close ring: false if the ring is full (the
+ * close is counted as lost).  The record that takes the ring to a quarter
+ * full wakes the reader, as rb_wakeup_flags does for the ring buffer. */
+static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ls_close_ring *r = bpf_map_lookup_elem(&close_rings, &cpu);
+	struct ls_close_slot *slot;
+	__u64 head, used;
+
+	if (!r)
+		return false;
+	head = r->head;
+	used = head - r->tail;
+	if (used >= LS_CLOSE_RING_SLOTS)
+		return false;
+	slot = &r->slots[head & (LS_CLOSE_RING_SLOTS - 1)];
+	slot->sk = sk;
+	slot->ino_tgid = (__u32)ino | (__u64)tgid << 32;
+	/* the slot before the head that shows it: x86 keeps stores in order
+	 * (elsewhere closes take the ring buffer, see LS_CLOSE_RINGS) */
+	barrier();
+	r->head = head + 1;
+	if (used == LS_CLOSE_RING_SLOTS / 4) {
+		struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
+
+		if (h) {
+			h->type = LS_REC_CLOSE_RING_WAKE;
+			h->size = sizeof(*h);
+			h->tgid = tgid;
+			h->ts_ns = 0;
+			bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
+		}
+	}
+	return true;
+}
+
 /* ---- close(fd) of a socket we know, when it drops the last reference, or
  * (unix) when no other fd of this process is on it: this process is done
  * with that end, whoever else still holds a reference for a while.  In a
  * table too big to search, the close is sent marked unverified: user space
  * counts it once the socket is gone (and a later close still finds the
- * owner).  Unfiltered, every unix socket's (see emit_unix): no map lookups. */
+ * owner).  Unfiltered, every unix socket's (see emit_unix): no map lookups.
+ * Unix closes go to this CPU's close ring, the rest (TCP, unverified) to
+ * the ring buffer. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -448,6 +506,13 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		o = bpf_map_lookup_elem(&sock_owners, &key);
 		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
 			return 0;
+	}
+	if (LS_CLOSE_RINGS && family == LS_AF_UNIX && !unverified) {
+		if (!close_ring_put(key, ino, id >> 32))
+			count_drop(LS_DROP_RINGBUF);
+		if (o)
+			bpf_map_delete_elem(&sock_owners, &key);
+		return 0;
 	}
 	e = emit_reserve_untimed(sizeof(*e), LS_REC_SOCK_CLOSE, id >> 32);
 	if (e) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -51,6 +52,14 @@ struct loader {
 	struct symbolizer *syms;
 	struct site_cache_entry site_cache[SITE_CACHE];
 	unsigned site_next;
+	/* the close_rings map, mapped (one struct ls_close_ring per CPU) */
+	struct ls_close_ring *close_rings;
+	size_t close_rings_len;
+	unsigned ncpus;
+	uint64_t *close_heads;		/* per CPU, read before the ring buffer */
+	/* the ring buffer's positions, mapped read-only */
+	const uint64_t *rb_consumer, *rb_producer;
+	long page_size;
 };
 
 uint64_t ls_now_boot_ns(void)
@@ -212,7 +221,12 @@ static int check_programs(struct loader *l)
 	/* newer kernels say which exiting thread ended its process */
 	l->skel->rodata->exit_has_group_dead = tp_btf_nargs(vmlinux, "sched_process_exit") >= 2;
 	l->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
+	l->ncpus = l->skel->rodata->nr_cpus;
 	btf__free(vmlinux);
+	if (!err && bpf_map__set_max_entries(l->skel->maps.close_rings, l->ncpus)) {
+		ls_error("cannot size the close rings for %u CPUs", l->ncpus);
+		err = -1;
+	}
 	return err;
 }
 
@@ -226,6 +240,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (size > h->size)
 		size = h->size;
+	if (h->type == LS_REC_CLOSE_RING_WAKE)
+		return 0;	/* only woke us: loader__poll reads the rings */
 	if (!h->ts_ns && size <= LS_UNTIMED_MAX) {
 		/* the socket paths leave the time to us (a clock read is a
 		 * tenth of their cost); the ring is read within ~100 ms */
@@ -240,6 +256,42 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	l->opts.sink(l->opts.sink_ctx, h, size);
+	return 0;
+}
+
+/* Map the per-CPU close rings, and the ring buffer's consumer and producer
+ * pages (read-only) for drain_closes(). */
+static int map_close_rings(struct loader *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.close_rings), rb = bpf_map__fd(l->skel->maps.events);
+	void *p;
+
+	l->page_size = sysconf(_SC_PAGESIZE);
+	l->close_rings_len = ((size_t)l->ncpus * sizeof(struct ls_close_ring) + l->page_size - 1) /
+			     l->page_size * l->page_size;
+	p = mmap(NULL, l->close_rings_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		ls_error("cannot map the close rings: %s", strerror(errno));
+		return -1;
+	}
+	l->close_rings = p;
+	l->close_heads = calloc(l->ncpus, sizeof(*l->close_heads));
+	if (!l->close_heads) {
+		ls_error("out of memory");
+		return -1;
+	}
+	p = mmap(NULL, l->page_size, PROT_READ, MAP_SHARED, rb, 0);
+	if (p == MAP_FAILED) {
+		ls_error("cannot map the ring buffer's consumer page: %s", strerror(errno));
+		return -1;
+	}
+	l->rb_consumer = p;
+	p = mmap(NULL, l->page_size, PROT_READ, MAP_SHARED, rb, l->page_size);
+	if (p == MAP_FAILED) {
+		ls_error("cannot map the ring buffer's producer page: %s", strerror(errno));
+		return -1;
+	}
+	l->rb_producer = p;
 	return 0;
 }
 
@@ -301,6 +353,8 @@ struct loader *loader__start(const struct loader_opts *opts)
 		ls_error("cannot set up the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	if (map_close_rings(l))
+		goto fail;
 	if (opts->stacks)
 		l->syms = symbolizer__new();
 	return l;
@@ -313,6 +367,13 @@ void loader__destroy(struct loader *l)
 {
 	if (!l)
 		return;
+	if (l->close_rings)
+		munmap(l->close_rings, l->close_rings_len);
+	if (l->rb_consumer)
+		munmap((void *)l->rb_consumer, l->page_size);
+	if (l->rb_producer)
+		munmap((void *)l->rb_producer, l->page_size);
+	free(l->close_heads);
 	ring_buffer__free(l->rb);
 	for (unsigned i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
@@ -370,6 +431,58 @@ int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), v
 	return n;
 }
 
+/* The unix closes in the per-CPU close rings, as LS_REC_SOCK_CLOSE records.
+ * A close must reach the sink after the record that opened its socket,
+ * which BPF committed to the ring buffer before the close was made.  So
+ * the rings' heads are read first, then the ring buffer is drained to
+ * where its producer was after that, then the closes up to those heads are
+ * sent.  A ring-buffer record still being written stops the drain (BPF
+ * fills one in well under a microsecond): it is retried for up to ~10 ms,
+ * then the closes wait for the next poll.  Returns how many were sent. */
+static int drain_closes(struct loader *l)
+{
+	uint64_t prod, now;
+	int n = 0;
+
+	for (unsigned c = 0; c < l->ncpus; c++)
+		l->close_heads[c] = __atomic_load_n(&l->close_rings[c].head, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n(l->rb_producer, __ATOMIC_ACQUIRE);
+	for (int tries = 0; __atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) < prod; tries++) {
+		int m;
+
+		if (tries == 1000)
+			return 0;
+		if (tries)
+			nanosleep(&(struct timespec){ .tv_nsec = 10000 }, NULL);
+		m = ring_buffer__consume(l->rb);
+		if (m < 0)
+			return 0;
+		n += m;
+	}
+	now = ls_now_boot_ns();
+	for (unsigned c = 0; c < l->ncpus; c++) {
+		struct ls_close_ring *r = &l->close_rings[c];
+		uint64_t tail = r->tail, head = l->close_heads[c];
+
+		for (; tail != head; tail++) {
+			const struct ls_close_slot *s = &r->slots[tail & (LS_CLOSE_RING_SLOTS - 1)];
+			struct ls_sock_close rec = {
+				.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(rec),
+					 .tgid = (uint32_t)(s->ino_tgid >> 32), .ts_ns = now },
+				.sk = s->sk,
+				.ino = (uint32_t)s->ino_tgid,
+				.fd = -1,
+				.family = 1,	/* AF_UNIX */
+			};
+
+			l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+			n++;
+		}
+		__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
 int loader__poll(struct loader *l, int timeout_ms)
 {
 	int n = ring_buffer__poll(l->rb, timeout_ms), m;
@@ -380,7 +493,9 @@ int loader__poll(struct loader *l, int timeout_ms)
 	 * reports the record that takes the ring past a quarter full, so
 	 * drain whatever is there */
 	m = ring_buffer__consume(l->rb);
-	return m < 0 ? m : (n > 0 ? n : 0) + m;
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m + drain_closes(l);
 }
 
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns)

@@ -68,15 +68,15 @@ static size_t unix_size(uint16_t len)
 	return LS_UNIX_CONN_SIZE(LS_UNIX_PATH_ROOM(len));
 }
 
-static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
-		 uint64_t peer, uint32_t kind, const char *path)
+static void conn_ino(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
+		     uint64_t ino, uint64_t peer, uint32_t kind, const char *path)
 {
 	struct ls_unix_conn r = { 0 };
 
 	r.start_ns = start;
 	r.sk = sk;
 	r.peer_sk = peer;
-	r.ino = sk & 0xffffff;
+	r.ino = ino;
 	r.kind = kind;
 	r.sock_type = 1;
 	if (path) {
@@ -86,6 +86,12 @@ static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, ui
 	}
 	/* cut after the path's room, as the BPF side sends it */
 	ingest(m, &r.hdr, LS_REC_UNIX_CONN, unix_size(r.path_len), tgid, ts);
+}
+
+static void conn(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uint64_t sk,
+		 uint64_t peer, uint32_t kind, const char *path)
+{
+	conn_ino(m, ts, tgid, start, sk, sk & 0xffffff, peer, kind, path);
 }
 
 /* unverified: the BPF side could not search the fd table (see
@@ -414,6 +420,67 @@ TEST(server_closes_first)
 	ASSERT_TRUE(sock_model__peer_view(m, proc(m, CLI), 0, &g));
 	ASSERT_EQ(g.pid, SRV);
 	ASSERT_EQ(g.open, 4);
+	model__free(m);
+}
+
+/* Unix closes come from per-CPU close rings, read after the ring buffer:
+ * the socket at an address can be freed and a new one made there, and the
+ * new one's record read before the old one's close.  The new record
+ * settles the old end as closed; the late close (the old inode) leaves the
+ * new end open. */
+#define OLD_INO 1000
+#define NEW_INO 2000
+
+/* Two connections whose server ends share SK_SRV(0), the second's records
+ * read before the first's server close. */
+static struct model *address_reused(void)
+{
+	struct model *m = new_model();
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	conn(m, 10 * SEC, CLI, CLI_START, SK_CLI(0), SK_SRV(0), LS_UNIX_CONNECT, PATH);
+	conn_ino(m, 10 * SEC, SRV, SRV_START, SK_SRV(0), OLD_INO, SK_CLI(0), LS_UNIX_ACCEPT, PATH);
+	sclose(m, 11 * SEC, CLI, CLI_START, SK_CLI(0), SK_CLI(0) & 0xffffff, 1);
+	conn(m, 12 * SEC, CLI, CLI_START, SK_CLI(1), SK_SRV(0), LS_UNIX_CONNECT, PATH);
+	conn_ino(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), NEW_INO, SK_CLI(1), LS_UNIX_ACCEPT, PATH);
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), OLD_INO, 1);	/* read late */
+	return m;
+}
+
+TEST(close_read_after_the_address_is_reused)
+{
+	struct model *m = address_reused();
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
+	tick(m, 13 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.opened, 2);
+	ASSERT_EQ(u.closed, 1);
+	ASSERT_EQ(u.open, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
+	ASSERT_EQ(g.pid, CLI);
+	ASSERT_EQ(g.open, 1);
+	ASSERT_EQ(g.closed, 1);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
+	ASSERT_EQ(u.opened, 2);
+	ASSERT_EQ(u.closed, 1);
+	ASSERT_EQ(u.open, 1);
+	model__free(m);
+}
+
+TEST(close_of_the_new_socket_at_a_reused_address_counts)
+{
+	struct model *m = address_reused();
+	struct sock_unix_view u;
+
+	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(0), NEW_INO, 1);
+	tick(m, 13 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.opened, 2);
+	ASSERT_EQ(u.closed, 2);
+	ASSERT_EQ(u.open, 0);
 	model__free(m);
 }
 

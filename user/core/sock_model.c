@@ -420,6 +420,12 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 		close_entry(m, e, c->hdr.ts_ns);
 		e = find(sm, c->sk);
 	}
+	/* another socket at this address was freed: its close, read from a
+	 * per-CPU close ring, may come after this record */
+	if (e && !e->closed && e->family == 1 && e->ino && c->ino && e->ino != c->ino) {
+		close_entry(m, e, c->hdr.ts_ns);
+		e = find(sm, c->sk);
+	}
 	if (e && e->closed)
 		settle_close(m, e, NULL);
 	/* made while we attached: the sock_diag snapshot has it too */
@@ -518,6 +524,10 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 	if (!e)
 		e = find(m->sock, c->ino | EXISTING_BIT);
 	if (!e)
+		return;
+	/* the close of an earlier socket at this address, read after the
+	 * record of the one there now (closes come from per-CPU rings) */
+	if (e->family == 1 && c->ino && e->ino && c->ino != e->ino)
 		return;
 	/* a close the kernel side could not check (another reference, a fd
 	 * table too big to search): held open until the loader finds the
