@@ -484,6 +484,56 @@ TEST(close_of_the_new_socket_at_a_reused_address_counts)
 	model__free(m);
 }
 
+/* The same with the address reused by the other end: a socket of another
+ * pair (a health-check client and its server) is freed, its close not yet
+ * read, and the agent's connect gets an embryo at that address.  The old
+ * entry there does not point back at the agent's socket: it is not the
+ * agent's peer, and dockerd's accept then pairs them. */
+TEST(stale_entry_at_the_peer_address_is_not_the_peer)
+{
+	struct model *m = new_model();
+	const uint32_t hc = 4242, hc_srv = 4241;
+	const uint64_t a = SK_SRV(7);
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	meta(m, hc_srv, SEC, "hc-server");
+	meta(m, hc, 2 * SEC, "hc-client");
+	conn_ino(m, 10 * SEC, hc, 2 * SEC, a, OLD_INO, SK_SRV(8), LS_UNIX_CONNECT, "/run/hc.sock");
+	conn(m, 10 * SEC, hc_srv, SEC, SK_SRV(8), a, LS_UNIX_ACCEPT, "/run/hc.sock");
+	/* both freed; their closes are read after the next connection */
+	conn(m, 11 * SEC, CLI, CLI_START, SK_CLI(0), a, LS_UNIX_CONNECT, PATH);
+	conn_ino(m, 11 * SEC, SRV, SRV_START, a, NEW_INO, SK_CLI(0), LS_UNIX_ACCEPT, PATH);
+	sclose(m, 11 * SEC, hc, 2 * SEC, a, OLD_INO, 1);
+	sclose(m, 11 * SEC, hc_srv, SEC, SK_SRV(8), SK_SRV(8) & 0xffffff, 1);
+	tick(m, 12 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
+	ASSERT_EQ(u.open, 1);
+	ASSERT_EQ(u.npeers, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, CLI), 0, &g));
+	ASSERT_EQ(g.pid, SRV);
+	ASSERT_EQ(g.open, 1);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.open, 1);
+	ASSERT_EQ(u.npeers, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
+	ASSERT_EQ(g.pid, CLI);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, hc), &u));
+	ASSERT_EQ(u.opened, 1);
+	ASSERT_EQ(u.closed, 1);
+	ASSERT_EQ(u.npeers, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, hc), 0, &g));
+	ASSERT_EQ(g.pid, hc_srv);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, hc_srv), &u));
+	ASSERT_EQ(u.opened, 1);
+	ASSERT_EQ(u.closed, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, hc_srv), 0, &g));
+	ASSERT_EQ(g.pid, hc);
+	model__free(m);
+}
+
 /* dockerd's fd table is too big for BPF to search: its closes that were
  * not the last reference come unverified.  They stay open until the loader
  * finds the socket gone (it sends the close again, verified), the address

@@ -358,6 +358,21 @@ static void peer_of(const struct model *m, const struct sock_entry *e,
 	}
 }
 
+/* The end at peer_key that is the other end of the socket at key.  Closes
+ * come late (per-CPU close rings, read after the ring buffer), so the
+ * entry at an address can be an older socket not yet seen closed, or a
+ * newer one: the real peer points back.  (sock_diag entries are paired by
+ * inode, and one side may not know the other.) */
+static struct sock_entry *peer_entry(struct sock_model *sm, uint64_t key,
+				     uint64_t peer_key)
+{
+	struct sock_entry *p = peer_key ? find(sm, peer_key) : NULL;
+
+	if (p && !p->existing && p->peer_key != key)
+		return NULL;
+	return p;
+}
+
 /* Count a unix connection as opened in its owner's group, once its peer
  * is known (both ends seen) or when it closes unpaired. */
 static void count_opened(struct model *m, struct sock_entry *e, const struct sock_entry *peer)
@@ -407,6 +422,23 @@ static void settle_close(struct model *m, struct sock_entry *e, const struct soc
 
 static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns);
 
+/* Is peer the other end of the connection c describes, and not an older
+ * socket at that address whose close is still to be read?  Both ends'
+ * addresses can be reused at once, so pointing back is not enough: accept()
+ * names the connecting process (SO_PEERCRED), so a client end must be that
+ * process's, and a connect's peer must be an accepted end naming it. */
+static bool same_connection(const struct ls_unix_conn *c, const struct sock_entry *peer)
+{
+	switch (c->kind) {
+	case LS_UNIX_ACCEPT:
+		return !peer->accepted && (!c->peer_tgid || peer->tgid == c->peer_tgid);
+	case LS_UNIX_CONNECT:
+		return peer->accepted && (!peer->cred_tgid || peer->cred_tgid == c->hdr.tgid);
+	default:	/* socketpair: both ends made by one process */
+		return !peer->accepted && peer->tgid == c->hdr.tgid;
+	}
+}
+
 static void add_unix(struct model *m, const struct ls_unix_conn *c)
 {
 	struct sock_model *sm = m->sock;
@@ -453,7 +485,9 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	e->since_ns = c->hdr.ts_ns;
 	e->path = intern_path(sm, c->path, c->path_len, c->abstract);
 	e->cred_tgid = c->peer_tgid;
-	peer = find(sm, c->peer_sk);
+	peer = peer_entry(sm, c->sk, c->peer_sk);
+	if (peer && !same_connection(c, peer))
+		peer = NULL;
 	if (!peer) {
 		/* a client whose connect() was not traced: known by its pid,
 		 * in the table so that the loader names it */
@@ -505,7 +539,7 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 	}
 	if (p && p->start_ns == e->start_ns && p->sock)
 		p->sock->unix_closed++;
-	peer = find(sm, e->peer_key);
+	peer = peer_entry(sm, e->key, e->peer_key);
 	if (!peer && !e->peer_tgid && e->peer_key && !e->existing) {
 		/* the other end's record has not come yet (an accept after
 		 * the client already closed): wait for it to name the peer */
@@ -795,7 +829,7 @@ static void compute_views(struct model *m, uint64_t now)
 		if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 			continue;
 		if (e->family == 1) {
-			const struct sock_entry *peer = find(sm, e->peer_key);
+			const struct sock_entry *peer = peer_entry(sm, e->key, e->peer_key);
 			uint32_t ptgid;
 			uint64_t pstart;
 			struct peer_group *g;
