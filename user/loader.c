@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -53,15 +52,11 @@ struct loader {
 	struct symbolizer *syms;
 	struct site_cache_entry site_cache[SITE_CACHE];
 	unsigned site_next;
-	/* the per-CPU rings, mapped (one struct ls_conn_ring and one struct
-	 * ls_close_ring per CPU) */
-	struct ls_conn_ring *conn_rings;
-	size_t conn_rings_len;
+	/* the close_rings map, mapped (one struct ls_close_ring per CPU) */
 	struct ls_close_ring *close_rings;
 	size_t close_rings_len;
 	unsigned ncpus;
-	uint64_t *close_heads;		/* per CPU, read first (see drain_rings) */
-	uint64_t *conn_heads;		/* per CPU, read next */
+	uint64_t *close_heads;		/* per CPU, read before the ring buffer */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
 	long page_size;
@@ -228,9 +223,8 @@ static int check_programs(struct loader *l)
 	l->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	l->ncpus = l->skel->rodata->nr_cpus;
 	btf__free(vmlinux);
-	if (!err && (bpf_map__set_max_entries(l->skel->maps.close_rings, l->ncpus) ||
-		     bpf_map__set_max_entries(l->skel->maps.conn_rings, l->ncpus))) {
-		ls_error("cannot size the per-CPU rings for %u CPUs", l->ncpus);
+	if (!err && bpf_map__set_max_entries(l->skel->maps.close_rings, l->ncpus)) {
+		ls_error("cannot size the close rings for %u CPUs", l->ncpus);
 		err = -1;
 	}
 	return err;
@@ -265,40 +259,24 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Map an array map of ncpus values of value_size bytes; *len gets the
- * mapping's length. */
-static void *map_cpu_rings(struct loader *l, struct bpf_map *map, size_t value_size, size_t *len)
+/* Map the per-CPU close rings, and the ring buffer's consumer and producer
+ * pages (read-only) for drain_closes(). */
+static int map_close_rings(struct loader *l)
 {
-	void *p;
-
-	*len = ((size_t)l->ncpus * value_size + l->page_size - 1) / l->page_size * l->page_size;
-	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-	if (p == MAP_FAILED) {
-		ls_error("cannot map %s: %s", bpf_map__name(map), strerror(errno));
-		return NULL;
-	}
-	return p;
-}
-
-/* Map the per-CPU rings, and the ring buffer's consumer and producer pages
- * (read-only) for drain_rings(). */
-static int map_rings(struct loader *l)
-{
-	int rb = bpf_map__fd(l->skel->maps.events);
+	int fd = bpf_map__fd(l->skel->maps.close_rings), rb = bpf_map__fd(l->skel->maps.events);
 	void *p;
 
 	l->page_size = sysconf(_SC_PAGESIZE);
-	l->close_rings = map_cpu_rings(l, l->skel->maps.close_rings, sizeof(struct ls_close_ring),
-				       &l->close_rings_len);
-	if (!l->close_rings)
+	l->close_rings_len = ((size_t)l->ncpus * sizeof(struct ls_close_ring) + l->page_size - 1) /
+			     l->page_size * l->page_size;
+	p = mmap(NULL, l->close_rings_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		ls_error("cannot map the close rings: %s", strerror(errno));
 		return -1;
-	l->conn_rings = map_cpu_rings(l, l->skel->maps.conn_rings, sizeof(struct ls_conn_ring),
-				      &l->conn_rings_len);
-	if (!l->conn_rings)
-		return -1;
+	}
+	l->close_rings = p;
 	l->close_heads = calloc(l->ncpus, sizeof(*l->close_heads));
-	l->conn_heads = calloc(l->ncpus, sizeof(*l->conn_heads));
-	if (!l->close_heads || !l->conn_heads) {
+	if (!l->close_heads) {
 		ls_error("out of memory");
 		return -1;
 	}
@@ -375,7 +353,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		ls_error("cannot set up the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-	if (map_rings(l))
+	if (map_close_rings(l))
 		goto fail;
 	if (opts->stacks)
 		l->syms = symbolizer__new();
@@ -391,14 +369,11 @@ void loader__destroy(struct loader *l)
 		return;
 	if (l->close_rings)
 		munmap(l->close_rings, l->close_rings_len);
-	if (l->conn_rings)
-		munmap(l->conn_rings, l->conn_rings_len);
 	if (l->rb_consumer)
 		munmap((void *)l->rb_consumer, l->page_size);
 	if (l->rb_producer)
 		munmap((void *)l->rb_producer, l->page_size);
 	free(l->close_heads);
-	free(l->conn_heads);
 	ring_buffer__free(l->rb);
 	for (unsigned i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
@@ -456,73 +431,15 @@ int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), v
 	return n;
 }
 
-/* The records in this CPU's conn ring up to head, to the sink, stamped
- * with the time they are read (as on_event stamps untimed records). */
-static int drain_conn_ring(struct loader *l, struct ls_conn_ring *r, uint64_t head, uint64_t now)
-{
-	uint64_t tail = r->tail;
-	int n = 0;
-
-	for (; tail != head; tail++) {
-		const struct ls_conn_slot *slot = &r->slots[tail & (LS_CONN_RING_SLOTS - 1)];
-		struct ls_unix_conn rec;
-		uint32_t size = ((const struct ls_rec_hdr *)slot)->size;
-
-		/* only the bytes BPF wrote: a line read here costs BPF a miss
-		 * when it writes the slot again.  The clamp keeps a bad size
-		 * inside the slot (the sink checks type and size against the
-		 * ABI). */
-		if (size > sizeof(*slot))
-			size = sizeof(*slot);
-		memcpy(&rec, slot, size);
-		rec.hdr.ts_ns = now;
-		l->opts.sink(l->opts.sink_ctx, &rec.hdr, size);
-		n++;
-	}
-	__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
-	return n;
-}
-
-/* The closes in this CPU's close ring up to head, as LS_REC_SOCK_CLOSE
- * records. */
-static int drain_close_ring(struct loader *l, struct ls_close_ring *r, uint64_t head, uint64_t now)
-{
-	uint64_t tail = r->tail;
-	int n = 0;
-
-	for (; tail != head; tail++) {
-		const struct ls_close_slot *s = &r->slots[tail & (LS_CLOSE_RING_SLOTS - 1)];
-		struct ls_sock_close rec = {
-			.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(rec),
-				 .tgid = (uint32_t)(s->ino_tgid >> 32) & 0x7fffffff,
-				 .ts_ns = now },
-			.sk = s->sk,
-			.ino = (uint32_t)s->ino_tgid,
-			.fd = -1,
-			.family = 1,	/* AF_UNIX */
-			.unverified = (s->ino_tgid & LS_CLOSE_SLOT_UNVERIFIED) != 0,
-		};
-
-		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
-		n++;
-	}
-	__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
-	return n;
-}
-
-/* Everything BPF sent, to the sink, in an order the model can follow:
- * a close after the record that opened its socket.  Unix opens are in the
- * conn rings (or the ring buffer when a conn ring was full), unix closes
- * in the close rings.  So the close rings' heads are read first, then the
- * conn rings' heads; the conn records up to those are sent, then the ring
- * buffer is drained to where its producer stood after the close heads
- * were read, then the closes up to those heads.  A ring-buffer record
- * still being written stops the drain (BPF fills one in well under a
- * microsecond): it is retried for up to ~10 ms, then the closes wait for
- * the next poll.  (A process's exit, in the ring buffer, can come before
- * a connect it made just before: the model closes ends of an exited
- * process.)  Returns how many records were sent. */
-static int drain_rings(struct loader *l)
+/* The unix closes in the per-CPU close rings, as LS_REC_SOCK_CLOSE records.
+ * A close must reach the sink after the record that opened its socket,
+ * which BPF committed to the ring buffer before the close was made.  So
+ * the rings' heads are read first, then the ring buffer is drained to
+ * where its producer was after that, then the closes up to those heads are
+ * sent.  A ring-buffer record still being written stops the drain (BPF
+ * fills one in well under a microsecond): it is retried for up to ~10 ms,
+ * then the closes wait for the next poll.  Returns how many were sent. */
+static int drain_closes(struct loader *l)
 {
 	uint64_t prod, now;
 	int n = 0;
@@ -530,41 +447,55 @@ static int drain_rings(struct loader *l)
 	for (unsigned c = 0; c < l->ncpus; c++)
 		l->close_heads[c] = __atomic_load_n(&l->close_rings[c].head, __ATOMIC_ACQUIRE);
 	prod = __atomic_load_n(l->rb_producer, __ATOMIC_ACQUIRE);
-	for (unsigned c = 0; c < l->ncpus; c++)
-		l->conn_heads[c] = __atomic_load_n(&l->conn_rings[c].head, __ATOMIC_ACQUIRE);
-	now = ls_now_boot_ns();
-	for (unsigned c = 0; c < l->ncpus; c++)
-		n += drain_conn_ring(l, &l->conn_rings[c], l->conn_heads[c], now);
-	for (int tries = 0;; tries++) {
+	for (int tries = 0; __atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) < prod; tries++) {
 		int m;
 
 		if (tries == 1000)
-			return n;
+			return 0;
 		if (tries)
 			nanosleep(&(struct timespec){ .tv_nsec = 10000 }, NULL);
 		m = ring_buffer__consume(l->rb);
 		if (m < 0)
-			return n;
+			return 0;
 		n += m;
-		if (__atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) >= prod)
-			break;
 	}
-	for (unsigned c = 0; c < l->ncpus; c++)
-		n += drain_close_ring(l, &l->close_rings[c], l->close_heads[c], now);
+	now = ls_now_boot_ns();
+	for (unsigned c = 0; c < l->ncpus; c++) {
+		struct ls_close_ring *r = &l->close_rings[c];
+		uint64_t tail = r->tail, head = l->close_heads[c];
+
+		for (; tail != head; tail++) {
+			const struct ls_close_slot *s = &r->slots[tail & (LS_CLOSE_RING_SLOTS - 1)];
+			struct ls_sock_close rec = {
+				.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(rec),
+					 .tgid = (uint32_t)(s->ino_tgid >> 32), .ts_ns = now },
+				.sk = s->sk,
+				.ino = (uint32_t)s->ino_tgid,
+				.fd = -1,
+				.family = 1,	/* AF_UNIX */
+			};
+
+			l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+			n++;
+		}
+		__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
+	}
 	return n;
 }
 
 int loader__poll(struct loader *l, int timeout_ms)
 {
-	struct epoll_event ev;
+	int n = ring_buffer__poll(l->rb, timeout_ms), m;
 
-	/* wait, but read nothing yet: drain_rings reads the ring buffer in
-	 * its turn.  BPF submits without waking us (see rb_wakeup_flags):
-	 * epoll only reports the record that takes a ring past a quarter
-	 * full, so everything there is drained, woken or not. */
-	if (epoll_wait(ring_buffer__epoll_fd(l->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
-		return -errno;
-	return drain_rings(l);
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* BPF submits without waking us (see rb_wakeup_flags): epoll only
+	 * reports the record that takes the ring past a quarter full, so
+	 * drain whatever is there */
+	m = ring_buffer__consume(l->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m + drain_closes(l);
 }
 
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns)
