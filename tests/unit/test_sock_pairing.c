@@ -632,6 +632,35 @@ TEST(exit_with_connections_open)
 	model__free(m);
 }
 
+/* Records of different CPUs read out of order: the agent's second
+ * connection has a socket at the address of its first one's peer, and the
+ * first one's socket address as its peer.  They point at each other, but
+ * two connecting ends are not a connection: the agent is not its own peer
+ * when the first one closes. */
+TEST(two_connecting_ends_pointing_at_each_other_are_not_peers)
+{
+	struct model *m = new_model();
+	const uint64_t x = SK_CLI(0), y = SK_SRV(0);
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	conn_ino(m, 10 * SEC, CLI, CLI_START, x, OLD_INO, y, LS_UNIX_CONNECT, PATH);
+	conn_ino(m, 10 * SEC, CLI, CLI_START, y, NEW_INO, x, LS_UNIX_CONNECT, PATH);
+	sclose(m, 11 * SEC, CLI, CLI_START, x, OLD_INO, 1);
+	tick(m, 12 * SEC, false);
+	tick(m, 30 * SEC, true);	/* past the wait for an unpaired end's peer */
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
+	ASSERT_EQ(u.opened, 2);
+	ASSERT_EQ(u.closed, 1);
+	for (uint32_t i = 0; i < u.npeers; i++) {
+		ASSERT_TRUE(sock_model__peer_view(m, proc(m, CLI), i, &g));
+		ASSERT_NE(g.pid, CLI);
+	}
+	model__free(m);
+}
+
 /* pid 1962370 exits and a new process gets the same pid: the server sees
  * two peers, and the new process does not inherit the old one's counts. */
 TEST(pid_reuse_makes_a_new_peer)

@@ -49,10 +49,11 @@ struct sock_entry {
 	uint8_t existing;	/* known from sock_diag: not "opened" in the run */
 	uint8_t counted;	/* its group has counted it as opened */
 	uint8_t accepted;	/* this end came from accept(): the server's */
+	uint8_t kind;		/* enum ls_unix_conn_kind; 0 from sock_diag */
 	uint8_t closed;		/* closed before its peer was seen: kept to pair */
 	uint8_t unverified;	/* its close came unverified: open until the
 				 * loader finds the socket gone */
-	uint8_t _pad3[6];
+	uint8_t _pad3[5];
 	uint64_t closed_ns;	/* when closed, or when the unverified close came */
 	uint16_t dport;
 	uint16_t sport;
@@ -358,19 +359,38 @@ static void peer_of(const struct model *m, const struct sock_entry *e,
 	}
 }
 
-/* The end at peer_key that is the other end of the socket at key.  Closes
- * come late (per-CPU close rings, read after the ring buffer), so the
- * entry at an address can be an older socket not yet seen closed, or a
- * newer one: the real peer points back.  (sock_diag entries are paired by
- * inode, and one side may not know the other.) */
-static struct sock_entry *peer_entry(struct sock_model *sm, uint64_t key,
-				     uint64_t peer_key)
+/* Can p be the other end of e's connection?  Closes come late (per-CPU
+ * close rings, read after the ring buffer), so the entry at e's peer
+ * address can be an older socket not yet seen closed, or a newer one, and
+ * both ends' addresses can be reused at once: the real peer points back,
+ * and has the other role.  accept() names the connecting process
+ * (SO_PEERCRED), so a client end must be that process's; a socketpair's
+ * ends are one process's.  (sock_diag entries are paired by inode, and
+ * one side may not know the other.) */
+static bool ends_match(const struct sock_entry *e, const struct sock_entry *p)
 {
-	struct sock_entry *p = peer_key ? find(sm, peer_key) : NULL;
+	if (p->existing)
+		return true;
+	if (p->peer_key != e->key)
+		return false;
+	switch (e->kind) {
+	case LS_UNIX_ACCEPT:
+		return p->kind == LS_UNIX_CONNECT && (!e->cred_tgid || p->tgid == e->cred_tgid);
+	case LS_UNIX_CONNECT:
+		return p->kind == LS_UNIX_ACCEPT && (!p->cred_tgid || p->cred_tgid == e->tgid);
+	case LS_UNIX_SOCKETPAIR:
+		return p->kind == LS_UNIX_SOCKETPAIR && p->tgid == e->tgid;
+	default:
+		return true;
+	}
+}
 
-	if (p && !p->existing && p->peer_key != key)
-		return NULL;
-	return p;
+/* The other end of e's connection, if its entry is there. */
+static struct sock_entry *peer_entry(struct sock_model *sm, const struct sock_entry *e)
+{
+	struct sock_entry *p = e->peer_key ? find(sm, e->peer_key) : NULL;
+
+	return p && ends_match(e, p) ? p : NULL;
 }
 
 /* Count a unix connection as opened in its owner's group, once its peer
@@ -422,23 +442,6 @@ static void settle_close(struct model *m, struct sock_entry *e, const struct soc
 
 static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns);
 
-/* Is peer the other end of the connection c describes, and not an older
- * socket at that address whose close is still to be read?  Both ends'
- * addresses can be reused at once, so pointing back is not enough: accept()
- * names the connecting process (SO_PEERCRED), so a client end must be that
- * process's, and a connect's peer must be an accepted end naming it. */
-static bool same_connection(const struct ls_unix_conn *c, const struct sock_entry *peer)
-{
-	switch (c->kind) {
-	case LS_UNIX_ACCEPT:
-		return !peer->accepted && (!c->peer_tgid || peer->tgid == c->peer_tgid);
-	case LS_UNIX_CONNECT:
-		return peer->accepted && (!peer->cred_tgid || peer->cred_tgid == c->hdr.tgid);
-	default:	/* socketpair: both ends made by one process */
-		return !peer->accepted && peer->tgid == c->hdr.tgid;
-	}
-}
-
 static void add_unix(struct model *m, const struct ls_unix_conn *c)
 {
 	struct sock_model *sm = m->sock;
@@ -482,12 +485,11 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	e->ino = c->ino;
 	e->family = 1;
 	e->accepted = c->kind == LS_UNIX_ACCEPT;
+	e->kind = (uint8_t)c->kind;
 	e->since_ns = c->hdr.ts_ns;
 	e->path = intern_path(sm, c->path, c->path_len, c->abstract);
 	e->cred_tgid = c->peer_tgid;
-	peer = peer_entry(sm, c->sk, c->peer_sk);
-	if (peer && !same_connection(c, peer))
-		peer = NULL;
+	peer = peer_entry(sm, e);
 	if (!peer) {
 		/* a client whose connect() was not traced: known by its pid,
 		 * in the table so that the loader names it */
@@ -539,7 +541,7 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 	}
 	if (p && p->start_ns == e->start_ns && p->sock)
 		p->sock->unix_closed++;
-	peer = peer_entry(sm, e->key, e->peer_key);
+	peer = peer_entry(sm, e);
 	if (!peer && !e->peer_tgid && e->peer_key && !e->existing) {
 		/* the other end's record has not come yet (an accept after
 		 * the client already closed): wait for it to name the peer */
@@ -829,7 +831,7 @@ static void compute_views(struct model *m, uint64_t now)
 		if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 			continue;
 		if (e->family == 1) {
-			const struct sock_entry *peer = peer_entry(sm, e->key, e->peer_key);
+			const struct sock_entry *peer = peer_entry(sm, e);
 			uint32_t ptgid;
 			uint64_t pstart;
 			struct peer_group *g;
