@@ -60,6 +60,49 @@ struct {
 	__type(value, struct ls_close_ring);
 } close_rings SEC(".maps");
 
+/* A ring of unix connect/accept/socketpair records per CPU, indexed by CPU
+ * (see struct ls_conn_ring); sized like close_rings. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_conn_ring);
+} conn_rings SEC(".maps");
+
+/* The order of conn records across CPUs (see struct ls_unix_order). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_unix_order);
+} unix_order SEC(".maps");
+
+/* Plain stores reach another CPU in program order on x86 only: other
+ * architectures send unix records through the ring buffer (the loader's
+ * per-CPU rings then stay empty).  clang 14 turns a fetch-and-add whose
+ * result is unused into a non-fetching XADD, which arm64 does not order. */
+#if defined(__TARGET_ARCH_x86)
+#define LS_CPU_RINGS	1
+#else
+#define LS_CPU_RINGS	0
+#endif
+
+/* Wake the reader for a per-CPU ring that a record took to a quarter full,
+ * as rb_wakeup_flags does for the ring buffer (a header-only record). */
+static __always_inline void ring_wake(__u32 tgid)
+{
+	struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
+
+	if (h) {
+		h->type = LS_REC_CLOSE_RING_WAKE;
+		h->size = sizeof(*h);
+		h->tgid = tgid;
+		h->ts_ns = 0;
+		bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
+	}
+}
+
 /* Before 6.13 struct file counted references in f_count. */
 struct file___old {
 	atomic_long_t f_count;
@@ -145,18 +188,14 @@ static __always_inline bool unix_wanted(__u32 tgid, __u32 other_tgid)
 	return other_tgid && bpf_map_lookup_elem(&traced_tgids, &other_tgid);
 }
 
-/* Fill and send a unix record with room for path_room bytes of path (a
- * constant: the ring reserves constant sizes). */
-static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, __u64 ino, int fd,
-					    __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
-					    struct unix_address *addr, __u64 path_len,
-					    const __u32 path_room)
+/* Fill a unix record with room for path_room bytes of path (a constant:
+ * the ring buffer reserves constant sizes); e is a ring-buffer record or a
+ * slot of this CPU's conn ring. */
+static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, struct sock *peer,
+				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid, __u64 id,
+				      __u64 start_ns, struct unix_address *addr, __u64 path_len,
+				      const __u32 path_room, bool with_comm)
 {
-	struct ls_unix_conn *e;
-
-	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
-	if (!e)
-		return;
 	e->start_ns = start_ns;
 	e->sk = (__u64)sk;
 	e->peer_sk = (__u64)peer;
@@ -169,7 +208,10 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 	e->abstract = 0;
 	e->_pad = 0;
 	e->peer_tgid = peer_tgid;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (with_comm)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	else
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (path_room) {
 		/* the caller chose the room for the length: the clamp is for
 		 * the verifier (the barrier keeps the compiler from dropping
@@ -186,6 +228,78 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 			e->abstract = e->path[0] == 0;
 		}
 	}
+}
+
+/* The record into this CPU's conn ring: false if the ring is full (the
+ * caller sends it through the ring buffer instead).  A slot costs plain
+ * stores; a ring-buffer record's reserve and submit were 40% of the
+ * connect and accept programs' time on a connect/accept/close loop. */
+static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __u64 ino, int fd,
+					  __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
+					  struct unix_address *addr, __u64 path_len,
+					  const __u32 path_room)
+{
+	const __u32 nslots = LS_CONN_RECORD_SLOTS(LS_UNIX_CONN_SIZE(path_room));
+	__u32 cpu = bpf_get_smp_processor_id(), tgid = id >> 32, zero = 0;
+	struct ls_conn_ring *r = bpf_map_lookup_elem(&conn_rings, &cpu);
+	struct ls_unix_order *order = bpf_map_lookup_elem(&unix_order, &zero);
+	struct ls_unix_conn *e;
+	__u64 head, used, seq;
+	bool with_comm;
+
+	if (!r || !order)
+		return false;
+	head = r->head;
+	used = head - r->tail;
+	if (used + nslots > LS_CONN_RING_SLOTS)
+		return false;
+	e = (struct ls_unix_conn *)&r->slots[head & (LS_CONN_RING_SLOTS - 1)];
+	e->hdr.type = LS_REC_UNIX_CONN;
+	e->hdr.size = LS_UNIX_CONN_SIZE(path_room);
+	e->hdr.tgid = id >> 32;
+	/* Its place among every CPU's records (the reader stamps the time).
+	 * A plain increment, not an atomic one (that cost a sixth of the
+	 * socket programs' time): two CPUs may take the same number, or one
+	 * interrupted between load and store may set the counter back a few,
+	 * but only for records made within those few instructions of each
+	 * other.  What the reader needs ordered is a socket's records before
+	 * those of a later socket at its address (a close and a new socket
+	 * apart), and those always get increasing numbers. */
+	seq = order->next;
+	order->next = seq + 1;
+	e->hdr.ts_ns = seq;
+	with_comm = r->comm_tgid != tgid || r->comm_start_ns != start_ns;
+	fill_unix(e, sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, path_len, path_room,
+		  with_comm);
+	if (with_comm) {
+		r->comm_tgid = tgid;
+		r->comm_start_ns = start_ns;
+	}
+	/* the slot before the head that shows it: x86 keeps stores in order */
+	barrier();
+	r->head = head + nslots;
+	if (used < LS_CONN_RING_SLOTS / 4 && used + nslots >= LS_CONN_RING_SLOTS / 4)
+		ring_wake(id >> 32);
+	return true;
+}
+
+/* Send a unix record with room for path_room bytes of path: through this
+ * CPU's conn ring, or the ring buffer when that is full. */
+static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, __u64 ino, int fd,
+					    __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
+					    struct unix_address *addr, __u64 path_len,
+					    const __u32 path_room)
+{
+	struct ls_unix_conn *e;
+
+	if (LS_CPU_RINGS && conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr,
+					  path_len, path_room))
+		return;
+	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
+	if (!e)
+		return;
+	fill_unix(e, sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, path_len, path_room,
+		  true);
 	emit_submit(e);
 }
 
@@ -418,19 +532,11 @@ static __always_inline enum other_fd other_fd_on(struct file *f, int fd)
 	return s.found ? OTHER_FD_FOUND : OTHER_FD_NONE;
 }
 
-/* Plain stores reach another CPU in program order on x86 only: other
- * architectures send unix closes through the ring buffer, as before (the
- * loader's close rings then stay empty). */
-#if defined(__TARGET_ARCH_x86)
-#define LS_CLOSE_RINGS	1
-#else
-#define LS_CLOSE_RINGS	0
-#endif
-
 /* A unix close into this CPU's close ring: false if the ring is full (the
  * close is counted as lost).  The record that takes the ring to a quarter
- * full wakes the reader, as rb_wakeup_flags does for the ring buffer. */
-static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid)
+ * full wakes the reader.  An unverified close is marked in ino_tgid's top
+ * bit (pids stay below 2^22). */
+static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid, __u8 unverified)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ls_close_ring *r = bpf_map_lookup_elem(&close_rings, &cpu);
@@ -445,22 +551,13 @@ static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid)
 		return false;
 	slot = &r->slots[head & (LS_CLOSE_RING_SLOTS - 1)];
 	slot->sk = sk;
-	slot->ino_tgid = (__u32)ino | (__u64)tgid << 32;
+	slot->ino_tgid = (__u32)ino | (__u64)tgid << 32 | (unverified ? LS_CLOSE_SLOT_UNVERIFIED : 0);
 	/* the slot before the head that shows it: x86 keeps stores in order
-	 * (elsewhere closes take the ring buffer, see LS_CLOSE_RINGS) */
+	 * (elsewhere closes take the ring buffer, see LS_CPU_RINGS) */
 	barrier();
 	r->head = head + 1;
-	if (used == LS_CLOSE_RING_SLOTS / 4) {
-		struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
-
-		if (h) {
-			h->type = LS_REC_CLOSE_RING_WAKE;
-			h->size = sizeof(*h);
-			h->tgid = tgid;
-			h->ts_ns = 0;
-			bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
-		}
-	}
+	if (used == LS_CLOSE_RING_SLOTS / 4)
+		ring_wake(tgid);
 	return true;
 }
 
@@ -470,8 +567,7 @@ static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid)
  * table too big to search, the close is sent marked unverified: user space
  * counts it once the socket is gone (and a later close still finds the
  * owner).  Unfiltered, every unix socket's (see emit_unix): no map lookups.
- * Unix closes go to this CPU's close ring, the rest (TCP, unverified) to
- * the ring buffer. */
+ * Unix closes go to this CPU's close ring, TCP's to the ring buffer. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -507,10 +603,10 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
 			return 0;
 	}
-	if (LS_CLOSE_RINGS && family == LS_AF_UNIX && !unverified) {
-		if (!close_ring_put(key, ino, id >> 32))
+	if (LS_CPU_RINGS && family == LS_AF_UNIX) {
+		if (!close_ring_put(key, ino, id >> 32, unverified))
 			count_drop(LS_DROP_RINGBUF);
-		if (o)
+		if (o && !unverified)
 			bpf_map_delete_elem(&sock_owners, &key);
 		return 0;
 	}

@@ -50,7 +50,7 @@ enum ls_rec_type {
 	LS_REC_UNIX_CONN = 10,	/* struct ls_unix_conn: connect/accept/socketpair */
 	LS_REC_SOCK_CLOSE = 11,	/* struct ls_sock_close */
 	LS_REC_TCP_STATE = 12,	/* struct ls_tcp_state */
-	LS_REC_CLOSE_RING_WAKE = 13, /* struct ls_rec_hdr only: a close ring is a
+	LS_REC_CLOSE_RING_WAKE = 13, /* struct ls_rec_hdr only: a per-CPU ring is a
 				      * quarter full (read it; never recorded) */
 	LS_REC_SETNS = 20,	/* struct ls_setns */
 	LS_REC_UNSHARE = 21,	/* struct ls_unshare */
@@ -213,7 +213,10 @@ struct ls_unix_conn {
 	__u8 _pad;
 	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
 	char comm[LS_COMM_LEN];		/* thread that connected/accepted: names a
-					 * client gone before any /proc read */
+					 * client gone before any /proc read
+					 * (empty: as in this CPU's conn ring's
+					 * last record of this process that had
+					 * one) */
 	char path[LS_PATH_LEN + 4];	/* listening socket's name (4: padding) */
 };
 /*
@@ -246,21 +249,62 @@ struct ls_sock_close {
 };
 
 /*
- * Unix closes that need no checking (the last reference, or no other fd of
- * this process on the socket) do not go through the ring buffer: each CPU
- * has a ring of these slots in the mmap-able `close_rings` map, written
- * with plain stores.  A ring-buffer record (reserve, fill, submit) was 40
- * of the close program's 115 ns per run on a connect/accept/close loop; a
- * slot costs a few.  Only the sys_enter_close program writes them, and
- * tracepoint programs do not nest on a CPU, so each ring has one writer.
- * x86 only (plain stores in order; see bpf/sock.bpf.h).  The loader turns
- * slots back into LS_REC_SOCK_CLOSE records, which recordings hold (see
- * drain_closes() in loader.c for the order it reads them in).
+ * Per-CPU rings.  Unix records do not go through the ring buffer: a
+ * ring-buffer record's reserve and submit cost more than the rest of a
+ * connect or accept program.  Each CPU has a ring of connect/accept/
+ * socketpair records (struct ls_unix_conn, cut at hdr.size as in the ring
+ * buffer) in the mmap-able `conn_rings` map, and a ring of closes in
+ * `close_rings`, written with plain stores.  Only syscall tracepoint
+ * programs write them (sys_exit_connect/accept/accept4/socketpair,
+ * sys_enter_close), and those do not nest on a CPU (bpf_prog_active), so
+ * each ring has one writer.  x86 only (plain stores in order; see
+ * bpf/sock.bpf.h).  A full conn ring sends its record through the ring
+ * buffer; a full close ring counts the close as lost.  The loader turns
+ * slots into ordinary records, which recordings hold; drain_rings() in
+ * loader.c gives the order it reads them in.
+ *
+ * Conn records keep one order across CPUs (pairing two ends, and telling
+ * a socket from an older one at the same address, need it): each takes a
+ * number from the shared counter `unix_order`, carried in hdr.ts_ns (the
+ * reader stamps the time), and the reader merges the rings by it.
  */
+#define LS_CONN_RING_SLOTS	8192	/* a power of two */
+/* A record takes one slot (up to 32 bytes of path: two cache lines) or two
+ * (longer paths); the ring has a spare slot at its end, so that a record of
+ * two slots starting at the last one stays in one piece. */
+#define LS_CONN_SLOT_BYTES	128
+#define LS_CONN_RECORD_SLOTS(size)	((size) > LS_CONN_SLOT_BYTES ? 2 : 1)
+_Static_assert(sizeof(struct ls_unix_conn) <= 2 * LS_CONN_SLOT_BYTES,
+	       "a unix record fits two conn slots");
+struct ls_conn_slot {
+	__u64 bytes[LS_CONN_SLOT_BYTES / 8];	/* a struct ls_unix_conn, cut at hdr.size */
+};
+struct ls_conn_ring {
+	__u64 head;			/* records written (BPF) */
+	/* (BPF's) the process of the last record with a command name: the
+	 * next records of that process leave comm empty (the model takes a
+	 * process's name from its first record; a helper call is a tenth of
+	 * a connect program's cost) */
+	__u64 comm_start_ns;
+	__u32 comm_tgid;
+	__u32 _pad0;
+	__u64 _pad1[5];			/* head and tail on their own lines */
+	__u64 tail;			/* records read (user space) */
+	__u64 _pad2[7];
+	struct ls_conn_slot slots[LS_CONN_RING_SLOTS + 1];	/* + the spare */
+};
+
+struct ls_unix_order {
+	__u64 next;			/* the next conn record's number */
+	__u64 _pad[7];			/* a line of its own */
+};
+
 #define LS_CLOSE_RING_SLOTS	8192	/* a power of two */
+#define LS_CLOSE_SLOT_UNVERIFIED (1ULL << 63)	/* ls_sock_close.unverified */
 struct ls_close_slot {
 	__u64 sk;
-	__u64 ino_tgid;			/* inode (32 bits for sockets) | tgid << 32 */
+	__u64 ino_tgid;			/* inode (32 bits for sockets) | tgid << 32,
+					 * | LS_CLOSE_SLOT_UNVERIFIED */
 };
 struct ls_close_ring {
 	__u64 head;			/* slots written (BPF) */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -52,11 +53,16 @@ struct loader {
 	struct symbolizer *syms;
 	struct site_cache_entry site_cache[SITE_CACHE];
 	unsigned site_next;
-	/* the close_rings map, mapped (one struct ls_close_ring per CPU) */
+	/* the per-CPU rings, mapped (one struct ls_conn_ring and one struct
+	 * ls_close_ring per CPU) */
+	struct ls_conn_ring *conn_rings;
+	size_t conn_rings_len;
 	struct ls_close_ring *close_rings;
 	size_t close_rings_len;
 	unsigned ncpus;
-	uint64_t *close_heads;		/* per CPU, read before the ring buffer */
+	uint64_t *close_heads;		/* per CPU, read first (see drain_rings) */
+	uint64_t *conn_heads;		/* per CPU, read next */
+	uint64_t *conn_tails;		/* per CPU, where the merge has read to */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
 	long page_size;
@@ -223,8 +229,9 @@ static int check_programs(struct loader *l)
 	l->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	l->ncpus = l->skel->rodata->nr_cpus;
 	btf__free(vmlinux);
-	if (!err && bpf_map__set_max_entries(l->skel->maps.close_rings, l->ncpus)) {
-		ls_error("cannot size the close rings for %u CPUs", l->ncpus);
+	if (!err && (bpf_map__set_max_entries(l->skel->maps.close_rings, l->ncpus) ||
+		     bpf_map__set_max_entries(l->skel->maps.conn_rings, l->ncpus))) {
+		ls_error("cannot size the per-CPU rings for %u CPUs", l->ncpus);
 		err = -1;
 	}
 	return err;
@@ -259,24 +266,41 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Map the per-CPU close rings, and the ring buffer's consumer and producer
- * pages (read-only) for drain_closes(). */
-static int map_close_rings(struct loader *l)
+/* Map an array map of ncpus values of value_size bytes; *len gets the
+ * mapping's length. */
+static void *map_cpu_rings(struct loader *l, struct bpf_map *map, size_t value_size, size_t *len)
 {
-	int fd = bpf_map__fd(l->skel->maps.close_rings), rb = bpf_map__fd(l->skel->maps.events);
+	void *p;
+
+	*len = ((size_t)l->ncpus * value_size + l->page_size - 1) / l->page_size * l->page_size;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (p == MAP_FAILED) {
+		ls_error("cannot map %s: %s", bpf_map__name(map), strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/* Map the per-CPU rings, and the ring buffer's consumer and producer pages
+ * (read-only) for drain_rings(). */
+static int map_rings(struct loader *l)
+{
+	int rb = bpf_map__fd(l->skel->maps.events);
 	void *p;
 
 	l->page_size = sysconf(_SC_PAGESIZE);
-	l->close_rings_len = ((size_t)l->ncpus * sizeof(struct ls_close_ring) + l->page_size - 1) /
-			     l->page_size * l->page_size;
-	p = mmap(NULL, l->close_rings_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		ls_error("cannot map the close rings: %s", strerror(errno));
+	l->close_rings = map_cpu_rings(l, l->skel->maps.close_rings, sizeof(struct ls_close_ring),
+				       &l->close_rings_len);
+	if (!l->close_rings)
 		return -1;
-	}
-	l->close_rings = p;
+	l->conn_rings = map_cpu_rings(l, l->skel->maps.conn_rings, sizeof(struct ls_conn_ring),
+				      &l->conn_rings_len);
+	if (!l->conn_rings)
+		return -1;
 	l->close_heads = calloc(l->ncpus, sizeof(*l->close_heads));
-	if (!l->close_heads) {
+	l->conn_heads = calloc(l->ncpus, sizeof(*l->conn_heads));
+	l->conn_tails = calloc(l->ncpus, sizeof(*l->conn_tails));
+	if (!l->close_heads || !l->conn_heads || !l->conn_tails) {
 		ls_error("out of memory");
 		return -1;
 	}
@@ -353,7 +377,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		ls_error("cannot set up the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-	if (map_close_rings(l))
+	if (map_rings(l))
 		goto fail;
 	if (opts->stacks)
 		l->syms = symbolizer__new();
@@ -369,11 +393,15 @@ void loader__destroy(struct loader *l)
 		return;
 	if (l->close_rings)
 		munmap(l->close_rings, l->close_rings_len);
+	if (l->conn_rings)
+		munmap(l->conn_rings, l->conn_rings_len);
 	if (l->rb_consumer)
 		munmap((void *)l->rb_consumer, l->page_size);
 	if (l->rb_producer)
 		munmap((void *)l->rb_producer, l->page_size);
 	free(l->close_heads);
+	free(l->conn_heads);
+	free(l->conn_tails);
 	ring_buffer__free(l->rb);
 	for (unsigned i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
@@ -431,15 +459,98 @@ int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), v
 	return n;
 }
 
-/* The unix closes in the per-CPU close rings, as LS_REC_SOCK_CLOSE records.
- * A close must reach the sink after the record that opened its socket,
- * which BPF committed to the ring buffer before the close was made.  So
- * the rings' heads are read first, then the ring buffer is drained to
- * where its producer was after that, then the closes up to those heads are
- * sent.  A ring-buffer record still being written stops the drain (BPF
- * fills one in well under a microsecond): it is retried for up to ~10 ms,
- * then the closes wait for the next poll.  Returns how many were sent. */
-static int drain_closes(struct loader *l)
+/* The record at this CPU's read position, or NULL when it has caught up
+ * with the head read for this drain. */
+static const struct ls_rec_hdr *conn_next(struct loader *l, unsigned c)
+{
+	if (l->conn_tails[c] == l->conn_heads[c])
+		return NULL;
+	return (const void *)&l->conn_rings[c].slots[l->conn_tails[c] & (LS_CONN_RING_SLOTS - 1)];
+}
+
+/* The conn rings' records up to the heads read for this drain, to the
+ * sink in the order BPF numbered them (in hdr.ts_ns) across CPUs, each
+ * stamped with the time it is read (as on_event stamps untimed records).
+ * A merge: each step takes the lowest number among the CPUs' next records
+ * (a pass over the CPUs; two here). */
+static int drain_conn_rings(struct loader *l, uint64_t now)
+{
+	int n = 0;
+
+	for (unsigned c = 0; c < l->ncpus; c++)
+		l->conn_tails[c] = l->conn_rings[c].tail;
+	for (;;) {
+		const struct ls_rec_hdr *h, *first = NULL;
+		unsigned from = 0;
+		union {
+			struct ls_rec_hdr hdr;
+			struct ls_unix_conn rec;
+		} copy;
+		uint32_t size;
+
+		for (unsigned c = 0; c < l->ncpus; c++) {
+			h = conn_next(l, c);
+			if (h && (!first || h->ts_ns < first->ts_ns)) {
+				first = h;
+				from = c;
+			}
+		}
+		if (!first)
+			break;
+		/* BPF wrote it; the clamp keeps a bad size inside the slots it
+		 * takes (the sink checks type and size against the ABI) */
+		size = first->size > sizeof(copy.rec) ? sizeof(copy.rec) : first->size;
+		memcpy(&copy, first, size);
+		copy.hdr.ts_ns = now;
+		l->conn_tails[from] += LS_CONN_RECORD_SLOTS(size);
+		l->opts.sink(l->opts.sink_ctx, &copy.hdr, size);
+		n++;
+	}
+	for (unsigned c = 0; c < l->ncpus; c++)
+		__atomic_store_n(&l->conn_rings[c].tail, l->conn_tails[c], __ATOMIC_RELEASE);
+	return n;
+}
+
+/* The closes in this CPU's close ring up to head, as LS_REC_SOCK_CLOSE
+ * records. */
+static int drain_close_ring(struct loader *l, struct ls_close_ring *r, uint64_t head, uint64_t now)
+{
+	uint64_t tail = r->tail;
+	int n = 0;
+
+	for (; tail != head; tail++) {
+		const struct ls_close_slot *s = &r->slots[tail & (LS_CLOSE_RING_SLOTS - 1)];
+		struct ls_sock_close rec = {
+			.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(rec),
+				 .tgid = (uint32_t)(s->ino_tgid >> 32) & 0x7fffffff,
+				 .ts_ns = now },
+			.sk = s->sk,
+			.ino = (uint32_t)s->ino_tgid,
+			.fd = -1,
+			.family = 1,	/* AF_UNIX */
+			.unverified = (s->ino_tgid & LS_CLOSE_SLOT_UNVERIFIED) != 0,
+		};
+
+		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+		n++;
+	}
+	__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Everything BPF sent, to the sink, in an order the model can follow:
+ * a close after the record that opened its socket.  Unix opens are in the
+ * conn rings (or the ring buffer when a conn ring was full), unix closes
+ * in the close rings.  So the close rings' heads are read first, then the
+ * conn rings' heads; the conn records up to those are sent, then the ring
+ * buffer is drained to where its producer stood after the close heads
+ * were read, then the closes up to those heads.  A ring-buffer record
+ * still being written stops the drain (BPF fills one in well under a
+ * microsecond): it is retried for up to ~10 ms, then the closes wait for
+ * the next poll.  (A process's exit, in the ring buffer, can come before
+ * a connect it made just before: the model closes ends of an exited
+ * process.)  Returns how many records were sent. */
+static int drain_rings(struct loader *l)
 {
 	uint64_t prod, now;
 	int n = 0;
@@ -447,55 +558,40 @@ static int drain_closes(struct loader *l)
 	for (unsigned c = 0; c < l->ncpus; c++)
 		l->close_heads[c] = __atomic_load_n(&l->close_rings[c].head, __ATOMIC_ACQUIRE);
 	prod = __atomic_load_n(l->rb_producer, __ATOMIC_ACQUIRE);
-	for (int tries = 0; __atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) < prod; tries++) {
+	for (unsigned c = 0; c < l->ncpus; c++)
+		l->conn_heads[c] = __atomic_load_n(&l->conn_rings[c].head, __ATOMIC_ACQUIRE);
+	now = ls_now_boot_ns();
+	n += drain_conn_rings(l, now);
+	for (int tries = 0;; tries++) {
 		int m;
 
 		if (tries == 1000)
-			return 0;
+			return n;
 		if (tries)
 			nanosleep(&(struct timespec){ .tv_nsec = 10000 }, NULL);
 		m = ring_buffer__consume(l->rb);
 		if (m < 0)
-			return 0;
+			return n;
 		n += m;
+		if (__atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) >= prod)
+			break;
 	}
-	now = ls_now_boot_ns();
-	for (unsigned c = 0; c < l->ncpus; c++) {
-		struct ls_close_ring *r = &l->close_rings[c];
-		uint64_t tail = r->tail, head = l->close_heads[c];
-
-		for (; tail != head; tail++) {
-			const struct ls_close_slot *s = &r->slots[tail & (LS_CLOSE_RING_SLOTS - 1)];
-			struct ls_sock_close rec = {
-				.hdr = { .type = LS_REC_SOCK_CLOSE, .size = sizeof(rec),
-					 .tgid = (uint32_t)(s->ino_tgid >> 32), .ts_ns = now },
-				.sk = s->sk,
-				.ino = (uint32_t)s->ino_tgid,
-				.fd = -1,
-				.family = 1,	/* AF_UNIX */
-			};
-
-			l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
-			n++;
-		}
-		__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
-	}
+	for (unsigned c = 0; c < l->ncpus; c++)
+		n += drain_close_ring(l, &l->close_rings[c], l->close_heads[c], now);
 	return n;
 }
 
 int loader__poll(struct loader *l, int timeout_ms)
 {
-	int n = ring_buffer__poll(l->rb, timeout_ms), m;
+	struct epoll_event ev;
 
-	if (n < 0 && n != -EINTR)
-		return n;
-	/* BPF submits without waking us (see rb_wakeup_flags): epoll only
-	 * reports the record that takes the ring past a quarter full, so
-	 * drain whatever is there */
-	m = ring_buffer__consume(l->rb);
-	if (m < 0)
-		return m;
-	return (n > 0 ? n : 0) + m + drain_closes(l);
+	/* wait, but read nothing yet: drain_rings reads the ring buffer in
+	 * its turn.  BPF submits without waking us (see rb_wakeup_flags):
+	 * epoll only reports the record that takes a ring past a quarter
+	 * full, so everything there is drained, woken or not. */
+	if (epoll_wait(ring_buffer__epoll_fd(l->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	return drain_rings(l);
 }
 
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns)

@@ -5,6 +5,11 @@
 #   unix-leak.lsrec    a unix server keeping every connection of a client
 #                      that connects every 100 ms, traced with -p server
 #   setns-gone.lsrec   setns(CLONE_NEWNET) every 100 ms on a plain file
+#   unix-reordered.lsrec  not made here: build 81f2037 (whose loader read unix
+#                      records one CPU after another, out of order) running
+#                      the README's first command with a leaking unix pair
+#                      and one connecting and closing every 20 ms; kept as a
+#                      record stream in an order the model must survive
 # Re-run after a change to the record format (and bump its version).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -661,6 +661,32 @@ TEST(two_connecting_ends_pointing_at_each_other_are_not_peers)
 	model__free(m);
 }
 
+/* A connect read after its process's exit (the exit comes through the
+ * ring buffer, the connect from a per-CPU ring read after it): the client's
+ * end is closed at the next pass, as its other ends were. */
+TEST(connect_read_after_its_exit_is_closed)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < 10; i++)
+		one_connection(m, 10 * SEC + i * 1000, i, false);
+	sample(m, 10 * SEC, SRV, SRV_START, 14);
+	pexit(m, 11 * SEC, CLI, CLI_START);
+	tick(m, 12 * SEC, false);
+	one_connection(m, 12 * SEC + 1000, 10, false);
+	tick(m, 13 * SEC, true);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
+	ASSERT_EQ(u.opened, 11);
+	ASSERT_EQ(u.closed, 11);
+	ASSERT_EQ(u.open, 0);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
+	ASSERT_EQ(u.open, 11);
+	model__free(m);
+}
+
 /* pid 1962370 exits and a new process gets the same pid: the server sees
  * two peers, and the new process does not inherit the old one's counts. */
 TEST(pid_reuse_makes_a_new_peer)

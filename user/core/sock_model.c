@@ -479,6 +479,10 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 		if (!p->first_ts_ns)
 			p->first_ts_ns = c->hdr.ts_ns;
 	}
+	/* read after its process's exit (the exit comes through the ring
+	 * buffer, this from a per-CPU ring): closed by the next pass */
+	if (p && p->exited)
+		sm->exits_pending = true;
 	e->tgid = c->hdr.tgid;
 	e->start_ns = c->start_ns;
 	e->peer_key = c->peer_sk;
