@@ -63,6 +63,7 @@ struct loader {
 	uint64_t *close_heads;		/* per CPU, read first (see drain_rings) */
 	uint64_t *conn_heads;		/* per CPU, read next */
 	uint64_t *conn_tails;		/* per CPU, where the merge has read to */
+	uint64_t closes_waiting;	/* closes the last drain could not send yet */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
 	long page_size;
@@ -566,18 +567,25 @@ static int drain_rings(struct loader *l)
 		int m;
 
 		if (tries == 1000)
-			return n;
+			goto closes_wait;
 		if (tries)
 			nanosleep(&(struct timespec){ .tv_nsec = 10000 }, NULL);
 		m = ring_buffer__consume(l->rb);
 		if (m < 0)
-			return n;
+			goto closes_wait;
 		n += m;
 		if (__atomic_load_n(l->rb_consumer, __ATOMIC_ACQUIRE) >= prod)
 			break;
 	}
+	l->closes_waiting = 0;
 	for (unsigned c = 0; c < l->ncpus; c++)
 		n += drain_close_ring(l, &l->close_rings[c], l->close_heads[c], now);
+	return n;
+closes_wait:
+	/* for the next poll; counted as lost if there is none */
+	l->closes_waiting = 0;
+	for (unsigned c = 0; c < l->ncpus; c++)
+		l->closes_waiting += l->close_heads[c] - l->close_rings[c].tail;
 	return n;
 }
 
@@ -754,6 +762,11 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
 	}
 	return (int)npicks;
+}
+
+uint64_t loader__closes_waiting(const struct loader *l)
+{
+	return l->closes_waiting;
 }
 
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX])

@@ -50,6 +50,9 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx);
 /* Cumulative drop counters, by enum ls_drop_kind. */
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX]);
+/* Closes the last drain left in the close rings (it waits at a ring-buffer
+ * record still being written): at the end, they are counted as lost. */
+uint64_t loader__closes_waiting(const struct loader *l);
 
 uint64_t ls_now_boot_ns(void);
 

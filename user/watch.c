@@ -320,6 +320,8 @@ static void interval(struct watch *w, bool final)
 	iv.hdr.ts_ns = ls_now_boot_ns();
 	iv.interval_ns = (uint64_t)(w->opts->interval_s * 1e9);
 	loader__drops(w->loader, iv.drops);
+	if (final)	/* closes the last drain had to leave: lost, and said so */
+		iv.drops[LS_DROP_RINGBUF] += loader__closes_waiting(w->loader);
 	iv.user_drops = w->user_drops + w->rec_errors;
 	iv.procs_capped = w->model->procs_capped;
 	iv.final = final;
