@@ -594,6 +594,17 @@ TEST(unverified_close_counts_once_when_proven)
 	model__free(m);
 }
 
+/* The agent makes 10 connections to dockerd and exits at 11 s. */
+static void agent_exits_with_ten_open(struct model *m)
+{
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < 10; i++)
+		one_connection(m, 10 * SEC + i * 1000, i, i & 1);
+	sample(m, 10 * SEC, SRV, SRV_START, 14);
+	pexit(m, 11 * SEC, CLI, CLI_START);
+}
+
 /* The agent exits with its connections open: its side closes them all,
  * the server still holds its ends and still names the agent. */
 TEST(exit_with_connections_open)
@@ -605,12 +616,7 @@ TEST(exit_with_connections_open)
 	size_t len = 0;
 	FILE *f;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 10; i++)
-		one_connection(m, 10 * SEC + i * 1000, i, i & 1);
-	sample(m, 10 * SEC, SRV, SRV_START, 14);
-	pexit(m, 11 * SEC, CLI, CLI_START);
+	agent_exits_with_ten_open(m);
 	tick(m, 12 * SEC, true);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
 	ASSERT_EQ(u.open, 0);
@@ -669,12 +675,7 @@ TEST(connect_read_after_its_exit_is_closed)
 	struct model *m = new_model();
 	struct sock_unix_view u;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 10; i++)
-		one_connection(m, 10 * SEC + i * 1000, i, false);
-	sample(m, 10 * SEC, SRV, SRV_START, 14);
-	pexit(m, 11 * SEC, CLI, CLI_START);
+	agent_exits_with_ten_open(m);
 	tick(m, 12 * SEC, false);
 	one_connection(m, 12 * SEC + 1000, 10, false);
 	tick(m, 13 * SEC, true);
