@@ -259,10 +259,20 @@ static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
 	return (__u64)ls_cast(struct llist_node, slots + i * sizeof(void *))->next;
 }
 
-/* Resolve fd to its struct file through the current task's fd table. */
-static __always_inline struct file *fd_to_file(int fd)
+/* The 8 bytes at kernel address a, by the same fault-safe plain load (a
+ * fault reads 0): no probe-read call.  Read through a struct whose first
+ * field is a 64-bit integer, so the verifier types the value as a number. */
+static __always_inline __u64 kernel_word(__u64 a)
 {
-	struct files_struct *files = bpf_get_current_task_btf()->files;
+	return ls_cast(struct timespec64, a)->tv_sec;
+}
+
+/* Resolve fd to its struct file through task's fd table.  Hot programs
+ * fetch the current task once and pass it: each helper call is a call and
+ * a return through this kernel's return thunks. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, int fd)
+{
+	struct files_struct *files = task->files;
 	struct fdtable *fdt;
 	struct file *f;
 
@@ -273,6 +283,11 @@ static __always_inline struct file *fd_to_file(int fd)
 		return NULL;
 	f = (struct file *)fd_slot((__u64)fdt->fd, (__u64)fd);
 	return f ? ls_cast(struct file, f) : NULL;
+}
+
+static __always_inline struct file *fd_to_file(int fd)
+{
+	return task_fd_file(bpf_get_current_task_btf(), fd);
 }
 
 #endif

@@ -213,17 +213,25 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	else
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (path_room) {
-		/* the caller chose the room for the length: the clamp is for
-		 * the verifier (the barrier keeps the compiler from dropping
-		 * it as redundant) */
+		/* word by word with fault-safe loads, the bytes past the name
+		 * zeroed (a probe-read call and a memset cost 9% of the socket
+		 * programs' time); the last word may read up to 7 bytes past
+		 * the name, which are masked off */
+		__u64 src = (__u64)addr + bpf_core_field_offset(struct unix_address, name) +
+			    __builtin_offsetof(struct sockaddr_un, sun_path);
 		__u64 n = path_len;
 
-		barrier_var(n);
-		if (n > path_room)
-			n = path_room;
+		for (__u32 i = 0; i < path_room / 8; i++) {
+			__u64 w = 0;
 
-		__builtin_memset(e->path, 0, path_room);
-		if (n && !bpf_probe_read_kernel(e->path, n, addr->name[0].sun_path)) {
+			if (i * 8 < n) {
+				w = kernel_word(src + i * 8);
+				if (n - i * 8 < 8)
+					w &= (1ULL << ((n - i * 8) * 8)) - 1;
+			}
+			*(__u64 *)&e->path[i * 8] = w;
+		}
+		if (n) {
 			e->path_len = n;
 			e->abstract = e->path[0] == 0;
 		}
@@ -306,10 +314,11 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 /* One end of a unix connection, as this process sees it.  The record is cut
  * after the path's bytes (rounded up to a size class): ring-buffer memory
  * is most of a record's cost, and most paths are short. */
-static __always_inline void emit_unix(struct sock *sk, struct sock *peer, struct sock *named,
-				      __u64 ino, int fd, __u32 kind, __u32 peer_tgid)
+static __always_inline void emit_unix(struct task_struct *task, struct sock *sk, struct sock *peer,
+				      struct sock *named, __u64 ino, int fd, __u32 kind,
+				      __u32 peer_tgid)
 {
-	__u64 id = bpf_get_current_pid_tgid(), start_ns = current_start_ns();
+	__u64 id = (__u64)task->tgid << 32 | (__u32)task->pid, start_ns = task_start_ns(task);
 	struct unix_address *addr;
 	__u64 len = unix_path_len(named, &addr);
 
@@ -377,6 +386,7 @@ static __always_inline bool is_tcp(struct sock *sk)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
+	struct task_struct *task;
 	struct pt_regs *regs;
 	struct sock *sk, *peer;
 	__u64 ino = 0;
@@ -385,12 +395,13 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 
 	if (ctx->ret != 0)
 		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
+	task = bpf_get_current_task_btf();
+	tgid = task->tgid;
 	if (tgid == self_tgid)
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
-	sk = file_sock(fd_to_file(fd), &ino);
+	sk = file_sock(task_fd_file(task, fd), &ino);
 	if (!sk || sk->__sk_common.skc_family != LS_AF_UNIX)
 		return 0;
 	peer = unix_sk(sk)->peer;
@@ -401,20 +412,25 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if (!is_traced(tgid) && !unix_wanted(tgid, peercred_tgid(sk)))
 		return 0;
 	/* the peer is the embryo: it carries the listener's name */
-	emit_unix(sk, peer, peer, ino, fd, LS_UNIX_CONNECT, 0);
+	emit_unix(task, sk, peer, peer, ino, fd, LS_UNIX_CONNECT, 0);
 	return 0;
 }
 
 /* ---- accept/accept4: the new socket's peer is the connecting socket */
 static __always_inline int on_accept_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ino = 0;
-	__u32 tgid = id >> 32;
+	struct task_struct *task;
 	struct sock *sk, *peer;
+	__u64 ino = 0;
+	__u32 tgid;
 
-	if (ret < 0 || tgid == self_tgid)
+	if (ret < 0)
 		return 0;
-	sk = file_sock(fd_to_file((int)ret), &ino);
+	task = bpf_get_current_task_btf();
+	tgid = task->tgid;
+	if (tgid == self_tgid)
+		return 0;
+	sk = file_sock(task_fd_file(task, (int)ret), &ino);
 	if (!sk)
 		return 0;
 	if (sk->__sk_common.skc_family == LS_AF_UNIX) {
@@ -425,9 +441,9 @@ static __always_inline int on_accept_exit(long ret)
 		if (!unix_wanted(tgid, client))
 			return 0;
 		peer = unix_sk(sk)->peer;
-		emit_unix(sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
+		emit_unix(task, sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
 	} else if (is_tcp(sk) && is_traced(tgid)) {
-		__u64 start = current_start_ns();
+		__u64 start = task_start_ns(task);
 		int state = sk->__sk_common.skc_state;
 
 		own_sock(sk, tgid, start);
@@ -463,6 +479,7 @@ SEC("tracepoint/syscalls/sys_exit_socketpair")
 int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_SOCKETPAIR);
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 ino0 = 0, ino1 = 0;
 	struct sock *a, *b;
 	int sv[2];
@@ -472,12 +489,12 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	pending_del(pc);
 	if (ctx->ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)pc->args[3]))
 		return 0;
-	a = file_sock(fd_to_file(sv[0]), &ino0);
-	b = file_sock(fd_to_file(sv[1]), &ino1);
+	a = file_sock(task_fd_file(task, sv[0]), &ino0);
+	b = file_sock(task_fd_file(task, sv[1]), &ino1);
 	if (!a || !b)
 		return 0;
-	emit_unix(a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR, 0);
-	emit_unix(b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR, 0);
+	emit_unix(task, a, b, NULL, ino0, sv[0], LS_UNIX_SOCKETPAIR, 0);
+	emit_unix(task, b, a, NULL, ino1, sv[1], LS_UNIX_SOCKETPAIR, 0);
 	return 0;
 }
 
@@ -520,9 +537,9 @@ enum other_fd { OTHER_FD_NONE, OTHER_FD_FOUND, OTHER_FD_UNSEARCHED };
  * close() to see.  Fd tables hold a multiple of 64 slots (BITS_PER_LONG),
  * so whole steps stay inside; bigger tables than LS_FD_SEARCH_MAX are left
  * to user space. */
-static __always_inline enum other_fd other_fd_on(struct file *f, int fd)
+static __always_inline enum other_fd other_fd_on(struct task_struct *task, struct file *f, int fd)
 {
-	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct fdtable *fdt = task->files->fdt;
 	struct fd_search s = { .slots = (__u64)fdt->fd, .file = (__u64)f, .skip = fd };
 	__u32 n = fdt->max_fds;
 
@@ -571,16 +588,18 @@ static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid, __u8
 SEC("tracepoint/syscalls/sys_enter_close")
 int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ino = 0, key;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct sock_owner *o = NULL;
 	struct ls_sock_close *e;
+	__u64 ino = 0, key;
 	struct file *f;
 	struct sock *sk;
 	int fd = (int)ctx->args[0];
 	__u8 unverified = 0;
 	__u16 family;
+	__u32 tgid;
 
-	f = fd_to_file(fd);
+	f = task_fd_file(task, fd);
 	sk = file_sock(f, &ino);
 	if (!sk)
 		return 0;
@@ -592,30 +611,31 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		 * only here */
 		if (family != LS_AF_UNIX)
 			return 0;
-		other = other_fd_on(f, fd);
+		other = other_fd_on(task, f, fd);
 		if (other == OTHER_FD_FOUND)
 			return 0;
 		unverified = other == OTHER_FD_UNSEARCHED;
 	}
 	key = (__u64)sk;
+	tgid = task->tgid;
 	if (family != LS_AF_UNIX || filter_pids || filter_comm) {
 		o = bpf_map_lookup_elem(&sock_owners, &key);
 		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
 			return 0;
 	}
 	if (LS_CPU_RINGS && family == LS_AF_UNIX) {
-		if (!close_ring_put(key, ino, id >> 32, unverified))
+		if (!close_ring_put(key, ino, tgid, unverified))
 			count_drop(LS_DROP_RINGBUF);
 		if (o && !unverified)
 			bpf_map_delete_elem(&sock_owners, &key);
 		return 0;
 	}
-	e = emit_reserve_untimed(sizeof(*e), LS_REC_SOCK_CLOSE, id >> 32);
+	e = emit_reserve_untimed(sizeof(*e), LS_REC_SOCK_CLOSE, tgid);
 	if (e) {
-		e->start_ns = current_start_ns();
+		e->start_ns = task_start_ns(task);
 		e->sk = key;
 		e->ino = ino;
-		e->tid = (__u32)id;
+		e->tid = task->pid;
 		e->fd = fd;
 		e->family = family;
 		e->by_exit = 0;
