@@ -213,23 +213,27 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	else
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (path_room) {
-		/* word by word with fault-safe loads, the bytes past the name
+		/* word by word with fault-safe loads, the room past the name
 		 * zeroed (a probe-read call and a memset cost 9% of the socket
-		 * programs' time); the last word may read up to 7 bytes past
-		 * the name, which are masked off */
+		 * programs' time).  The name's last bytes come from the word
+		 * that ends with it, shifted down: nothing past the name is
+		 * read (the allocation may end there, against a guard page),
+		 * and for a name under 8 bytes that word starts inside struct
+		 * unix_address, 10 bytes before the name. */
 		__u64 src = (__u64)addr + bpf_core_field_offset(struct unix_address, name) +
 			    __builtin_offsetof(struct sockaddr_un, sun_path);
 		__u64 n = path_len;
 
 		for (__u32 i = 0; i < path_room / 8; i++) {
-			__u64 w = 0;
+			__u64 at = i * 8, w = 0;
 
-			if (i * 8 < n) {
-				w = kernel_word(src + i * 8);
-				if (n - i * 8 < 8)
-					w &= (1ULL << ((n - i * 8) * 8)) - 1;
+			if (at < n) {
+				if (n - at >= 8)
+					w = kernel_word(src + at);
+				else
+					w = kernel_word(src + n - 8) >> ((8 - (n - at)) * 8);
 			}
-			*(__u64 *)&e->path[i * 8] = w;
+			*(__u64 *)&e->path[at] = w;
 		}
 		if (n) {
 			e->path_len = n;

@@ -343,11 +343,14 @@ def main():
     def paths_of_every_length():
         """Unix records are cut after their path (rooms of 32, 64 and 112
         bytes): every length, and an abstract name, must come through whole
-        on both ends."""
+        on both ends.  BPF copies a name by 8-byte words, its last bytes by
+        the word that ends with it: a name under 8 bytes (the 7-byte
+        abstract one) takes that word from before the name."""
         medium = os.path.join(tmp, "m" * 40 + ".sock")
         long_ = os.path.join(tmp, "l" * (100 - len(tmp)) + ".sock")
         abstract = f"@leakscope-test-{os.getpid()}"
-        addrs = [os.path.join(tmp, "s.sock"), medium, long_, abstract]
+        tiny = f"@l{os.getpid() % 100000:05d}"
+        addrs = [os.path.join(tmp, "s.sock"), medium, long_, abstract, tiny]
         print(f"# path lengths {[len(a) for a in addrs]}")
         srv = s.spawn(["python3", "-c", PY_SERVER, "12"] + addrs)
         wait_for_file(long_)
