@@ -48,3 +48,30 @@ for spec in "$@"; do
 		"$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
 		"$(echo "$sorted" | head -1)" "${res[$label]}"
 done
+# With configurations labelled base (untraced) and floor: each other one's
+# added time over the floor's, per round (the fastest run of each
+# configuration in that round: a round's configurations run within some
+# 20 s, so a slow period of the VM mostly hits a round, not a configuration),
+# as the median over rounds and the middle half of them.
+if [ -n "${res[base]:-}" ] && [ -n "${res[floor]:-}" ]; then
+	for spec in "$@"; do
+		label=${spec%%:*}
+		case $label in base|floor) continue ;; esac
+		python3 - "$PER_ATTACH" "${res[base]}" "${res[floor]}" "${res[$label]}" "$label" <<'PY'
+import statistics, sys
+per = int(sys.argv[1])
+runs = [list(map(float, a.split())) for a in sys.argv[2:5]]
+label = sys.argv[5]
+def fastest_by_round(v):
+    return [min(v[i:i + per]) for i in range(0, len(v), per)]
+base, floor, traced = (fastest_by_round(v) for v in runs)
+ratios = sorted((t - b) / (f - b) for b, f, t in zip(base, floor, traced) if f > b)
+if not ratios:
+    print(f"{label:<10} added time / floor's: no round where the floor added time")
+    sys.exit(0)
+q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+print(f"{label:<10} added time / floor's, per round: median {statistics.median(ratios):.2f}, "
+      f"middle half {q[0]:.2f} to {q[2]:.2f}, {len(ratios)} rounds")
+PY
+	done
+fi
