@@ -213,13 +213,12 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	else
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (path_room) {
-		/* word by word with fault-safe loads, the room past the name
-		 * zeroed (a probe-read call and a memset cost 9% of the socket
-		 * programs' time).  The name's last bytes come from the word
-		 * that ends with it, shifted down: nothing past the name is
-		 * read (the allocation may end there, against a guard page),
-		 * and for a name under 8 bytes that word starts inside struct
-		 * unix_address, 10 bytes before the name. */
+		/* word by word with fault-safe loads (no probe-read call), the
+		 * room past the name zeroed.  The name's last bytes come from
+		 * the word that ends with it, shifted down: nothing past the
+		 * name is read (the allocation may end there, against a guard
+		 * page), and for a name under 8 bytes that word starts inside
+		 * struct unix_address, 10 bytes before the name. */
 		__u64 src = (__u64)addr + bpf_core_field_offset(struct unix_address, name) +
 			    __builtin_offsetof(struct sockaddr_un, sun_path);
 		__u64 n = path_len;
