@@ -1,7 +1,9 @@
 #!/bin/bash
 # bench/interleave.sh MODE ITERS REPS LABEL:CMD... (root): run build/bench/loops
 # MODE ITERS under each configuration in turn, REPS rounds, and print each
-# configuration's median, its fastest run, and all values, in ns per iteration.  CMD is a
+# configuration's median, its fastest run, and all values, in ns per iteration;
+# with configurations labelled base and floor, also each other one's added
+# time over the floor's per round (median and middle half).  CMD is a
 # tracer that prints "attached" when ready, or "none".  E.g.
 #   bench/interleave.sh mmap 50000 9 base:none floor:build/bench/floor \
 #       leakscope:"build/leakscope -v -i 5"
