@@ -482,7 +482,7 @@ SEC("tracepoint/syscalls/sys_exit_socketpair")
 int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_call *pc = pending_get(PEND_SOCKETPAIR);
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	__u64 ino0 = 0, ino1 = 0;
 	struct sock *a, *b;
 	int sv[2];
@@ -490,6 +490,7 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	if (!pc)
 		return 0;
 	pending_del(pc);
+	task = bpf_get_current_task_btf();
 	if (ctx->ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)pc->args[3]))
 		return 0;
 	a = file_sock(task_fd_file(task, sv[0]), &ino0);
