@@ -95,7 +95,7 @@ static __always_inline void ring_wake(__u32 tgid)
 	struct ls_rec_hdr *h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
 
 	if (h) {
-		h->type = LS_REC_CLOSE_RING_WAKE;
+		h->type = LS_REC_RING_WAKE;
 		h->size = sizeof(*h);
 		h->tgid = tgid;
 		h->ts_ns = 0;

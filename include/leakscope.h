@@ -50,8 +50,9 @@ enum ls_rec_type {
 	LS_REC_UNIX_CONN = 10,	/* struct ls_unix_conn: connect/accept/socketpair */
 	LS_REC_SOCK_CLOSE = 11,	/* struct ls_sock_close */
 	LS_REC_TCP_STATE = 12,	/* struct ls_tcp_state */
-	LS_REC_CLOSE_RING_WAKE = 13, /* struct ls_rec_hdr only: a per-CPU ring is a
-				      * quarter full (read it; never recorded) */
+	LS_REC_RING_WAKE = 13,	/* struct ls_rec_hdr only: a per-CPU conn or
+				 * close ring is a quarter full (read it;
+				 * never recorded) */
 	LS_REC_SETNS = 20,	/* struct ls_setns */
 	LS_REC_UNSHARE = 21,	/* struct ls_unshare */
 	/* --- produced by the loader --- */

@@ -248,7 +248,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (size > h->size)
 		size = h->size;
-	if (h->type == LS_REC_CLOSE_RING_WAKE)
+	if (h->type == LS_REC_RING_WAKE)
 		return 0;	/* only woke us: loader__poll reads the rings */
 	if (!h->ts_ns && size <= LS_UNTIMED_MAX) {
 		/* the socket paths leave the time to us (a clock read is a
