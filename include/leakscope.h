@@ -218,7 +218,13 @@ struct ls_unix_conn {
 					 * (empty: as in this CPU's conn ring's
 					 * last record of this process that had
 					 * one) */
-	char path[LS_PATH_LEN + 4];	/* listening socket's name (4: padding) */
+	union {
+		char path[LS_PATH_LEN + 4];	/* listening socket's name (4: padding) */
+		/* the same bytes as words, for BPF: stores through path[]
+		 * compile to a byte store each (clang cannot prove the
+		 * alignment) */
+		__u64 path_words[(LS_PATH_LEN + 4) / 8];
+	};
 };
 /*
  * BPF cuts the record after room for its path: hdr.size is
@@ -289,7 +295,12 @@ struct ls_conn_ring {
 	__u64 comm_start_ns;
 	__u32 comm_tgid;
 	__u32 _pad0;
-	__u64 _pad1[5];			/* head and tail on their own lines */
+	/* (BPF's) the server-side sock of the last connect record in this
+	 * ring: an accept() of that sock on this CPU comes after it in the
+	 * reader's order, so it leaves the name to that record (the model
+	 * shares a connection's name between its ends) */
+	__u64 connect_peer_sk;
+	__u64 _pad1[4];			/* head and tail on their own lines */
 	__u64 tail;			/* records read (user space) */
 	__u64 _pad2[7];
 	struct ls_conn_slot slots[LS_CONN_RING_SLOTS + 1];	/* + the spare */

@@ -345,28 +345,32 @@ def main():
         bytes): every length, and an abstract name, must come through whole
         on both ends.  BPF copies a name by 8-byte words, its last bytes by
         the word that ends with it: a name under 8 bytes (the 7-byte
-        abstract one) takes that word from before the name."""
-        medium = os.path.join(tmp, "m" * 40 + ".sock")
-        long_ = os.path.join(tmp, "l" * (100 - len(tmp)) + ".sock")
-        abstract = f"@leakscope-test-{os.getpid()}"
-        tiny = f"@l{os.getpid() % 100000:05d}"
-        addrs = [os.path.join(tmp, "s.sock"), medium, long_, abstract, tiny]
-        print(f"# path lengths {[len(a) for a in addrs]}")
-        srv = s.spawn(["python3", "-c", PY_SERVER, "12"] + addrs)
-        wait_for_file(long_)
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        cli = s.spawn(["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
-        out, err = lsp.communicate(timeout=60)
-        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
-        rep = final_report(json_lines(out))
-        for pid, peer, side in ((srv.pid, cli.pid, "server"), (cli.pid, srv.pid, "client")):
-            u = proc_in(rep, pid)["unix_sockets"]
-            got = {g["path"]: (g["pid"], g["open"]) for g in u["peers"]}
-            for a in addrs:
-                check(got.get(a) == (peer, 3), f"{side}'s group for a {len(a)}-byte path",
-                      (a, peer, 3), got)
+        abstract one) takes that word from before the name.  Run twice:
+        with client and server where the scheduler puts them, and both on
+        one CPU, where an accept() leaves the name to the connect record
+        that CPU's ring took just before (see named_by_connect)."""
+        for run, pin in (("a", []), ("b", ["taskset", "-c", "0"])):
+            medium = os.path.join(tmp, run + "m" * 40 + ".sock")
+            long_ = os.path.join(tmp, run + "l" * (99 - len(tmp)) + ".sock")
+            abstract = f"@leakscope-test-{run}{os.getpid()}"
+            tiny = f"@{run}{os.getpid() % 100000:05d}"
+            addrs = [os.path.join(tmp, run + ".sock"), medium, long_, abstract, tiny]
+            print(f"# {'one CPU' if pin else 'any CPU'}: path lengths {[len(a) for a in addrs]}")
+            srv = s.spawn(pin + ["python3", "-c", PY_SERVER, "12"] + addrs)
+            wait_for_file(long_)
+            lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            cli = s.spawn(pin + ["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
+            out, err = lsp.communicate(timeout=60)
+            check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+            rep = final_report(json_lines(out))
+            for pid, peer, side in ((srv.pid, cli.pid, "server"), (cli.pid, srv.pid, "client")):
+                u = proc_in(rep, pid)["unix_sockets"]
+                got = {g["path"]: (g["pid"], g["open"]) for g in u["peers"]}
+                for a in addrs:
+                    check(got.get(a) == (peer, 3), f"{side}'s group for a {len(a)}-byte path",
+                          (a, peer, 3), got)
 
     def burst_nothing_lost():
         """200,000 connections made and closed as fast as one process can

@@ -133,14 +133,23 @@ static void tick(struct model *m, uint64_t ts, bool final)
 }
 
 /* One client connection, accepted by the server: the records the BPF side
- * sends, in the order given (the ring buffer may deliver either first). */
-static void one_connection(struct model *m, uint64_t ts, int i, bool accept_first)
+ * sends, in the order given (the ring buffer may deliver either first).
+ * accept_named false: the accept record leaves the name to the connect's,
+ * as BPF's does after a connect recorded on the same CPU. */
+static void connection(struct model *m, uint64_t ts, int i, bool accept_first, bool accept_named)
 {
+	const char *accept_path = accept_named ? PATH : NULL;
+
 	if (accept_first)
-		conn(m, ts, SRV, SRV_START, SK_SRV(i), SK_CLI(i), LS_UNIX_ACCEPT, PATH);
+		conn(m, ts, SRV, SRV_START, SK_SRV(i), SK_CLI(i), LS_UNIX_ACCEPT, accept_path);
 	conn(m, ts, CLI, CLI_START, SK_CLI(i), SK_SRV(i), LS_UNIX_CONNECT, PATH);
 	if (!accept_first)
-		conn(m, ts, SRV, SRV_START, SK_SRV(i), SK_CLI(i), LS_UNIX_ACCEPT, PATH);
+		conn(m, ts, SRV, SRV_START, SK_SRV(i), SK_CLI(i), LS_UNIX_ACCEPT, accept_path);
+}
+
+static void one_connection(struct model *m, uint64_t ts, int i, bool accept_first)
+{
+	connection(m, ts, i, accept_first, true);
 }
 
 static struct ls_process *proc(struct model *m, uint32_t tgid)
@@ -149,7 +158,7 @@ static struct ls_process *proc(struct model *m, uint32_t tgid)
 }
 
 /* Field report 2: the agent connects once a second and never closes. */
-static int check_leaking_agent(bool accept_first)
+static int check_leaking_agent(bool accept_first, bool accept_named)
 {
 	struct model *m = new_model();
 	struct sock_unix_view u;
@@ -159,7 +168,7 @@ static int check_leaking_agent(bool accept_first)
 	meta(m, SRV, SRV_START, "dockerd");
 	meta(m, CLI, CLI_START, "agent");
 	for (int s = 0; s < 30; s++) {
-		one_connection(m, (10 + s) * SEC + SEC / 2, s, accept_first);
+		connection(m, (10 + s) * SEC + SEC / 2, s, accept_first, accept_named);
 		tick(m, (11 + s) * SEC, s == 29);
 	}
 #define EXPECT(c) do { if (!(c)) { fprintf(stdout, "#   %s:%d: expected %s\n", __FILE__, \
@@ -192,12 +201,24 @@ static int check_leaking_agent(bool accept_first)
 
 TEST(connect_seen_before_accept_pairs_both_sides)
 {
-	*ls_failed = check_leaking_agent(false);
+	*ls_failed = check_leaking_agent(false, true);
 }
 
 TEST(accept_seen_before_connect_pairs_both_sides)
 {
-	*ls_failed = check_leaking_agent(true);
+	*ls_failed = check_leaking_agent(true, true);
+}
+
+/* The accept record leaves the name to the connect's (BPF does so after a
+ * connect recorded on the same CPU): both ends still name the path. */
+TEST(accept_without_name_takes_the_connects)
+{
+	*ls_failed = check_leaking_agent(false, false);
+}
+
+TEST(accept_without_name_read_first_takes_the_connects)
+{
+	*ls_failed = check_leaking_agent(true, false);
 }
 
 /* A well-behaved client: connect, talk, close; the server closes on EOF. */
