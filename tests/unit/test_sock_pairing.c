@@ -20,7 +20,8 @@
 #define SK_CLI(i) (0xffff888000100000ULL + (i) * 0x400)
 #define SK_SRV(i) (0xffff888000900000ULL + (i) * 0x400)
 
-enum { ESTABLISHED = 1, SYN_SENT = 2, FIN_WAIT1 = 4, FIN_WAIT2 = 5, CLOSE = 7, CLOSE_WAIT = 8 };
+enum { ESTABLISHED = 1, SYN_SENT = 2, FIN_WAIT1 = 4, FIN_WAIT2 = 5, CLOSE = 7, CLOSE_WAIT = 8,
+       LISTEN = 10 };
 
 static struct model *new_model(void)
 {
@@ -872,6 +873,60 @@ TEST(tcp_from_before_attach_followed_by_inode)
 	ASSERT_TRUE(sock_model__tcp_view(proc(m, SRV), &v));
 	ASSERT_EQ(v.by_state[CLOSE_WAIT], 0);
 	ASSERT_EQ(v.by_state[ESTABLISHED], 2);
+	model__free(m);
+}
+
+/* The sock_diag snapshot of a leaking server: its listener on 127.0.0.1:8080,
+ * then sockets it accepted before attach, each from its own client port.
+ * They group with those it accepts later, by the service port; without the
+ * listener (another address), one group per client port. */
+static void existing_tcp(struct model *m, uint64_t ino, uint8_t state, uint16_t sport,
+			 uint16_t dport, uint8_t local_last_byte)
+{
+	struct ls_tcp_existing x = { 0 };
+
+	x.start_ns = SRV_START;
+	x.ino = ino;
+	x.family = 2;
+	x.state = state;
+	x.sport = sport;
+	x.dport = dport;
+	x.saddr[0] = x.daddr[0] = 127;
+	x.saddr[3] = local_last_byte;
+	x.daddr[3] = 1;
+	ingest(m, &x.hdr, LS_REC_TCP_EXISTING, sizeof(x), SRV, 5 * SEC);
+}
+
+TEST(tcp_accepted_before_attach_groups_by_service_port)
+{
+	struct model *m = new_model();
+	struct sock_tcp_view t;
+	struct sock_stuck_view st;
+
+	meta(m, SRV, SRV_START, "server");
+	existing_tcp(m, 0, LISTEN, 8080, 0, 1);
+	existing_tcp(m, 0, LISTEN, 9090, 0, 2);	/* 127.0.0.2 only */
+	for (int i = 0; i < 3; i++)
+		existing_tcp(m, 700 + i, CLOSE_WAIT, 8080, 40000 + i, 1);
+	/* on port 9090 but of 127.0.0.1: not that listener's */
+	existing_tcp(m, 710, CLOSE_WAIT, 9090, 41000, 1);
+	for (int i = 0; i < 5; i++) {
+		tcp(m, 6 * SEC, SRV, SRV_START, SK_SRV(i), ESTABLISHED, ESTABLISHED, 8080, 42000 + i);
+		tcp(m, 6 * SEC + 10, SRV, SRV_START, SK_SRV(i), ESTABLISHED, CLOSE_WAIT, 8080,
+		    42000 + i);
+	}
+	tick(m, 7 * SEC, true);
+	ASSERT_TRUE(sock_model__tcp_view(proc(m, SRV), &t));
+	ASSERT_EQ(t.by_state[CLOSE_WAIT], 9);
+	ASSERT_EQ(t.nstuck, 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		ASSERT_TRUE(sock_model__stuck_view(proc(m, SRV), i, &st));
+		if (st.count == 8)
+			ASSERT_STREQ(st.peer, "127.0.0.1 -> :8080");
+		else
+			ASSERT_STREQ(st.peer, "127.0.0.1:41000");
+		ASSERT_TRUE(st.count == 8 || st.count == 1);
+	}
 	model__free(m);
 }
 

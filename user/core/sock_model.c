@@ -21,6 +21,7 @@
 #define SOCK_MAX_PATHS		256	/* distinct unix paths */
 #define SOCK_MAX_GROUPS		16	/* peer groups per process */
 #define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
+#define SOCK_MAX_LISTENERS	256	/* TCP listening sockets from sock_diag */
 #define EXISTING_BIT		(1ULL << 63)	/* keys of sock_diag sockets */
 /* how long an end closed before its peer's record came waits for it */
 #define UNPAIRED_WAIT_NS	(10 * 1000000000ULL)
@@ -67,6 +68,14 @@ struct sock_path {
 	uint8_t abstract;
 };
 
+/* A TCP listening socket from the sock_diag snapshot: the sockets the
+ * snapshot lists on its port are accepted ones, the server's. */
+struct tcp_listener {
+	uint8_t family;
+	uint16_t port;
+	uint8_t addr[16];	/* all zeros: every address */
+};
+
 struct sock_model {
 	struct sock_entry *table;	/* open addressing, linear probing */
 	uint32_t cap;			/* slots: grows with use, so the
@@ -79,6 +88,10 @@ struct sock_model {
 	bool exits_pending;		/* processes with sockets exited since the last pass */
 	struct sock_path paths[SOCK_MAX_PATHS];
 	uint32_t npaths;
+	/* past the cap, a listener's sockets from before attach are grouped
+	 * by the client's port, one group each (as with no listener known) */
+	struct tcp_listener listeners[SOCK_MAX_LISTENERS];
+	uint32_t nlisteners;
 	uint64_t computed_at;		/* interval the per-process views are for */
 };
 
@@ -709,13 +722,59 @@ static void add_existing_unix(struct model *m, const struct ls_unix_existing *x)
 	}
 }
 
+static bool is_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static bool same_listener(const struct tcp_listener *l, const struct ls_tcp_existing *x)
+{
+	return l->family == x->family && l->port == x->sport &&
+	       (is_zero(l->addr, sizeof(l->addr)) || !memcmp(l->addr, x->saddr, sizeof(l->addr)));
+}
+
+static void add_listener(struct sock_model *sm, const struct ls_tcp_existing *x)
+{
+	struct tcp_listener *l;
+
+	for (uint32_t i = 0; i < sm->nlisteners; i++) {
+		l = &sm->listeners[i];
+		if (l->family == x->family && l->port == x->sport &&
+		    !memcmp(l->addr, x->saddr, sizeof(l->addr)))
+			return;	/* one listener held by several processes */
+	}
+	if (sm->nlisteners == SOCK_MAX_LISTENERS)
+		return;
+	l = &sm->listeners[sm->nlisteners++];
+	l->family = (uint8_t)x->family;
+	l->port = x->sport;
+	memcpy(l->addr, x->saddr, sizeof(l->addr));
+}
+
+/* Did accept() make this socket from before attach?  It did when it is on
+ * a listening port (the kernel's dump lists listeners first).  Then it is
+ * grouped with the accepted sockets that come later, by the service port,
+ * not one group per client port. */
+static bool on_listening_port(const struct sock_model *sm, const struct ls_tcp_existing *x)
+{
+	for (uint32_t i = 0; i < sm->nlisteners; i++)
+		if (same_listener(&sm->listeners[i], x))
+			return true;
+	return false;
+}
+
 static void add_existing_tcp(struct model *m, const struct ls_tcp_existing *x)
 {
 	struct sock_entry *e;
 	struct ls_process *p;
 
-	if (x->state == TCP_LISTEN)
+	if (x->state == TCP_LISTEN) {
+		add_listener(m->sock, x);
 		return;
+	}
 	e = insert(m->sock, x->ino | EXISTING_BIT);
 	if (!e)
 		return;
@@ -729,6 +788,7 @@ static void add_existing_tcp(struct model *m, const struct ls_tcp_existing *x)
 	memcpy(e->saddr, x->saddr, 16);
 	memcpy(e->daddr, x->daddr, 16);
 	e->existing = 1;
+	e->accepted = on_listening_port(m->sock, x);
 	e->since_ns = x->hdr.ts_ns;
 	p = model__proc(m, x->hdr.tgid, x->start_ns);
 	if (p)
