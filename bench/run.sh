@@ -110,5 +110,5 @@ $OUT/workloads/sock_peer unix-client $tmp/b.sock 100 60 keep >/dev/null 2>&1 &
 "$LS" record -o "$tmp/hour.lsrec" -i 5 -d 60 2>/dev/null
 size=$(stat -c %s "$tmp/hour.lsrec")
 wait
-echo "recording of the whole machine at -i 5 (leaks running): $size bytes a minute, about $((size * 60 / 1048576)) MiB an hour"
+echo "recording of the whole machine at -i 5 (leaks running): $size bytes a minute, about $(awk -v b="$size" 'BEGIN { printf "%.1f", b * 60 / 1048576 }') MiB an hour"
 exit 0
