@@ -838,24 +838,35 @@ static void tcp(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start, uin
 	ingest(m, &r.hdr, LS_REC_TCP_STATE, sizeof(r), tgid, ts);
 }
 
+/* A TCP socket of SRV's from the sock_diag snapshot. */
+static void existing_tcp(struct model *m, uint64_t ino, uint8_t state, uint16_t sport,
+			 uint16_t dport, uint8_t local_last_byte)
+{
+	struct ls_tcp_existing x = { 0 };
+
+	x.start_ns = SRV_START;
+	x.ino = ino;
+	x.family = 2;
+	x.state = state;
+	x.sport = sport;
+	x.dport = dport;
+	x.saddr[0] = x.daddr[0] = 127;
+	x.saddr[3] = local_last_byte;
+	x.daddr[3] = 1;
+	ingest(m, &x.hdr, LS_REC_TCP_EXISTING, sizeof(x), SRV, 5 * SEC);
+}
 
 /* A TCP socket from sock_diag changes state (sent with its inode, no
  * owner), then its holder closes it. */
 TEST(tcp_from_before_attach_followed_by_inode)
 {
 	struct model *m = new_model();
-	struct ls_tcp_existing x = { 0 };
 	struct ls_tcp_state t = { 0 };
 	struct sock_tcp_view v;
 
 	meta(m, SRV, SRV_START, "server");
-	for (int i = 0; i < 3; i++) {
-		x.start_ns = SRV_START;
-		x.ino = 700 + i;
-		x.family = 2;
-		x.state = ESTABLISHED;
-		ingest(m, &x.hdr, LS_REC_TCP_EXISTING, sizeof(x), SRV, 5 * SEC);
-	}
+	for (int i = 0; i < 3; i++)
+		existing_tcp(m, 700 + i, ESTABLISHED, 0, 0, 1);
 	t.sk = SK_SRV(1);
 	t.family = 2;
 	t.oldstate = ESTABLISHED;
@@ -880,23 +891,6 @@ TEST(tcp_from_before_attach_followed_by_inode)
  * then sockets it accepted before attach, each from its own client port.
  * They group with those it accepts later, by the service port; without the
  * listener (another address), one group per client port. */
-static void existing_tcp(struct model *m, uint64_t ino, uint8_t state, uint16_t sport,
-			 uint16_t dport, uint8_t local_last_byte)
-{
-	struct ls_tcp_existing x = { 0 };
-
-	x.start_ns = SRV_START;
-	x.ino = ino;
-	x.family = 2;
-	x.state = state;
-	x.sport = sport;
-	x.dport = dport;
-	x.saddr[0] = x.daddr[0] = 127;
-	x.saddr[3] = local_last_byte;
-	x.daddr[3] = 1;
-	ingest(m, &x.hdr, LS_REC_TCP_EXISTING, sizeof(x), SRV, 5 * SEC);
-}
-
 TEST(tcp_accepted_before_attach_groups_by_service_port)
 {
 	struct model *m = new_model();
