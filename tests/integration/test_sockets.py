@@ -301,6 +301,11 @@ def main():
         check(t["by_state"].get("CLOSE_WAIT") == truth, "all went to CLOSE_WAIT while traced",
               truth, t["by_state"])
         check(not t["by_state"].get("ESTABLISHED"), "none left ESTABLISHED", 0, t["by_state"])
+        # accepted before attach: the snapshot's listener on that port makes
+        # them the server's, one group for the clients of the port
+        want = [("CLOSE_WAIT", f"127.0.0.1 -> :{port + 2}", truth)]
+        got = [(x["state"], x["peer"], x["count"]) for x in t["stuck"]]
+        check(got == want, "one group, the clients of our port", want, got)
 
     def inherited_listener():
         # systemd socket activation in small: a parent makes the listener,
