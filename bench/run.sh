@@ -88,6 +88,21 @@ for _ in 1 2 3 4 5; do
 done
 echo "time from start to attached: $(printf '%s' "$att" | median) ms (median of 5; target < 500 ms)"
 
+# wakeups the traced CPU pays: irq_work interrupts on the loop's CPU (BPF
+# waking the reader) per 1,000 iterations of the unix loop, leakscope attached
+loop_cpu=$(( $(nproc) - 1 ))
+iwi() { awk -v c=$((loop_cpu + 2)) '$1 == "IWI:" {print $c}' /proc/interrupts; }
+if [ -n "$(iwi)" ]; then
+	start_bg wake "$LS" -v -i 5
+	sleep 2
+	i0=$(iwi)
+	$PIN $LOOPS unix 20000 >/dev/null
+	i1=$(iwi)
+	stop_bg
+	# loops runs ITERATIONS / 10 + 1 to warm up, then 5 rounds
+	echo "wakeups on the loop's CPU: $(awk -v d=$((i1 - i0)) 'BEGIN { printf "%.2f", d * 1000 / 102001 }') irq_work interrupts per 1,000 unix-loop iterations"
+fi
+
 # peak RSS while tracing the whole machine for 30 s, with a leak running
 $OUT/workloads/mem_leak 2 30 >/dev/null 2>&1 &
 wl=$!

@@ -21,12 +21,12 @@
 #include "recording.h"
 #include "sockdiag.h"
 #include "sock_model.h"
+#include "poll_pace.h"
 #include "report.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
-#define BURST_RECORDS		1024	/* a poll this full: poll again within 10 ms */
 #define VERIFY_PER_INTERVAL	1024	/* unverified closes checked an interval */
 #define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
 
@@ -440,7 +440,8 @@ int cmd_watch(const struct options *o)
 	};
 	struct watch w = { .opts = o };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
-	bool burst = false;
+	struct poll_pace pace = { 0 };
+	int paced_ms = 100;
 	int go_fd = -1, err_fd = -1, ret = 1;
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -520,19 +521,18 @@ int cmd_watch(const struct options *o)
 		uint64_t wake = end && end < next ? end : next;
 		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0, got;
 
-		if (timeout > 100)
-			timeout = 100;	/* notice a child's exit or a signal soon */
-		/* BPF wakes us once, when the ring crosses a quarter full: in a
-		 * burst, come back sooner than that would (a drain that stopped
-		 * at a record still being written gets no second wakeup) */
-		if (burst && timeout > 10)
-			timeout = 10;
+		/* at most 100 ms: notice a child's exit or a signal soon; while
+		 * records flow, soon enough that no ring reaches the mark where
+		 * BPF wakes us (see poll_pace.h; a drain that stopped at a
+		 * record still being written is also read again soon) */
+		if (timeout > paced_ms)
+			timeout = paced_ms;
 		got = loader__poll(w.loader, timeout);
 		if (got < 0) {
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
 		}
-		burst = got >= BURST_RECORDS;
+		paced_ms = poll_pace__next_timeout_ms(&pace, ls_now_boot_ns(), (uint64_t)got, 100);
 		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
 			w.child = 0;
 			w.child_done = true;
@@ -547,7 +547,7 @@ int cmd_watch(const struct options *o)
 			interval(&w, false);
 			next += interval_ns;
 			if (next <= now)
-				next = now + interval_ns;	/* fell behind: skip, don't burst */
+				next = now + interval_ns;	/* fell behind: skip, don't catch up */
 		}
 	}
 	interval(&w, true);
