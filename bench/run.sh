@@ -89,18 +89,25 @@ done
 echo "time from start to attached: $(printf '%s' "$att" | median) ms (median of 5; target < 500 ms)"
 
 # wakeups the traced CPU pays: irq_work interrupts on the loop's CPU (BPF
-# waking the reader) per 1,000 iterations of the unix loop, leakscope attached
+# waking the reader) per 1,000 iterations of the unix loop, under the floor
+# (what the machine does anyway) and under leakscope
 loop_cpu=$(( $(nproc) - 1 ))
 iwi() { awk -v c=$((loop_cpu + 2)) '$1 == "IWI:" {print $c}' /proc/interrupts; }
-if [ -n "$(iwi)" ]; then
-	start_bg wake "$LS" -v -i 5
+wakeups() {	# wakeups TRACER...: per 1,000 iterations
+	local i0 i1
+	start_bg wake "$@"
 	sleep 2
 	i0=$(iwi)
 	$PIN $LOOPS unix 20000 >/dev/null
 	i1=$(iwi)
 	stop_bg
 	# loops runs ITERATIONS / 10 + 1 to warm up, then 5 rounds
-	echo "wakeups on the loop's CPU: $(awk -v d=$((i1 - i0)) 'BEGIN { printf "%.2f", d * 1000 / 102001 }') irq_work interrupts per 1,000 unix-loop iterations"
+	awk -v d=$((i1 - i0)) 'BEGIN { printf "%.2f", d * 1000 / 102001 }'
+}
+if [ -n "$(iwi)" ]; then
+	w_floor=$(wakeups "$FLOOR")
+	w_ls=$(wakeups "$LS" -v -i 5)
+	echo "wakeups on the loop's CPU (irq_work interrupts per 1,000 unix-loop iterations): floor $w_floor, leakscope $w_ls"
 fi
 
 # peak RSS while tracing the whole machine for 30 s, with a leak running
