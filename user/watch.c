@@ -532,7 +532,6 @@ int cmd_watch(const struct options *o)
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
 		}
-		paced_ms = poll_pace__next_timeout_ms(&pace, ls_now_boot_ns(), (uint64_t)got, 100);
 		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
 			w.child = 0;
 			w.child_done = true;
@@ -541,6 +540,7 @@ int cmd_watch(const struct options *o)
 		if (all_targets_gone(&w))
 			break;
 		now = ls_now_boot_ns();
+		paced_ms = poll_pace__next_timeout_ms(&pace, now, (uint64_t)got, 100);
 		if (end && now >= end)
 			break;
 		if (now >= next) {
