@@ -88,7 +88,7 @@ $(OUT)/user/%.o: user/%.c $(wildcard user/*.h user/core/*.h) include/leakscope.h
 
 $(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpthread
 
 # ---- tests
 $(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(OUT)/libleakscope_core.a | $(OUT)/tests
@@ -139,6 +139,10 @@ fuzz: $(FUZZ_BIN)
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+
+$(OUT)/bench/floor: bench/floor.c user/links.c user/links.h $(BENCH_SKELS) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/floor.c user/links.c -o $@ $(LDLIBS) -lpthread
 
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "leakscope.skel.h"
 #include "loader.h"
+#include "links.h"
 #include "options.h"
 #include "symbols.h"
 
@@ -323,7 +324,6 @@ static int map_rings(struct loader *l)
 struct loader *loader__start(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
-	struct bpf_program *prog;
 	int err;
 
 	if (!l) {
@@ -356,6 +356,29 @@ struct loader *loader__start(const struct loader_opts *opts)
 			 ls_verbose ? "" : " (run with -v for the verifier's log)");
 		goto fail;
 	}
+	if (loader__attach(l))
+		goto fail;
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
+	if (!l->rb) {
+		ls_error("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	if (map_rings(l))
+		goto fail;
+	if (opts->stacks)
+		l->syms = symbolizer__new();
+	return l;
+fail:
+	loader__destroy(l);
+	return NULL;
+}
+
+int loader__attach(struct loader *l)
+{
+	struct bpf_program *prog;
+
+	if (l->nlinks)
+		return 0;
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		struct bpf_link *link;
 
@@ -373,19 +396,16 @@ struct loader *loader__start(const struct loader_opts *opts)
 		}
 		l->links[l->nlinks++] = link;
 	}
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
-	if (!l->rb) {
-		ls_error("cannot set up the ring buffer: %s", strerror(errno));
-		goto fail;
-	}
-	if (map_rings(l))
-		goto fail;
-	if (opts->stacks)
-		l->syms = symbolizer__new();
-	return l;
+	return 0;
 fail:
-	loader__destroy(l);
-	return NULL;
+	loader__detach(l);
+	return -1;
+}
+
+void loader__detach(struct loader *l)
+{
+	links__destroy(l->links, l->nlinks);
+	l->nlinks = 0;
 }
 
 void loader__destroy(struct loader *l)
@@ -404,8 +424,7 @@ void loader__destroy(struct loader *l)
 	free(l->conn_heads);
 	free(l->conn_tails);
 	ring_buffer__free(l->rb);
-	for (unsigned i = 0; i < l->nlinks; i++)
-		bpf_link__destroy(l->links[i]);
+	loader__detach(l);
 	leakscope_bpf__destroy(l->skel);
 	symbolizer__free(l->syms);
 	free(l);
@@ -589,7 +608,7 @@ closes_wait:
 	return n;
 }
 
-int loader__poll(struct loader *l, int timeout_ms)
+int loader__poll(struct loader *l, int timeout_ms, const sigset_t *sigmask)
 {
 	struct epoll_event ev;
 
@@ -597,7 +616,8 @@ int loader__poll(struct loader *l, int timeout_ms)
 	 * its turn.  BPF submits without waking us (see rb_wakeup_flags):
 	 * epoll only reports the record that takes a ring past a quarter
 	 * full, so everything there is drained, woken or not. */
-	if (epoll_wait(ring_buffer__epoll_fd(l->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
+	if (epoll_pwait(ring_buffer__epoll_fd(l->rb), &ev, 1, timeout_ms, sigmask) < 0 &&
+	    errno != EINTR)
 		return -errno;
 	return drain_rings(l);
 }

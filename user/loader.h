@@ -8,6 +8,7 @@
 #define LS_LOADER_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 #include "leakscope.h"
 
@@ -32,6 +33,12 @@ int loader__check_env(void);
  * failure.  Every tracepoint is checked first so the error can name it. */
 struct loader *loader__start(const struct loader_opts *opts);
 void loader__destroy(struct loader *l);	/* accepts NULL */
+/* Detach every program, keeping maps and rings, and attach them again:
+ * for bench/toggle.c, which measures a loop with and without them within
+ * a fraction of a second (while detached, nothing is seen: not for
+ * reports).  loader__attach prints the error. */
+void loader__detach(struct loader *l);
+int loader__attach(struct loader *l);
 
 int loader__trace_pid(struct loader *l, pid_t pid);
 /* Watch close() of a socket that existed before attach. */
@@ -42,8 +49,11 @@ bool loader__is_traced(struct loader *l, pid_t pid);
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
 unsigned loader__nprograms(const struct loader *l);
 
-/* Ring buffer: hand records to the sink; timeout in ms (0: no wait). */
-int loader__poll(struct loader *l, int timeout_ms);
+/* Ring buffer: hand records to the sink; timeout in ms (0: no wait).
+ * sigmask (NULL: unchanged) is the signal mask while waiting, as for
+ * epoll_pwait: a signal kept blocked outside the wait cannot come just
+ * before it and go unnoticed for the whole timeout. */
+int loader__poll(struct loader *l, int timeout_ms, const sigset_t *sigmask);
 /* Emit a LS_REC_MEM_LEDGER record per process in the kernel's ledger. */
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 /* Emit LS_REC_GROWTH_SITE records for the top sites of wanted processes. */

@@ -70,6 +70,8 @@ void options__usage(FILE *out)
 "                      in BPF (costs per page fault, gives the peak)\n"
 "      --no-stacks     do not capture user stacks of growth sites\n"
 "  -v, --verbose       libbpf messages and timings on stderr\n"
+"      --bench-toggle  (benchmarks only) each SIGUSR1 detaches or attaches\n"
+"                      the programs; reports are wrong while detached\n"
 "  -- CMD ARGS         start CMD, trace it from its first instruction, stop\n"
 "                      when it exits\n");
 }
@@ -106,7 +108,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 
 int options__parse(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS };
+	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -117,6 +119,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "rss-source", required_argument, NULL, OPT_RSS },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -209,6 +212,9 @@ int options__parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_STACKS:
 			o->stacks = false;
+			break;
+		case OPT_BENCH_TOGGLE:
+			o->bench_toggle = true;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -25,6 +25,7 @@ struct options {
 	bool verbose;
 	bool stacks;		/* capture growth-site stacks (default on) */
 	enum rss_source rss_source;
+	bool bench_toggle;	/* SIGUSR1 detaches/attaches the programs */
 	const char *output;	/* record -o FILE */
 	const char *input;	/* report FILE */
 	char **cmd_argv;	/* -- CMD ARGS (NULL-terminated) */

@@ -37,6 +37,14 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+static volatile sig_atomic_t toggle_signal;
+
+static void on_toggle(int sig)
+{
+	(void)sig;
+	toggle_signal = 1;
+}
+
 struct watch {
 	const struct options *opts;
 	struct model *model;
@@ -305,7 +313,7 @@ static void interval(struct watch *w, bool final)
 
 	w->now_ns = ls_now_boot_ns();
 	w->final = final;
-	loader__poll(w->loader, 0);	/* what happened before now comes first */
+	loader__poll(w->loader, 0, NULL);	/* what happened before now comes first */
 	verify_closes(w);
 	loader__collect_ledgers(w->loader, w->now_ns);
 	w->nrollup = 0;
@@ -428,6 +436,21 @@ static struct recording_writer *open_recording(const struct options *o)
 	return w;
 }
 
+/* --bench-toggle: each SIGUSR1 flips the programs between attached and
+ * detached; the line says which, for bench/toggle.c to wait on. */
+static int bench_toggle(struct loader *l)
+{
+	if (loader__nprograms(l)) {
+		loader__detach(l);
+		fprintf(stderr, "leakscope: programs detached\n");
+		return 0;
+	}
+	if (loader__attach(l))
+		return -1;
+	fprintf(stderr, "leakscope: programs attached\n");
+	return 0;
+}
+
 int cmd_watch(const struct options *o)
 {
 	struct model_opts mopts = { .top_n = o->top_n };
@@ -444,6 +467,7 @@ int cmd_watch(const struct options *o)
 	int paced_ms = 100;
 	int go_fd = -1, err_fd = -1, ret = 1;
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t toggle_wait_mask;
 
 	lopts.sink_ctx = &w;
 	mopts.wall_minus_boot_ns = wall_minus_boot();
@@ -516,6 +540,18 @@ int cmd_watch(const struct options *o)
 	if (o->duration_s > 0)
 		end = t0 + (uint64_t)(o->duration_s * 1e9);
 
+	if (o->bench_toggle) {
+		struct sigaction st = { .sa_handler = on_toggle };
+		sigset_t usr1;
+
+		/* SIGUSR1 only inside the poll's wait (see loader__poll) */
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, &toggle_wait_mask);
+		sigdelset(&toggle_wait_mask, SIGUSR1);
+		sigaction(SIGUSR1, &st, NULL);
+		fprintf(stderr, "leakscope: programs attached\n");
+	}
 	while (!stop_signal) {
 		uint64_t now = ls_now_boot_ns();
 		uint64_t wake = end && end < next ? end : next;
@@ -527,7 +563,14 @@ int cmd_watch(const struct options *o)
 		 * record still being written is also read again soon) */
 		if (timeout > paced_ms)
 			timeout = paced_ms;
-		got = loader__poll(w.loader, timeout);
+		/* here, not after the poll: a SIGUSR1 that came while this
+		 * pass ran would wait out the timeout */
+		if (toggle_signal) {
+			toggle_signal = 0;
+			if (bench_toggle(w.loader))
+				goto cleanup;
+		}
+		got = loader__poll(w.loader, timeout, o->bench_toggle ? &toggle_wait_mask : NULL);
 		if (got < 0) {
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
