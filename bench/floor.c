@@ -65,16 +65,19 @@ int main(int argc, char **argv)
 		empty_bpf__destroy(skel);
 		return 1;
 	}
-	printf("attached\n");
-	fflush(stdout);
-	/* signals wait blocked, so none comes between a check and the wait */
+	/* signals stay blocked but in sigsuspend, so none comes between a
+	 * check of the flags and the wait (blocked before "attached": the
+	 * first SIGUSR1 may follow it at once) */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, &waiting);
+	printf("attached\n");
+	fflush(stdout);
 	while (!done) {
-		sigsuspend(&waiting);
+		if (!toggle)
+			sigsuspend(&waiting);
 		if (!toggle)
 			continue;
 		toggle = 0;

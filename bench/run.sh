@@ -4,7 +4,8 @@
 #    (default rss source /proc, and --rss-source tracepoint with its floor);
 #  - time from start to attached; leakscope's peak RSS tracing the machine.
 # Ratios: leakscope's added time / the floor's added time (target <= 1.5),
-# and the page-fault loop's overhead (target <= 5%).
+# also by bench/toggle (BENCH_TOGGLE_CYCLES, default 40; 0 skips it), and
+# the page-fault loop's overhead (target <= 5%).
 set -u
 OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
@@ -76,6 +77,23 @@ for spec in $LOOP_SPECS; do
 	# every run, so that an outlier behind a median is seen
 	echo "        runs: untraced [$(echo $b_v)] floor [$(echo $f_v)] leakscope [$(echo $l_v)]"
 done
+
+# The targets' ratios again by bench/toggle: every tracer loaded once, its
+# programs switched on and off by signal, a cycle of untraced, floor and
+# leakscope within some 4 s, so this VM's slow periods (seconds long) fall
+# on all three alike.  Two leakscopes: how far apart the same build reads
+# is the method's own spread.  (The round robin above restarts a tracer
+# for every run: its ratios move by 0.3 from run to run.)
+CYCLES=${BENCH_TOGGLE_CYCLES:-40}
+if [ "$CYCLES" -gt 0 ]; then
+	for spec in unix:4000:3 mmap:20000:1; do
+		IFS=: read -r mode iters runs <<<"$spec"
+		echo "$mode loop by bench/toggle ($CYCLES cycles):"
+		RUNS=$runs $OUT/bench/toggle "$mode" "$iters" "$CYCLES" floor:"$FLOOR" \
+			leakscope:"$LS -i 5 --bench-toggle" leakscope2:"$LS -i 5 --bench-toggle" |
+			sed 's/^/        /'
+	done
+fi
 
 [ -n "${BENCH_QUICK:-}" ] && exit 0
 

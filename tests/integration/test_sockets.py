@@ -5,12 +5,14 @@ Workloads: tests/workloads/sock_peer.c (unix/TCP servers and clients that
 keep or close), python3 socketpair, socat as a real client.
 """
 import os
+import select
+import signal
 import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, Suite, check, final_report, json_lines, proc_in, run_leakscope,
-                       wait_for_file, workload)
+from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, json_lines, proc_in,
+                       run_leakscope, wait_for_file, workload)
 
 NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client_is_stable",
          "unix_closing_client_whole_machine", "connections_before_attach",
@@ -18,7 +20,8 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "tcp_fin_wait2_leak", "tcp_from_before_attach", "listener_made_by_another_process",
          "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
          "dup_keeps_it_open", "closed_while_a_thread_reads_big_table",
-         "dup_keeps_it_open_big_table", "pairs_side_by_side_name_only_their_peers"]
+         "dup_keeps_it_open_big_table", "pairs_side_by_side_name_only_their_peers",
+         "bench_toggle_detaches_and_attaches"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -479,6 +482,62 @@ def main():
         check(u["closes_unconfirmed"] == want, "closes left unconfirmed", want,
               u["closes_unconfirmed"])
 
+    def bench_toggle():
+        """--bench-toggle (bench/toggle.c): SIGUSR1 detaches the programs, so
+        connections made then are not seen, and attaches them again."""
+        sock = os.path.join(tmp, "toggle.sock")
+        srv, _ = spawn_info("srv_t", [workload("sock_peer"), "unix-server", sock, "40", "keep"])
+        wait_for_file(sock)
+        out_path = os.path.join(tmp, "toggle.json")
+        with open(out_path, "w") as out:
+            ls = s.spawn([LEAKSCOPE, "-p", str(srv.pid), "-i", "1", "--json", "--bench-toggle"],
+                         stdout=out, stderr=subprocess.PIPE)
+        pending = b""
+
+        def await_line(line):
+            nonlocal pending
+            end = time.time() + 30
+            while time.time() < end:
+                while b"\n" in pending:
+                    got, pending = pending.split(b"\n", 1)
+                    if got.decode(errors="replace") == line:
+                        return
+                if select.select([ls.stderr], [], [], 0.5)[0]:
+                    chunk = os.read(ls.stderr.fileno(), 4096)
+                    check(chunk, f"leakscope still running, waiting for '{line}'", "output",
+                          f"exit {ls.poll()}")
+                    pending += chunk
+            raise Failed(f"no '{line}' from leakscope within 30 s")
+
+        def client(name):
+            cli, cli_info = spawn_info(name, [workload("sock_peer"), "unix-client", sock, "20", "2",
+                                               "keep"])
+            cli.wait(timeout=30)
+            return cli.pid, info(cli_info)["connects"]
+
+        await_line("leakscope: programs attached")
+        ls.send_signal(signal.SIGUSR1)
+        await_line("leakscope: programs detached")
+        unseen_pid, unseen = client("cli_t1")
+        ls.send_signal(signal.SIGUSR1)
+        await_line("leakscope: programs attached")
+        seen_pid, seen = client("cli_t2")
+        ls.send_signal(signal.SIGINT)
+        ls.wait(timeout=30)
+        with open(out_path) as f:
+            rep = final_report(json_lines(f.read()))
+        u = proc_in(rep, srv.pid)["unix_sockets"]
+        peers = {g["pid"]: g for g in u["peers"]}
+        print(f"# {unseen} connections while detached, {seen} after; the server opened "
+              f"{u['opened']}, peers {[(p, g['opened']) for p, g in peers.items()]}")
+        check(unseen >= 50 and seen >= 50, "each client connected", ">= 50 each",
+              (unseen, seen))
+        within(u["opened"], seen, 0.05, "connections the server opened: the attached client's")
+        check(seen_pid in peers, "the client connecting while attached is a peer", seen_pid,
+              list(peers))
+        check(unseen_pid not in peers, "the client connecting while detached is not", "absent",
+              list(peers))
+
     try:
         s.run("unix_leak_both_sides", lambda: unix_leak(True))
         s.run("unix_leak_whole_machine", lambda: unix_leak(False))
@@ -499,6 +558,7 @@ def main():
         s.run("closed_while_a_thread_reads_big_table", lambda: closed_while_a_thread_reads(True))
         s.run("pairs_side_by_side_name_only_their_peers", side_by_side)
         s.run("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
+        s.run("bench_toggle_detaches_and_attaches", bench_toggle)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()
