@@ -105,16 +105,28 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
 /* Read t's output until a line ends in word ("attached" or "detached"). */
 static void wait_for(struct tracer *t, const char *word)
 {
+	struct timespec ts;
+	double deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 + ACK_TIMEOUT_MS;
 	for (;;) {
 		struct pollfd pfd = { .fd = t->out, .events = POLLIN };
 		char buf[1024];
 		ssize_t n;
+		int left;
 
-		if (poll(&pfd, 1, ACK_TIMEOUT_MS) <= 0)
-			fail("%s did not answer in 30 s", t->label);
+		/* a deadline, not a timeout per read: a tracer that prints a
+		 * table every few seconds but never the line would hold us */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = (int)(deadline - (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6));
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			fail("%s did not say it was (de)tached within 30 s (a tracer here must "
+			     "switch on SIGUSR1: bench/floor, leakscope --bench-toggle)", t->label);
 		n = read(t->out, buf, sizeof(buf));
 		if (n <= 0)
-			fail("%s exited", t->label);
+			fail("%s exited (a tracer here must switch on SIGUSR1: bench/floor, "
+			     "leakscope --bench-toggle)", t->label);
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n') {
 				if (t->len < sizeof(t->line))
