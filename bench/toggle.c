@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	}
 	cycles = (unsigned)atoi(argv[3]);
 	if (cycles < 1 || cycles > MAX_CYCLES || runs < 1 || settle < 0) {
-		fprintf(stderr, "Error: CYCLES must be 1 to %d, RUNS at least 1\n", MAX_CYCLES);
+		fprintf(stderr, "Error: CYCLES must be 1 to %d, RUNS at least 1, SETTLE_MS at least 0\n", MAX_CYCLES);
 		return 2;
 	}
 	for (int i = 4; i < argc; i++) {
