@@ -297,7 +297,7 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct 
 	 * so a frame-pointer walk skips their caller; at the syscall the
 	 * caller's return address is the word at the stack pointer. */
 	{
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		struct pt_regs *regs = task_user_regs(bpf_get_current_task_btf());
 
 		if (regs)
 			bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)regs->sp);
@@ -358,7 +358,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 		delta_commit(slot, 0);
 		return 0;
 	}
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = task_user_regs(bpf_get_current_task_btf());
 	len = page_round(PT_REGS_PARM2_SYSCALL(regs));
 	prot = PT_REGS_PARM3_SYSCALL(regs);
 	flags = PT_REGS_PARM4_SYSCALL(regs);

@@ -246,7 +246,7 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
  * stores; a ring-buffer record's reserve and submit were 40% of the
  * connect and accept programs' time on a connect/accept/close loop. */
 static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __u64 ino, int fd,
-					  __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
+					  __u32 kind, __u32 peer_tgid, __u64 id, __u64 boot,
 					  struct unix_address *addr, __u64 path_len,
 					  const __u32 path_room)
 {
@@ -255,7 +255,7 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 	struct ls_conn_ring *r = bpf_map_lookup_elem(&conn_rings, &cpu);
 	struct ls_unix_order *order = bpf_map_lookup_elem(&unix_order, &zero);
 	struct ls_unix_conn *e;
-	__u64 head, used, seq;
+	__u64 head, used, seq, start_ns;
 	bool with_comm;
 
 	if (!r || !order)
@@ -279,12 +279,14 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 	seq = order->next;
 	order->next = seq + 1;
 	e->hdr.ts_ns = seq;
-	with_comm = r->comm_tgid != tgid || r->comm_start_ns != start_ns;
+	with_comm = r->comm_tgid != tgid || r->comm_start_boot != boot;
+	start_ns = with_comm ? start_tick(boot) : r->comm_start_ns;
 	fill_unix(e, sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, path_len, path_room,
 		  with_comm);
 	if (with_comm) {
 		r->comm_tgid = tgid;
 		r->comm_start_ns = start_ns;
+		r->comm_start_boot = boot;
 	}
 	if (kind == LS_UNIX_CONNECT)
 		r->connect_peer_sk = (__u64)peer;
@@ -297,22 +299,23 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 }
 
 /* Send a unix record with room for path_room bytes of path: through this
- * CPU's conn ring, or the ring buffer when that is full. */
+ * CPU's conn ring, or the ring buffer when that is full.  boot: the
+ * process's start_boottime, unrounded. */
 static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, __u64 ino, int fd,
-					    __u32 kind, __u32 peer_tgid, __u64 id, __u64 start_ns,
+					    __u32 kind, __u32 peer_tgid, __u64 id, __u64 boot,
 					    struct unix_address *addr, __u64 path_len,
 					    const __u32 path_room)
 {
 	struct ls_unix_conn *e;
 
-	if (LS_CPU_RINGS && conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr,
+	if (LS_CPU_RINGS && conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr,
 					  path_len, path_room))
 		return;
 	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
 	if (!e)
 		return;
-	fill_unix(e, sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, path_len, path_room,
-		  true);
+	fill_unix(e, sk, peer, ino, fd, kind, peer_tgid, id, start_tick(boot), addr, path_len,
+		  path_room, true);
 	emit_submit(e);
 }
 
@@ -323,7 +326,8 @@ static __always_inline void emit_unix(struct task_struct *task, struct sock *sk,
 				      struct sock *named, __u64 ino, int fd, __u32 kind,
 				      __u32 peer_tgid)
 {
-	__u64 id = (__u64)task->tgid << 32 | (__u32)task->pid, start_ns = task_start_ns(task);
+	__u64 id = (__u64)task->tgid << 32 | (__u32)task->pid;
+	__u64 boot = task->group_leader->start_boottime;
 	struct unix_address *addr;
 	__u64 len = unix_path_len(named, &addr);
 
@@ -332,20 +336,20 @@ static __always_inline void emit_unix(struct task_struct *task, struct sock *sk,
 	 * unix close is reported and user space drops the ones it never saw
 	 * open: cheaper than an LRU insert and delete per socket. */
 	if (filter_pids || filter_comm)
-		own_sock(sk, id >> 32, start_ns);
+		own_sock(sk, id >> 32, start_tick(boot));
 	/* one call per room: the ring reserves constant sizes */
 	switch (LS_UNIX_PATH_ROOM(len)) {
 	case 0:
-		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 0);
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len, 0);
 		break;
 	case 32:
-		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 32);
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len, 32);
 		break;
 	case 64:
-		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len, 64);
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len, 64);
 		break;
 	default:
-		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, start_ns, addr, len,
+		emit_unix_sized(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len,
 				LS_UNIX_PATH_ROOM_MAX);
 	}
 }
@@ -404,7 +408,7 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	tgid = task->tgid;
 	if (tgid == self_tgid)
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_user_regs(task);
 	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
 	sk = file_sock(task_fd_file(task, fd), &ino);
 	if (!sk || sk->__sk_common.skc_family != LS_AF_UNIX)

@@ -291,16 +291,20 @@ struct ls_conn_ring {
 	/* (BPF's) the process of the last record with a command name: the
 	 * next records of that process leave comm empty (the model takes a
 	 * process's name from its first record; a helper call is a tenth of
-	 * a connect program's cost) */
+	 * a connect program's cost).  comm_start_ns is the start time
+	 * rounded as records carry it, kept with the unrounded one it came
+	 * from: the next records of that process reuse it (the rounding is a
+	 * 64-bit division) */
 	__u64 comm_start_ns;
 	__u32 comm_tgid;
 	__u32 _pad0;
+	__u64 comm_start_boot;
 	/* (BPF's) the server-side sock of the last connect record in this
 	 * ring: an accept() of that sock on this CPU comes after it in the
 	 * reader's order, so it leaves the name to that record (the model
 	 * shares a connection's name between its ends) */
 	__u64 connect_peer_sk;
-	__u64 _pad1[4];			/* head and tail on their own lines */
+	__u64 _pad1[3];			/* head and tail on their own lines */
 	__u64 tail;			/* records read (user space) */
 	__u64 _pad2[7];
 	struct ls_conn_slot slots[LS_CONN_RING_SLOTS + 1];	/* + the spare */
