@@ -188,6 +188,30 @@ static __always_inline bool unix_wanted(__u32 tgid, __u32 other_tgid)
 	return other_tgid && bpf_map_lookup_elem(&traced_tgids, &other_tgid);
 }
 
+/* Where the name's bytes start in a struct unix_address. */
+static __always_inline __u64 path_src(struct unix_address *addr)
+{
+	return (__u64)addr + bpf_core_field_offset(struct unix_address, name) +
+	       __builtin_offsetof(struct sockaddr_un, sun_path);
+}
+
+/* Word i of a name of n bytes at kernel address src, as a record holds it:
+ * read with fault-safe loads (no probe-read call), zero past the name.
+ * The name's last bytes come from the word that ends with it, shifted
+ * down: nothing past the name is read (the allocation may end there,
+ * against a guard page), and for a name under 8 bytes that word starts
+ * inside struct unix_address, 10 bytes before the name. */
+static __always_inline __u64 path_word(__u64 src, __u64 n, __u32 i)
+{
+	__u64 at = i * 8;
+
+	if (at >= n)
+		return 0;
+	if (n - at >= 8)
+		return kernel_word(src + at);
+	return kernel_word(src + n - 8) >> ((8 - (n - at)) * 8);
+}
+
 /* Fill a unix record with room for path_room bytes of path (a constant:
  * the ring buffer reserves constant sizes); e is a ring-buffer record or a
  * slot of this CPU's conn ring. */
@@ -206,49 +230,54 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	e->sock_type = sk->sk_type;
 	e->path_len = 0;
 	e->abstract = 0;
-	e->_pad = 0;
+	e->path_as_last = 0;
 	e->peer_tgid = peer_tgid;
 	if (with_comm)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	else
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (path_room) {
-		/* word by word with fault-safe loads (no probe-read call), the
-		 * room past the name zeroed.  The name's last bytes come from
-		 * the word that ends with it, shifted down: nothing past the
-		 * name is read (the allocation may end there, against a guard
-		 * page), and for a name under 8 bytes that word starts inside
-		 * struct unix_address, 10 bytes before the name. */
-		__u64 src = (__u64)addr + bpf_core_field_offset(struct unix_address, name) +
-			    __builtin_offsetof(struct sockaddr_un, sun_path);
-		__u64 n = path_len;
+		__u64 src = path_src(addr);
 
-		for (__u32 i = 0; i < path_room / 8; i++) {
-			__u64 at = i * 8, w = 0;
-
-			if (at < n) {
-				if (n - at >= 8)
-					w = kernel_word(src + at);
-				else
-					w = kernel_word(src + n - 8) >> ((8 - (n - at)) * 8);
-			}
-			e->path_words[i] = w;
-		}
-		if (n) {
-			e->path_len = n;
+		/* word by word, the room past the name zeroed */
+		for (__u32 i = 0; i < path_room / 8; i++)
+			e->path_words[i] = path_word(src, path_len, i);
+		if (path_len) {
+			e->path_len = path_len;
 			e->abstract = e->path[0] == 0;
 		}
 	}
 }
 
+/* Is the name of path_len bytes at addr the one r's last record with path
+ * bytes carried?  Compared byte for byte, not by address: a freed name's
+ * memory may hold another name later. */
+static __always_inline bool same_as_last_path(struct ls_conn_ring *r, struct unix_address *addr,
+					      __u64 path_len)
+{
+	__u64 src = path_src(addr);
+
+	if (r->last_path_len != path_len)
+		return false;
+	for (__u32 i = 0; i < LS_UNIX_PATH_ROOM_MAX / 8; i++) {
+		if (i * 8 >= path_len)
+			break;
+		if (path_word(src, path_len, i) != r->last_path_words[i])
+			return false;
+	}
+	return true;
+}
+
 /* The record into this CPU's conn ring: false if the ring is full (the
  * caller sends it through the ring buffer instead).  A slot costs plain
  * stores; a ring-buffer record's reserve and submit were 40% of the
- * connect and accept programs' time on a connect/accept/close loop. */
+ * connect and accept programs' time on a connect/accept/close loop.
+ * as_last (path_room 0): put it without its path's bytes, only if they
+ * are those of this ring's last record with path bytes (false if not). */
 static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __u64 ino, int fd,
 					  __u32 kind, __u32 peer_tgid, __u64 id, __u64 boot,
 					  struct unix_address *addr, __u64 path_len,
-					  const __u32 path_room)
+					  const __u32 path_room, const bool as_last)
 {
 	const __u32 nslots = LS_CONN_RECORD_SLOTS(LS_UNIX_CONN_SIZE(path_room));
 	__u32 cpu = bpf_get_smp_processor_id(), tgid = id >> 32, zero = 0;
@@ -259,6 +288,8 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 	bool with_comm;
 
 	if (!r || !order)
+		return false;
+	if (as_last && !same_as_last_path(r, addr, path_len))
 		return false;
 	head = r->head;
 	used = head - r->tail;
@@ -288,6 +319,14 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 		r->comm_start_ns = start_ns;
 		r->comm_start_boot = boot;
 	}
+	if (as_last) {
+		e->path_len = path_len;
+		e->path_as_last = 1;
+	} else if (path_room && path_len) {
+		r->last_path_len = path_len;
+		for (__u32 i = 0; i < path_room / 8; i++)
+			r->last_path_words[i] = e->path_words[i];
+	}
 	if (kind == LS_UNIX_CONNECT)
 		r->connect_peer_sk = (__u64)peer;
 	/* the slot before the head that shows it: x86 keeps stores in order */
@@ -309,7 +348,7 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 	struct ls_unix_conn *e;
 
 	if (LS_CPU_RINGS && conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr,
-					  path_len, path_room))
+					  path_len, path_room, false))
 		return;
 	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
 	if (!e)
@@ -337,6 +376,10 @@ static __always_inline void emit_unix(struct task_struct *task, struct sock *sk,
 	 * open: cheaper than an LRU insert and delete per socket. */
 	if (filter_pids || filter_comm)
 		own_sock(sk, id >> 32, start_tick(boot));
+	/* most connects go to the name the last one on this CPU went to */
+	if (LS_CPU_RINGS && len &&
+	    conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len, 0, true))
+		return;
 	/* one call per room: the ring reserves constant sizes */
 	switch (LS_UNIX_PATH_ROOM(len)) {
 	case 0:

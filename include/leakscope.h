@@ -211,7 +211,11 @@ struct ls_unix_conn {
 	__u32 sock_type;		/* SOCK_STREAM, SOCK_SEQPACKET, ... */
 	__u16 path_len;			/* bytes of path used; 0 unnamed */
 	__u8 abstract;			/* path[0] was NUL */
-	__u8 _pad;
+	/* in a conn ring only: the path is the one of this CPU's conn
+	 * ring's last record that carried path bytes, which this record
+	 * leaves out (path_len still says its length).  The reader puts
+	 * them back before anything else sees the record. */
+	__u8 path_as_last;
 	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
 	char comm[LS_COMM_LEN];		/* thread that connected/accepted: names a
 					 * client gone before any /proc read
@@ -307,6 +311,13 @@ struct ls_conn_ring {
 	__u64 _pad1[3];			/* head and tail on their own lines */
 	__u64 tail;			/* records read (user space) */
 	__u64 _pad2[7];
+	/* (BPF's) the path of the last record put in this ring with path
+	 * bytes, as that record's words: a record to the same path leaves
+	 * them out (path_as_last).  Copying a path was a fifth of a connect
+	 * program's time on a loop connecting to one listener. */
+	__u64 last_path_words[LS_UNIX_PATH_ROOM_MAX / 8];
+	__u64 last_path_len;
+	__u64 _pad3[1];
 	struct ls_conn_slot slots[LS_CONN_RING_SLOTS + 1];	/* + the spare */
 };
 

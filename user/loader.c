@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "conn_path.h"
 #include "leakscope.skel.h"
 #include "loader.h"
 #include "links.h"
@@ -64,6 +65,7 @@ struct loader {
 	uint64_t *close_heads;		/* per CPU, read first (see drain_rings) */
 	uint64_t *conn_heads;		/* per CPU, read next */
 	uint64_t *conn_tails;		/* per CPU, where the merge has read to */
+	struct conn_path *conn_paths;	/* per CPU, its conn ring's last path */
 	uint64_t closes_waiting;	/* closes the last drain could not send yet */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
@@ -302,7 +304,8 @@ static int map_rings(struct loader *l)
 	l->close_heads = calloc(l->ncpus, sizeof(*l->close_heads));
 	l->conn_heads = calloc(l->ncpus, sizeof(*l->conn_heads));
 	l->conn_tails = calloc(l->ncpus, sizeof(*l->conn_tails));
-	if (!l->close_heads || !l->conn_heads || !l->conn_tails) {
+	l->conn_paths = calloc(l->ncpus, sizeof(*l->conn_paths));
+	if (!l->close_heads || !l->conn_heads || !l->conn_tails || !l->conn_paths) {
 		ls_error("out of memory");
 		return -1;
 	}
@@ -423,6 +426,7 @@ void loader__destroy(struct loader *l)
 	free(l->close_heads);
 	free(l->conn_heads);
 	free(l->conn_tails);
+	free(l->conn_paths);
 	ring_buffer__free(l->rb);
 	loader__detach(l);
 	leakscope_bpf__destroy(l->skel);
@@ -523,6 +527,8 @@ static int drain_conn_rings(struct loader *l, uint64_t now)
 		memcpy(&copy, first, size);
 		copy.hdr.ts_ns = now;
 		l->conn_tails[from] += LS_CONN_RECORD_SLOTS(size);
+		if (copy.hdr.type == LS_REC_UNIX_CONN)
+			size = conn_path__restore(&l->conn_paths[from], &copy.rec, size);
 		l->opts.sink(l->opts.sink_ctx, &copy.hdr, size);
 		n++;
 	}
