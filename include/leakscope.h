@@ -313,8 +313,9 @@ struct ls_conn_ring {
 	__u64 _pad2[7];
 	/* (BPF's) the path of the last record put in this ring with path
 	 * bytes, as that record's words: a record to the same path leaves
-	 * them out (path_as_last).  Copying a path was a fifth of a connect
-	 * program's time on a loop connecting to one listener. */
+	 * them out (path_as_last).  The bytes were 16 ns of a connect
+	 * program's 125 on a loop connecting to one listener (AMD EPYC
+	 * VM). */
 	__u64 last_path_words[LS_UNIX_PATH_ROOM_MAX / 8];
 	__u64 last_path_len;
 	__u64 _pad3[1];

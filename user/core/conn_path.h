@@ -3,7 +3,8 @@
  * The path a unix record from a conn ring may leave out.  BPF keeps, per
  * CPU, the path of the last record it put in that CPU's conn ring with path
  * bytes; a record to the same path carries only its length and
- * path_as_last (copying a path was a fifth of a connect program's time).
+ * path_as_last (the path's bytes were 16 ns of a connect program's 125 on the
+ * AMD EPYC VM, by bench/pair.sh).
  * The reader keeps the same per ring, reading the ring in the order BPF
  * wrote it, and puts the bytes back before the record goes anywhere else:
  * the model, recordings and replays never see path_as_last.
