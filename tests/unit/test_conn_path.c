@@ -96,19 +96,22 @@ TEST(unnamed_records_keep_the_last_path)
 	ASSERT_TRUE(memcmp(c.path, name, sizeof(name) - 1) == 0);
 }
 
-/* BPF and the reader out of step: no name rather than a wrong one. */
-TEST(left_out_path_the_reader_lacks_is_unnamed)
+/* BPF and the reader out of step: the record stays marked, so the sink
+ * rejects it and it is counted, not taken under no name or a wrong one. */
+TEST(left_out_path_the_reader_lacks_is_rejected)
 {
 	static const char name[] = "/tmp/app.sock";
 	struct conn_path last = { 0 };
 	struct ls_unix_conn c;
 
 	ASSERT_EQ(conn_path__restore(&last, &c, as_last(&c, 13)), LS_UNIX_CONN_SIZE(0));
-	ASSERT_EQ(c.path_len, 0);
-	ASSERT_EQ(c.path_as_last, 0);
+	ASSERT_EQ(c.path_as_last, 1);
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(0)), -1);
 	conn_path__restore(&last, &c, with_path(&c, name, sizeof(name) - 1));
+	/* a length other than the last path's */
 	ASSERT_EQ(conn_path__restore(&last, &c, as_last(&c, 12)), LS_UNIX_CONN_SIZE(0));
-	ASSERT_EQ(c.path_len, 0);
+	ASSERT_EQ(c.path_as_last, 1);
+	ASSERT_EQ(ls_rec_check(&c.hdr, LS_UNIX_CONN_SIZE(0)), -1);
 }
 
 /* A path longer than its record's room is not remembered: the sink

@@ -19,12 +19,10 @@ uint32_t conn_path__restore(struct conn_path *last, struct ls_unix_conn *c, uint
 		}
 		return size;
 	}
+	/* still marked: the sink's check rejects it, counted */
+	if (!last->len || c->path_len != last->len)
+		return size;
 	c->path_as_last = 0;
-	if (!last->len || c->path_len != last->len) {
-		c->path_len = 0;
-		c->abstract = 0;
-		return c->hdr.size = LS_UNIX_CONN_SIZE(0);
-	}
 	room = LS_UNIX_PATH_ROOM(last->len);
 	memset(c->path, 0, room);
 	memcpy(c->path, last->bytes, last->len);

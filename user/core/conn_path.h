@@ -23,8 +23,10 @@ struct conn_path {
 /* Record c (in a buffer of sizeof(*c) bytes, size of them used) came from
  * the ring whose last path is *last: put its path back, or remember its
  * path.  Returns c's size after, in hdr.size too (one that left its path
- * out grows to its path's room).  A record that left out a path the reader does not hold
- * (BPF and reader out of step: a bug) keeps no name: "(unnamed)". */
+ * out grows to its path's room).  A record that left out a path the
+ * reader does not hold (BPF and reader out of step: a bug) stays marked:
+ * the sink rejects it and the model counts it among the lost events
+ * (bad_records), rather than counting a connection under no name. */
 uint32_t conn_path__restore(struct conn_path *last, struct ls_unix_conn *c, uint32_t size);
 
 #endif
