@@ -73,6 +73,7 @@ for spec in $LOOP_SPECS; do
 			  "$(awk -v a="$floor" -v b="$base" 'BEGIN{print a-b}')")
 	printf '%-7s %10s %10s %10s %10s %10s %14s %12s\n' "$mode" "$base" "$floor" "$ls" \
 		"$floor_rss" "$ls_rss" "$add_ratio" "$(pct "$ls" "$base")"
+	[ "$mode" = fault ] && fault_overhead=$(pct "$ls" "$base")
 	echo "        floor $(pct "$floor" "$base"); with rss_stat: floor $(pct "$floor_rss" "$base"), leakscope $(pct "$ls_rss" "$base") over untraced"
 	# every run, so that an outlier behind a median is seen
 	echo "        runs: untraced [$(echo $b_v)] floor [$(echo $f_v)] leakscope [$(echo $l_v)]"
@@ -91,11 +92,28 @@ if [ "$CYCLES" -gt 0 ]; then
 		echo "$mode loop by bench/toggle ($CYCLES cycles):"
 		RUNS=$runs $OUT/bench/toggle "$mode" "$iters" "$CYCLES" floor:"$FLOOR" \
 			leakscope:"$LS -i 5 --bench-toggle" leakscope2:"$LS -i 5 --bench-toggle" |
-			sed 's/^/        /'
+			tee "$tmp/toggle-$mode.txt" | sed 's/^/        /'
 	done
 fi
 
-[ -n "${BENCH_QUICK:-}" ] && exit 0
+# The targets, last, from the figures they are judged by: bench/toggle's
+# per-cycle ratios (both leakscope labels: the same build twice) and the
+# fault loop's overhead from the round robin above.
+summary() {
+	local mode r
+	echo "targets:"
+	for mode in unix mmap; do
+		[ -f "$tmp/toggle-$mode.txt" ] || continue
+		r=$(awk '/added time \/ floor.s, per cycle: median/ {
+				sub(/,$/, "", $9); printf "%s%s", sep, $9; sep = "; " }' "$tmp/toggle-$mode.txt")
+		echo "  $mode loop, leakscope's added time / the floor's, per cycle (A; B): ${r:-n/a} (target <= 1.5)"
+	done
+	[ -n "${fault_overhead:-}" ] &&
+		echo "  fault loop, leakscope over untraced: $fault_overhead (target <= 5%)"
+	return 0
+}
+
+if [ -n "${BENCH_QUICK:-}" ]; then summary; exit 0; fi
 
 # time to attach, as leakscope measures it (-v), median of 5 starts
 att=""
@@ -151,4 +169,5 @@ $OUT/workloads/sock_peer unix-client $tmp/b.sock 100 60 keep >/dev/null 2>&1 &
 size=$(stat -c %s "$tmp/hour.lsrec")
 wait
 echo "recording of the whole machine at -i 5 (leaks running): $size bytes a minute, about $(awk -v b="$size" 'BEGIN { printf "%.1f", b * 60 / 1048576 }') MiB an hour"
+summary
 exit 0
