@@ -656,6 +656,18 @@ static __always_inline bool close_ring_put(__u64 sk, __u64 ino, __u32 tgid, __u8
 	return true;
 }
 
+/* After a close of an owned socket: the owner entry goes with the owner's
+ * own checked close.  Another process closing its copy of a unix socket (a
+ * forked child closing what it inherited) leaves the owner holding it, and
+ * the owner's close must still find the entry.  (A TCP close here is
+ * always the last reference.) */
+static __always_inline void forget_owner(struct sock_owner *o, __u64 key, __u32 tgid,
+					 __u16 family, __u8 unverified)
+{
+	if (o && !unverified && (family != LS_AF_UNIX || o->tgid == tgid))
+		bpf_map_delete_elem(&sock_owners, &key);
+}
+
 /* ---- close(fd) of a socket we know, when it drops the last reference, or
  * (unix) when no other fd of this process is on it: this process is done
  * with that end, whoever else still holds a reference for a while.  In a
@@ -704,8 +716,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (LS_CPU_RINGS && family == LS_AF_UNIX) {
 		if (!close_ring_put(key, ino, tgid, unverified))
 			count_drop(LS_DROP_RINGBUF);
-		if (o && !unverified)
-			bpf_map_delete_elem(&sock_owners, &key);
+		forget_owner(o, key, tgid, family, unverified);
 		return 0;
 	}
 	e = emit_reserve_untimed(sizeof(*e), LS_REC_SOCK_CLOSE, tgid);
@@ -721,8 +732,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		__builtin_memset(e->_pad, 0, sizeof(e->_pad));
 		emit_submit(e);
 	}
-	if (o && !unverified)
-		bpf_map_delete_elem(&sock_owners, &key);
+	forget_owner(o, key, tgid, family, unverified);
 	return 0;
 }
 

@@ -21,7 +21,11 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
          "dup_keeps_it_open", "closed_while_a_thread_reads_big_table",
          "dup_keeps_it_open_big_table", "pairs_side_by_side_name_only_their_peers",
-         "bench_toggle_detaches_and_attaches", "names_of_one_length_in_turn"]
+         "bench_toggle_detaches_and_attaches", "names_of_one_length_in_turn",
+         "forked_children_close_what_they_inherit",
+         "forked_children_close_what_they_inherit_whole_machine",
+         "forked_children_then_the_daemon_closes",
+         "last_close_by_a_child_after_close_range"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -37,6 +41,34 @@ kept, end = [], time.time() + float(sys.argv[1])
 while time.time() < end:
     for l in select.select(ls, [], [], 0.05)[0]:
         kept.append(l.accept()[0])
+"""
+# python3 as a daemon that spawns helpers: accepts every connection on
+# argv[1] for argv[2] s, and every 0.5 s forks a child that closes each fd it
+# inherited, one close() at a time, as daemons do before exec; argv[3]
+# "keep" keeps every connection, "close" closes them once that child is gone
+PY_FORKING_SERVER = r"""
+import os, select, socket, sys, time
+l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(128)
+kept, end, spawn = [], time.time() + float(sys.argv[2]), time.time()
+while time.time() < end:
+    if select.select([l], [], [], 0.05)[0]:
+        kept.append(l.accept()[0])
+    if time.time() >= spawn:
+        spawn += 0.5
+        pid = os.fork()
+        if pid == 0:
+            for fd in [int(x) for x in os.listdir("/proc/self/fd")]:
+                if fd > 2:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            os._exit(0)
+        os.waitpid(pid, 0)
+        if sys.argv[3] == "close":
+            for c in kept:
+                c.close()
+            kept = []
 """
 # ... and as a client: connects argv[2] times to each address, keeps them
 PY_CLIENT = r"""
@@ -608,6 +640,102 @@ os.wait()
         check(unseen_pid not in peers, "the client connecting while detached is not", "absent",
               list(peers))
 
+    def forked_children(filtered):
+        """A daemon that keeps every connection and forks a helper every
+        0.5 s, which closes each fd it inherited before it exits: those
+        closes are of the children's copies, the daemon still holds every
+        connection.  Taking them for the daemon's closes would hide its
+        leak ("0 open, all closed, stable")."""
+        sock = os.path.join(tmp, f"forking{int(filtered)}.sock")
+        srv = s.spawn(["python3", "-c", PY_FORKING_SERVER, sock, "14", "keep"])
+        wait_for_file(sock)
+        cli, cli_info = spawn_info(f"cli_f{int(filtered)}",
+                                   [workload("sock_peer"), "unix-client", sock, "50", "9", "keep"])
+        _, out, _ = run_leakscope(scope(filtered, srv.pid, cli.pid) + ["-i", "1", "-d", "11",
+                                                                        "--json"])
+        truth = info(cli_info)["connects"]
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        print(f"# forking daemon: open {u['open']}, opened {u['opened']}, closed {u['closed']}, "
+              f"unconfirmed {u['closes_unconfirmed']}; the client connected {truth} times")
+        check(truth >= 100, "the client connected", ">= 100", truth)
+        check(u["verdict"] == "leak", "the daemon's verdict", "leak", u["verdict"])
+        within(u["open"], truth, 0.05, "connections the daemon holds")
+        check(u["closed"] == 0, "none closed by the daemon", 0, u["closed"])
+        check(u["closes_unconfirmed"] == 0, "no close of its own left unconfirmed", 0,
+              u["closes_unconfirmed"])
+        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "its peer is the client", cli.pid,
+              u["peers"][:1])
+        check("closed by it" not in u["explanation"], "the explanation does not say it closed them",
+              "no 'closed by it'", u["explanation"])
+
+    def forked_children_then_the_daemon_closes():
+        """The same daemon closing each connection after its helper closed
+        the copy: under -p the helper's close must leave the daemon's
+        ownership in BPF, or the daemon's own close goes unseen and every
+        connection reads as held for ever.  The daemon runs in a network
+        namespace of its own (a container's), where the loader cannot look
+        a socket up by sock_diag to find it gone: BPF must see the close."""
+        sock = os.path.join(tmp, "forking-closes.sock")
+        srv = s.spawn(["unshare", "-n", "python3", "-c", PY_FORKING_SERVER, sock, "14", "close"])
+        wait_for_file(sock)
+        cli, cli_info = spawn_info("cli_fc", [workload("sock_peer"), "unix-client", sock, "50",
+                                               "9", "keep"])
+        _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "11", "--json"])
+        truth = info(cli_info)["connects"]
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        print(f"# daemon closing after its helpers: open {u['open']}, opened {u['opened']}, "
+              f"closed {u['closed']}; the client connected {truth} times")
+        check(truth >= 100, "the client connected", ">= 100", truth)
+        check(u["verdict"] != "leak", "the daemon's verdict", "not leak", u["verdict"])
+        check(u["open"] <= 15, "what it holds: at most the last half second's", "<= 15",
+              u["open"])
+        check(u["closed"] >= u["opened"] - 15, "closed as opened", f">= {u['opened'] - 15}",
+              u["closed"])
+
+    def last_close_by_a_child():
+        """The other side: a server lets go of its fds by close_range()
+        (no close() for BPF to see) after forking a child that holds copies;
+        the child's close() of each is then the last, and the sockets are
+        gone: the server's ends are closed, not held for ever."""
+        sock = os.path.join(tmp, "range.sock")
+        server = ("import ctypes, os, socket, sys, time\n"
+                  "l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(64)\n"
+                  "kept = [l.accept()[0] for _ in range(20)]\n"
+                  "time.sleep(1)\n"
+                  "pid = os.fork()\n"
+                  "if pid == 0:\n"
+                  "    time.sleep(1.5)\n"
+                  "    for c in kept:\n"
+                  "        os.close(c.detach())\n"
+                  "    os._exit(0)\n"
+                  "fds = [c.detach() for c in kept]\n"
+                  "libc = ctypes.CDLL(None, use_errno=True)\n"
+                  "assert libc.syscall(436, min(fds), max(fds), 0) == 0  # close_range\n"
+                  "os.waitpid(pid, 0)\n"
+                  "time.sleep(8)\n")
+        client = ("import socket, sys, time\n"
+                  "kept = []\n"
+                  "for _ in range(20):\n"
+                  "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); kept.append(c)\n"
+                  "time.sleep(12)\n")
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "8", "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        srv = s.spawn(["python3", "-c", server, sock])
+        wait_for_file(sock)
+        cli = s.spawn(["python3", "-c", client, sock])
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        # its exit would close them too: it must outlive the trace
+        check(srv.poll() is None, "the server still runs", "running", srv.poll())
+        u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
+        print(f"# server: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
+        check((u["opened"], u["closed"], u["open"]) == (20, 20, 0),
+              "(opened, closed, open) for the server", (20, 20, 0),
+              (u["opened"], u["closed"], u["open"]))
+        check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "its peer is the client", cli.pid,
+              u["peers"][:1])
+
     try:
         s.run("unix_leak_both_sides", lambda: unix_leak(True))
         s.run("unix_leak_whole_machine", lambda: unix_leak(False))
@@ -630,6 +758,11 @@ os.wait()
         s.run("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
         s.run("bench_toggle_detaches_and_attaches", bench_toggle)
         s.run("names_of_one_length_in_turn", names_of_one_length_in_turn)
+        s.run("forked_children_close_what_they_inherit", lambda: forked_children(True))
+        s.run("forked_children_close_what_they_inherit_whole_machine",
+              lambda: forked_children(False))
+        s.run("forked_children_then_the_daemon_closes", forked_children_then_the_daemon_closes)
+        s.run("last_close_by_a_child_after_close_range", last_close_by_a_child)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

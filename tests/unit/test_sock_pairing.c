@@ -616,6 +616,54 @@ TEST(unverified_close_counts_once_when_proven)
 	model__free(m);
 }
 
+/* dockerd forks a helper that closes each fd it inherited: closes by
+ * another process, of its copies.  dockerd still holds every connection:
+ * they stay open (and are not "closed by it"), checked by the loader in
+ * case a copy was the last; dockerd's own close, or the loader finding the
+ * socket gone, closes each once. */
+TEST(close_by_another_process_leaves_the_owner_holding)
+{
+	const uint32_t helper = 4242;
+	struct model *m = new_model();
+	struct sock_unverified u[8];
+	struct sock_unix_view v;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < 4; i++)
+		one_connection(m, 10 * SEC + i, i, false);
+	for (int i = 0; i < 4; i++)
+		sclose(m, 11 * SEC, helper, 77, SK_SRV(i), SK_SRV(i) & 0xffffff, 1);
+	/* a second helper's close of the same copy: one entry still */
+	sclose(m, 11 * SEC + 5, helper + 1, 78, SK_SRV(0), SK_SRV(0) & 0xffffff, 1);
+	tick(m, 12 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 4);
+	ASSERT_EQ(v.closed, 0);
+	ASSERT_EQ(v.closes_unconfirmed, 0);
+	if (strstr(v.explanation, "closed by it"))
+		LS_FAIL("the helper's closes read as dockerd's: %s", v.explanation);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 4);
+	/* the later helper's close restarted the check's clock for its socket */
+	ASSERT_EQ(sock_model__unverified(m, 11 * SEC + 1, 8, u), 1);
+	ASSERT_EQ(u[0].sk, SK_SRV(0));
+	ASSERT_EQ(u[0].tgid, SRV);
+
+	/* dockerd's own close of one, checked (the last fd it had on it) */
+	sclose(m, 13 * SEC, SRV, SRV_START, SK_SRV(1), SK_SRV(1) & 0xffffff, 1);
+	/* its own unchecked close of another: now "closed by it" */
+	sclose_as(m, 13 * SEC, SRV, SRV_START, SK_SRV(2), SK_SRV(2) & 0xffffff, 1, true);
+	/* the loader finds one gone (its close carries the owner) */
+	sclose(m, 13 * SEC, SRV, SRV_START, SK_SRV(3), SK_SRV(3) & 0xffffff, 1);
+	tick(m, 14 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 2);
+	ASSERT_EQ(v.closed, 2);
+	ASSERT_EQ(v.closes_unconfirmed, 1);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 2);
+	model__free(m);
+}
+
 /* The agent makes 10 connections to dockerd and exits at 11 s. */
 static void agent_exits_with_ten_open(struct model *m)
 {

@@ -54,7 +54,9 @@ struct sock_entry {
 	uint8_t closed;		/* closed before its peer was seen: kept to pair */
 	uint8_t unverified;	/* its close came unverified: open until the
 				 * loader finds the socket gone */
-	uint8_t _pad3[5];
+	uint8_t closed_by_other; /* that close was another process's (its
+				  * copy), not this owner's */
+	uint8_t _pad3[4];
 	uint64_t closed_ns;	/* when closed, or when the unverified close came */
 	uint16_t dport;
 	uint16_t sport;
@@ -548,6 +550,7 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 
 	if (e->unverified) {
 		e->unverified = 0;
+		e->closed_by_other = 0;
 		sm->unverified--;
 	}
 	if (e->closed)
@@ -573,6 +576,7 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 static void add_close(struct model *m, const struct ls_sock_close *c)
 {
 	struct sock_entry *e = find(m->sock, c->sk);
+	bool by_other;
 
 	if (!e)
 		e = find(m->sock, c->ino | EXISTING_BIT);
@@ -582,15 +586,26 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 	 * record of the one there now (closes come from per-CPU rings) */
 	if (e->family == 1 && c->ino && e->ino && c->ino != e->ino)
 		return;
-	/* a close the kernel side could not check (another reference, a fd
-	 * table too big to search): held open until the loader finds the
-	 * socket gone and sends the close again, verified, or this process
-	 * closes it again */
-	if (c->unverified && e->family == 1 && !e->closed) {
+	/* A unix close that may leave the socket held: one the kernel side
+	 * could not check (another reference, a fd table too big to search),
+	 * or another process's close of its copy (a forked child closing the
+	 * fds it inherited, a process the fd was passed to).  Held open until
+	 * the loader finds the socket gone and sends the close again,
+	 * verified, or the owner closes it.  Another process's close can be
+	 * the last one (the owner let go of its fd where BPF does not look,
+	 * close_range or exec), hence the check rather than ignoring it. */
+	by_other = c->hdr.tgid != e->tgid;
+	if ((c->unverified || by_other) && e->family == 1 && !e->closed) {
 		if (!e->unverified) {
 			e->unverified = 1;
+			e->closed_by_other = by_other;
 			e->closed_ns = c->hdr.ts_ns;
 			m->sock->unverified++;
+		} else if (!by_other && e->closed_by_other) {
+			e->closed_by_other = 0;		/* now the owner's own */
+			e->closed_ns = c->hdr.ts_ns;
+		} else if (by_other && e->closed_by_other) {
+			e->closed_ns = c->hdr.ts_ns;	/* another copy gone: look again */
 		}
 		return;
 	}
@@ -908,7 +923,7 @@ static void compute_views(struct model *m, uint64_t now)
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
 			ss->unix_open++;
-			ss->unix_unconfirmed += e->unverified;
+			ss->unix_unconfirmed += e->unverified && !e->closed_by_other;
 			if (g) {
 				g->open++;
 				g->accepted += e->accepted;
