@@ -691,18 +691,30 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 }
 
 /* ---- exec: a new image has a new program break; without this its first
- * brk() would look like growth by the distance between the two heaps */
+ * brk() would look like growth by the distance between the two heaps.  And
+ * the kernel has closed the close-on-exec fds, sockets among them, with no
+ * close() to see: a record tells the socket model to check them. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
+	__u64 start_ns = task_start_ns(task);
+	struct ls_proc_exec *e;
 
 	if (l)
 		l->brk_last = 0;
 	/* the old image's shares (and their recent mappings, gone with it)
 	 * leave every CPU: exec has ended the process's other threads */
-	delta_claim_all(tgid, task_start_ns(task));
+	delta_claim_all(tgid, start_ns);
+	if (tgid == self_tgid ||
+	    ((filter_pids || filter_comm) && !bpf_map_lookup_elem(&traced_tgids, &tgid)))
+		return 0;
+	e = emit_reserve(sizeof(*e), LS_REC_PROC_EXEC, tgid);
+	if (e) {
+		e->start_ns = start_ns;
+		emit_submit(e);
+	}
 	return 0;
 }
 

@@ -47,6 +47,7 @@ enum ls_rec_type {
 	LS_REC_BIG_MMAP = 1,	/* struct ls_big_mmap */
 	LS_REC_PROC_EXIT = 2,	/* struct ls_proc_exit */
 	LS_REC_PROC_FORK = 3,	/* struct ls_proc_fork (filtered runs only) */
+	LS_REC_PROC_EXEC = 4,	/* struct ls_proc_exec */
 	LS_REC_UNIX_CONN = 10,	/* struct ls_unix_conn: connect/accept/socketpair */
 	LS_REC_SOCK_CLOSE = 11,	/* struct ls_sock_close */
 	LS_REC_TCP_STATE = 12,	/* struct ls_tcp_state */
@@ -144,6 +145,13 @@ struct ls_proc_fork {
 	__u64 start_ns;			/* child */
 	__u32 parent_tgid;
 	__u32 _pad;
+};
+
+/* A process ran execve(): the kernel closed its close-on-exec fds, with no
+ * close() for BPF to see. */
+struct ls_proc_exec {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_EXEC */
+	__u64 start_ns;
 };
 
 /* Symbolised user stack of a growth site (loader-produced). */

@@ -25,7 +25,8 @@ NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client
          "forked_children_close_what_they_inherit",
          "forked_children_close_what_they_inherit_whole_machine",
          "forked_children_then_the_daemon_closes",
-         "last_close_by_a_child_after_close_range"]
+         "last_close_by_a_child_after_close_range", "exec_closes_close_on_exec_ends",
+         "exec_keeps_inheritable_ends"]
 
 # python3 as a real server: listens on every address in argv[2:] (a leading
 # "@" is an abstract name), accepts and keeps every connection for argv[1] s
@@ -692,6 +693,43 @@ os.wait()
         check(u["closed"] >= u["opened"] - 15, "closed as opened", f">= {u['opened'] - 15}",
               u["closed"])
 
+    def exec_closes(inheritable):
+        """A python3 client connects 20 times to a server that keeps every
+        connection, then exec()s sleep.  Python's sockets are close-on-exec:
+        the kernel closes them at the exec, with no close() to see, and the
+        client's ends are gone (found so by the loader).  Made inheritable,
+        they stay open in the sleep."""
+        sock = os.path.join(tmp, f"exec{int(inheritable)}.sock")
+        srv = s.spawn(["python3", "-c", PY_SERVER, "14", sock])
+        wait_for_file(sock)
+        client = ("import os, socket, sys, time\n"
+                  "kept = []\n"
+                  "for _ in range(20):\n"
+                  "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); kept.append(c)\n"
+                  + ("    c.set_inheritable(True)\n" if inheritable else "")
+                  + "time.sleep(2)\n"
+                  "os.execv('/bin/sleep', ['sleep', '12'])\n")
+        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "9", "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        cli = s.spawn(["python3", "-c", client, sock])
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        check(cli.poll() is None, "the client (now sleep) still runs", "running", cli.poll())
+        rep = final_report(json_lines(out))
+        u = proc_in(rep, cli.pid)["unix_sockets"]
+        print(f"# client after exec: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
+        want = (20, 0, 20) if inheritable else (20, 20, 0)
+        check((u["opened"], u["closed"], u["open"]) == want,
+              "(opened, closed, open) for the client", want, (u["opened"], u["closed"], u["open"]))
+        check(u["closes_unconfirmed"] == 0, "no close of its own left unconfirmed", 0,
+              u["closes_unconfirmed"])
+        check(u["peers"] and u["peers"][0]["pid"] == srv.pid, "its peer is the server", srv.pid,
+              u["peers"][:1])
+        # the server holds its 20 ends either way
+        check(proc_in(rep, srv.pid)["unix_sockets"]["open"] == 20, "the server's open ends", 20,
+              proc_in(rep, srv.pid)["unix_sockets"]["open"])
+
     def last_close_by_a_child():
         """The other side: a server lets go of its fds by close_range()
         (no close() for BPF to see) after forking a child that holds copies;
@@ -763,6 +801,8 @@ os.wait()
               lambda: forked_children(False))
         s.run("forked_children_then_the_daemon_closes", forked_children_then_the_daemon_closes)
         s.run("last_close_by_a_child_after_close_range", last_close_by_a_child)
+        s.run("exec_closes_close_on_exec_ends", lambda: exec_closes(False))
+        s.run("exec_keeps_inheritable_ends", lambda: exec_closes(True))
     finally:
         subprocess.run(["rm", "-rf", tmp])
     return s.done()

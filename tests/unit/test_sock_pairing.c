@@ -664,6 +664,58 @@ TEST(close_by_another_process_leaves_the_owner_holding)
 	model__free(m);
 }
 
+static void pexec(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start)
+{
+	struct ls_proc_exec r = { 0 };
+
+	r.start_ns = start;
+	ingest(m, &r.hdr, LS_REC_PROC_EXEC, sizeof(r), tgid, ts);
+}
+
+/* The agent exec()s: its close-on-exec ends went with no close().  Each of
+ * its ends is checked from the next pass on (not "closed by it"); those the
+ * loader finds gone close, the others stay open.  An exec record of an
+ * earlier process with the same pid changes nothing. */
+TEST(exec_has_the_loader_check_every_end)
+{
+	struct model *m = new_model();
+	struct sock_unverified u[8];
+	struct sock_unix_view v;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < 3; i++)
+		one_connection(m, 10 * SEC + i, i, false);
+	pexec(m, 10 * SEC + SEC / 2, CLI, CLI_START + 1);	/* not this agent */
+	tick(m, 11 * SEC, false);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 0);
+
+	pexec(m, 11 * SEC + SEC / 2, CLI, CLI_START);
+	tick(m, 12 * SEC, false);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 3);
+	ASSERT_EQ(u[0].tgid, CLI);
+	ASSERT_EQ(sock_model__unverified(m, 11 * SEC + SEC / 2 + 1, 8, u), 0);	/* from the exec */
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &v));
+	ASSERT_EQ(v.open, 3);
+	ASSERT_EQ(v.closes_unconfirmed, 0);
+	/* the server's ends were not exec'd */
+	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
+	ASSERT_EQ(v.open, 3);
+
+	/* the loader finds two gone (close-on-exec); the third is held */
+	sclose(m, 13 * SEC, CLI, CLI_START, SK_CLI(0), SK_CLI(0) & 0xffffff, 1);
+	sclose(m, 13 * SEC, CLI, CLI_START, SK_CLI(1), SK_CLI(1) & 0xffffff, 1);
+	/* a later pass does not mark them again: a new end stays unchecked */
+	one_connection(m, 13 * SEC + 1, 5, false);
+	tick(m, 14 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &v));
+	ASSERT_EQ(v.open, 2);
+	ASSERT_EQ(v.closed, 2);
+	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 1);
+	ASSERT_EQ(u[0].sk, SK_CLI(2));
+	model__free(m);
+}
+
 /* The agent makes 10 connections to dockerd and exits at 11 s. */
 static void agent_exits_with_ten_open(struct model *m)
 {

@@ -328,6 +328,7 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	case LS_REC_TCP_STATE:
 	case LS_REC_UNIX_EXISTING:
 	case LS_REC_TCP_EXISTING:
+	case LS_REC_PROC_EXEC:		/* only sockets care */
 		sock_model__ingest(m, rec);
 		return 0;
 	case LS_REC_SETNS:

@@ -8,6 +8,7 @@ size_t ls_rec_size(uint16_t type)
 	case LS_REC_BIG_MMAP: return sizeof(struct ls_big_mmap);
 	case LS_REC_PROC_EXIT: return sizeof(struct ls_proc_exit);
 	case LS_REC_PROC_FORK: return sizeof(struct ls_proc_fork);
+	case LS_REC_PROC_EXEC: return sizeof(struct ls_proc_exec);
 	case LS_REC_UNIX_CONN: return sizeof(struct ls_unix_conn);	/* the most */
 	case LS_REC_SOCK_CLOSE: return sizeof(struct ls_sock_close);
 	case LS_REC_TCP_STATE: return sizeof(struct ls_tcp_state);
@@ -30,6 +31,7 @@ const char *ls_rec_name(uint16_t type)
 	case LS_REC_BIG_MMAP: return "big-mmap";
 	case LS_REC_PROC_EXIT: return "proc-exit";
 	case LS_REC_PROC_FORK: return "proc-fork";
+	case LS_REC_PROC_EXEC: return "proc-exec";
 	case LS_REC_UNIX_CONN: return "unix-conn";
 	case LS_REC_SOCK_CLOSE: return "sock-close";
 	case LS_REC_TCP_STATE: return "tcp-state";

@@ -54,8 +54,9 @@ struct sock_entry {
 	uint8_t closed;		/* closed before its peer was seen: kept to pair */
 	uint8_t unverified;	/* its close came unverified: open until the
 				 * loader finds the socket gone */
-	uint8_t closed_by_other; /* that close was another process's (its
-				  * copy), not this owner's */
+	uint8_t check_only;	/* unverified, but not by the owner's own
+				 * close: another process closed its copy,
+				 * or the owner ran exec() */
 	uint8_t _pad3[4];
 	uint64_t closed_ns;	/* when closed, or when the unverified close came */
 	uint16_t dport;
@@ -88,6 +89,7 @@ struct sock_model {
 	uint32_t unpaired_closed;	/* entries with closed set */
 	uint32_t unverified;		/* entries with unverified set */
 	bool exits_pending;		/* processes with sockets exited since the last pass */
+	uint32_t pass;			/* compute_views passes so far */
 	struct sock_path paths[SOCK_MAX_PATHS];
 	uint32_t npaths;
 	/* past the cap, a listener's sockets from before attach are grouped
@@ -129,6 +131,8 @@ struct sock_state {
 	uint64_t unix_opened;
 	uint64_t unix_closed;
 	uint64_t unix_unconfirmed;	/* open ends whose close came unverified */
+	uint32_t exec_pass;		/* exec'd before that compute_views pass ... */
+	uint64_t exec_ns;		/* ... at this time: its ends get checked */
 	uint64_t groups_dropped;
 	struct peer_group groups[SOCK_MAX_GROUPS];
 	uint32_t ngroups;
@@ -550,7 +554,7 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 
 	if (e->unverified) {
 		e->unverified = 0;
-		e->closed_by_other = 0;
+		e->check_only = 0;
 		sm->unverified--;
 	}
 	if (e->closed)
@@ -571,6 +575,26 @@ static void close_entry(struct model *m, struct sock_entry *e, uint64_t ts_ns)
 		return;
 	}
 	settle_close(m, e, peer);
+}
+
+/* Hold a unix end open until the loader finds its socket gone (and sends
+ * its close again, verified), the owner closes it, the address is reused or
+ * the owner exits.  by_owner: the owner's own close asked (it counts as
+ * "closed by it, still held elsewhere" meanwhile); else another process
+ * closed its copy, or the owner ran exec(). */
+static void await_check(struct sock_model *sm, struct sock_entry *e, bool by_owner, uint64_t ts)
+{
+	if (!e->unverified) {
+		e->unverified = 1;
+		e->check_only = !by_owner;
+		e->closed_ns = ts;
+		sm->unverified++;
+	} else if (e->check_only) {
+		/* the owner's close now, or another reason to look: the
+		 * loader checks for a minute from the latest */
+		e->check_only = !by_owner;
+		e->closed_ns = ts;
+	}
 }
 
 static void add_close(struct model *m, const struct ls_sock_close *c)
@@ -596,17 +620,7 @@ static void add_close(struct model *m, const struct ls_sock_close *c)
 	 * close_range or exec), hence the check rather than ignoring it. */
 	by_other = c->hdr.tgid != e->tgid;
 	if ((c->unverified || by_other) && e->family == 1 && !e->closed) {
-		if (!e->unverified) {
-			e->unverified = 1;
-			e->closed_by_other = by_other;
-			e->closed_ns = c->hdr.ts_ns;
-			m->sock->unverified++;
-		} else if (!by_other && e->closed_by_other) {
-			e->closed_by_other = 0;		/* now the owner's own */
-			e->closed_ns = c->hdr.ts_ns;
-		} else if (by_other && e->closed_by_other) {
-			e->closed_ns = c->hdr.ts_ns;	/* another copy gone: look again */
-		}
+		await_check(m->sock, e, !by_other, c->hdr.ts_ns);
 		return;
 	}
 	close_entry(m, e, c->hdr.ts_ns);
@@ -843,6 +857,18 @@ void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 			m->sock->exits_pending = true;
 		break;
 	}
+	case LS_REC_PROC_EXEC: {
+		const struct ls_proc_exec *x = (const void *)rec;
+		struct ls_process *p = model__find(m, rec->tgid);
+
+		/* its ends are checked in the next pass (one pass for all
+		 * the execs in an interval, not a table walk each) */
+		if (p && p->sock && p->start_ns == x->start_ns) {
+			p->sock->exec_pass = m->sock->pass + 1;
+			p->sock->exec_ns = rec->ts_ns;
+		}
+		break;
+	}
 	default:
 		break;
 	}
@@ -922,8 +948,13 @@ static void compute_views(struct model *m, uint64_t now)
 			}
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
+			/* exec'd since the last pass: this end may have
+			 * been close-on-exec (one made after the exec is
+			 * checked too, and found still there) */
+			if (ss->exec_pass == sm->pass + 1)
+				await_check(sm, e, false, ss->exec_ns);
 			ss->unix_open++;
-			ss->unix_unconfirmed += e->unverified && !e->closed_by_other;
+			ss->unix_unconfirmed += e->unverified && !e->check_only;
 			if (g) {
 				g->open++;
 				g->accepted += e->accepted;
@@ -936,6 +967,7 @@ static void compute_views(struct model *m, uint64_t now)
 				add_stuck(ss, e);
 		}
 	}
+	sm->pass++;
 	sm->computed_at = now;
 }
 
