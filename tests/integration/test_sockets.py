@@ -514,6 +514,22 @@ os.wait()
         check(u["open"] == 0, "none left open", 0, u["open"])
         check(u["verdict"] != "leak", "not a leak", "not leak", u["verdict"])
 
+    def run_with_pair(secs, server_argv, sock, client_argv, rec=None):
+        """leakscope on the whole machine for secs (recording to rec if
+        given); 1.5 s in, the server starts, and the client once the server's
+        socket is there.  Returns leakscope's stdout, the server and the
+        client."""
+        lsp = subprocess.Popen([LEAKSCOPE] + (["record", "-o", rec] if rec else []) +
+                               ["-i", "1", "-d", str(secs), "--json", "-n", "10000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        srv = s.spawn(server_argv)
+        wait_for_file(sock)
+        cli = s.spawn(client_argv)
+        out, err = lsp.communicate(timeout=60)
+        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        return out, srv, cli
+
     def one_connection(name, server_after_accept, client_secs, big_table=False):
         """A python3 server that accepts one connection on a fresh path and
         then runs server_after_accept (with the accepted socket as c), and a
@@ -534,15 +550,8 @@ os.wait()
                   "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])\n"
                   f"time.sleep({client_secs})\n")
         rec = os.path.join(tmp, name + ".lsrec")
-        lsp = subprocess.Popen([LEAKSCOPE, "record", "-o", rec, "-i", "1", "-d", "6", "--json",
-                                "-n", "10000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        srv = s.spawn(["python3", "-c", server, sock])
-        wait_for_file(sock)
-        cli = s.spawn(["python3", "-c", client, sock])
-        out, err = lsp.communicate(timeout=60)
-        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        out, srv, cli = run_with_pair(6, ["python3", "-c", server, sock], sock,
+                                      ["python3", "-c", client, sock], rec)
         u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]
         print(f"# server: opened {u['opened']}, closed {u['closed']}, open {u['open']}")
         r = subprocess.run([LEAKSCOPE, "report", rec, "--json"], capture_output=True, text=True)
@@ -700,8 +709,6 @@ os.wait()
         client's ends are gone (found so by the loader).  Made inheritable,
         they stay open in the sleep."""
         sock = os.path.join(tmp, f"exec{int(inheritable)}.sock")
-        srv = s.spawn(["python3", "-c", PY_SERVER, "14", sock])
-        wait_for_file(sock)
         client = ("import os, socket, sys, time\n"
                   "kept = []\n"
                   "for _ in range(20):\n"
@@ -709,12 +716,8 @@ os.wait()
                   + ("    c.set_inheritable(True)\n" if inheritable else "")
                   + "time.sleep(2)\n"
                   "os.execv('/bin/sleep', ['sleep', '12'])\n")
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "9", "--json", "-n", "10000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        cli = s.spawn(["python3", "-c", client, sock])
-        out, err = lsp.communicate(timeout=60)
-        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        out, srv, cli = run_with_pair(9, ["python3", "-c", PY_SERVER, "14", sock], sock,
+                                      ["python3", "-c", client, sock])
         check(cli.poll() is None, "the client (now sleep) still runs", "running", cli.poll())
         rep = final_report(json_lines(out))
         u = proc_in(rep, cli.pid)["unix_sockets"]
@@ -756,14 +759,8 @@ os.wait()
                   "for _ in range(20):\n"
                   "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); kept.append(c)\n"
                   "time.sleep(12)\n")
-        lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "8", "--json", "-n", "10000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        srv = s.spawn(["python3", "-c", server, sock])
-        wait_for_file(sock)
-        cli = s.spawn(["python3", "-c", client, sock])
-        out, err = lsp.communicate(timeout=60)
-        check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
+        out, srv, cli = run_with_pair(8, ["python3", "-c", server, sock], sock,
+                                      ["python3", "-c", client, sock])
         # its exit would close them too: it must outlive the trace
         check(srv.poll() is None, "the server still runs", "running", srv.poll())
         u = proc_in(final_report(json_lines(out)), srv.pid)["unix_sockets"]

@@ -153,6 +153,19 @@ static void one_connection(struct model *m, uint64_t ts, int i, bool accept_firs
 	connection(m, ts, i, accept_first, true);
 }
 
+/* dockerd and the agent, with n connections from the agent made at 10 s
+ * (1 ns apart), each accepted. */
+static struct model *dockerd_and_agent(int n)
+{
+	struct model *m = new_model();
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	for (int i = 0; i < n; i++)
+		one_connection(m, 10 * SEC + i, i, false);
+	return m;
+}
+
 static struct ls_process *proc(struct model *m, uint32_t tgid)
 {
 	return model__find(m, tgid);
@@ -418,14 +431,10 @@ TEST(snapshot_and_record_of_one_connection_count_once)
 /* The server closes its end first; the client keeps a half-dead socket. */
 TEST(server_closes_first)
 {
-	struct model *m = new_model();
+	struct model *m = dockerd_and_agent(4);
 	struct sock_unix_view u;
 	struct sock_peer_view g;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 4; i++)
-		one_connection(m, 10 * SEC + i, i, false);
 	sclose(m, 11 * SEC, SRV, SRV_START, SK_SRV(0), 0, 1);
 	sclose(m, 11 * SEC, SRV, SRV_START, SK_SRV(1), 0, 1);
 	tick(m, 12 * SEC, true);
@@ -563,15 +572,11 @@ TEST(stale_entry_at_the_peer_address_is_not_the_peer)
  * end again (a dup), or it exits; each of those counts it once. */
 TEST(unverified_close_counts_once_when_proven)
 {
-	struct model *m = new_model();
+	struct model *m = dockerd_and_agent(5);
 	struct sock_unverified u[8];
 	struct sock_unix_view v;
 	struct sock_peer_view g;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 5; i++)
-		one_connection(m, 10 * SEC + i, i, false);
 	for (int i = 0; i < 4; i++)
 		sclose_as(m, 11 * SEC, SRV, SRV_START, SK_SRV(i), SK_SRV(i) & 0xffffff, 1, true);
 	/* twice: one entry */
@@ -624,14 +629,10 @@ TEST(unverified_close_counts_once_when_proven)
 TEST(close_by_another_process_leaves_the_owner_holding)
 {
 	const uint32_t helper = 4242;
-	struct model *m = new_model();
+	struct model *m = dockerd_and_agent(4);
 	struct sock_unverified u[8];
 	struct sock_unix_view v;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 4; i++)
-		one_connection(m, 10 * SEC + i, i, false);
 	for (int i = 0; i < 4; i++)
 		sclose(m, 11 * SEC, helper, 77, SK_SRV(i), SK_SRV(i) & 0xffffff, 1);
 	/* a second helper's close of the same copy: one entry still */
@@ -678,14 +679,10 @@ static void pexec(struct model *m, uint64_t ts, uint32_t tgid, uint64_t start)
  * earlier process with the same pid changes nothing. */
 TEST(exec_has_the_loader_check_every_end)
 {
-	struct model *m = new_model();
+	struct model *m = dockerd_and_agent(3);
 	struct sock_unverified u[8];
 	struct sock_unix_view v;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 3; i++)
-		one_connection(m, 10 * SEC + i, i, false);
 	pexec(m, 10 * SEC + SEC / 2, CLI, CLI_START + 1);	/* not this agent */
 	tick(m, 11 * SEC, false);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 0);
@@ -814,15 +811,11 @@ TEST(connect_read_after_its_exit_is_closed)
  * two peers, and the new process does not inherit the old one's counts. */
 TEST(pid_reuse_makes_a_new_peer)
 {
-	struct model *m = new_model();
+	struct model *m = dockerd_and_agent(5);
 	const uint64_t start2 = 90 * SEC;
 	struct sock_unix_view u;
 	struct sock_peer_view g0, g1;
 
-	meta(m, SRV, SRV_START, "dockerd");
-	meta(m, CLI, CLI_START, "agent");
-	for (int i = 0; i < 5; i++)
-		one_connection(m, 10 * SEC + i, i, false);
 	pexit(m, 11 * SEC, CLI, CLI_START);
 	meta(m, CLI, start2, "agent");
 	for (int i = 5; i < 8; i++) {
