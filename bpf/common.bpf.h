@@ -293,7 +293,8 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, int f
  * base plus constants the kernel's build chose).  The first call learns it
  * from bpf_task_pt_regs; the later ones load task->stack and add, instead
  * of the helper call (about 15 ns on the AMD EPYC VM this project ran
- * on; no gain that could be measured on the Intel Xeon one).  Two CPUs learning it at once store the same number. */
+ * on; no gain that could be measured on the Intel Xeon one).  Two CPUs
+ * learning it at once store the same number. */
 __u64 pt_regs_stack_offset;
 
 static __always_inline struct pt_regs *task_user_regs(struct task_struct *task)

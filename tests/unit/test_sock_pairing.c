@@ -153,6 +153,22 @@ static void one_connection(struct model *m, uint64_t ts, int i, bool accept_firs
 	connection(m, ts, i, accept_first, true);
 }
 
+/* A process's unix ends: open now, closed during the run, and of the open
+ * ones how many it closed unconfirmed (see closes_unconfirmed). */
+#define ASSERT_UNIX_ENDS(m, tgid, open_, closed_, unconfirmed_) do {			\
+		struct sock_unix_view ls_u;						\
+											\
+		ASSERT_TRUE(sock_model__unix_view(proc(m, tgid), &ls_u));		\
+		if (ls_u.open != (open_) || ls_u.closed != (closed_) ||			\
+		    ls_u.closes_unconfirmed != (unconfirmed_))				\
+			LS_FAIL("%s's unix ends (open, closed, unconfirmed): expected "	\
+				"(%d, %d, %d), got (%llu, %llu, %llu)", #tgid, (open_),	\
+				(closed_), (unconfirmed_),				\
+				(unsigned long long)ls_u.open,				\
+				(unsigned long long)ls_u.closed,			\
+				(unsigned long long)ls_u.closes_unconfirmed);		\
+	} while (0)
+
 /* dockerd and the agent, with n connections from the agent made at 10 s
  * (1 ns apart), each accepted. */
 static struct model *dockerd_and_agent(int n)
@@ -582,10 +598,8 @@ TEST(unverified_close_counts_once_when_proven)
 	/* twice: one entry */
 	sclose_as(m, 11 * SEC, SRV, SRV_START, SK_SRV(0), SK_SRV(0) & 0xffffff, 1, true);
 	tick(m, 12 * SEC, false);
+	ASSERT_UNIX_ENDS(m, SRV, 5, 0, 4);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 5);
-	ASSERT_EQ(v.closed, 0);
-	ASSERT_EQ(v.closes_unconfirmed, 4);
 	if (!strstr(v.explanation, "(4 of the open ones closed by it, but their sockets are still "
 				   "held elsewhere)"))
 		LS_FAIL("explanation without the unconfirmed closes: %s", v.explanation);
@@ -601,10 +615,7 @@ TEST(unverified_close_counts_once_when_proven)
 	sclose(m, 12 * SEC, SRV, SRV_START, SK_SRV(1), SK_SRV(1) & 0xffffff, 1);	/* a dup closed */
 	conn(m, 12 * SEC, CLI, CLI_START, SK_SRV(2), SK_CLI(9), LS_UNIX_CONNECT, PATH);	/* reused */
 	tick(m, 13 * SEC, false);
-	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 2);
-	ASSERT_EQ(v.closed, 3);
-	ASSERT_EQ(v.closes_unconfirmed, 1);
+	ASSERT_UNIX_ENDS(m, SRV, 2, 3, 1);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 1);
 	ASSERT_EQ(u[0].sk, SK_SRV(3));
 	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
@@ -613,10 +624,7 @@ TEST(unverified_close_counts_once_when_proven)
 
 	pexit(m, 14 * SEC, SRV, SRV_START);
 	tick(m, 15 * SEC, true);
-	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 0);
-	ASSERT_EQ(v.closed, 5);
-	ASSERT_EQ(v.closes_unconfirmed, 0);
+	ASSERT_UNIX_ENDS(m, SRV, 0, 5, 0);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 0);
 	model__free(m);
 }
@@ -638,10 +646,8 @@ TEST(close_by_another_process_leaves_the_owner_holding)
 	/* a second helper's close of the same copy: one entry still */
 	sclose(m, 11 * SEC + 5, helper + 1, 78, SK_SRV(0), SK_SRV(0) & 0xffffff, 1);
 	tick(m, 12 * SEC, false);
+	ASSERT_UNIX_ENDS(m, SRV, 4, 0, 0);
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 4);
-	ASSERT_EQ(v.closed, 0);
-	ASSERT_EQ(v.closes_unconfirmed, 0);
 	if (strstr(v.explanation, "closed by it"))
 		LS_FAIL("the helper's closes read as dockerd's: %s", v.explanation);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 4);
@@ -657,10 +663,7 @@ TEST(close_by_another_process_leaves_the_owner_holding)
 	/* the loader finds one gone (its close carries the owner) */
 	sclose(m, 13 * SEC, SRV, SRV_START, SK_SRV(3), SK_SRV(3) & 0xffffff, 1);
 	tick(m, 14 * SEC, false);
-	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 2);
-	ASSERT_EQ(v.closed, 2);
-	ASSERT_EQ(v.closes_unconfirmed, 1);
+	ASSERT_UNIX_ENDS(m, SRV, 2, 2, 1);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 2);
 	model__free(m);
 }
@@ -681,7 +684,6 @@ TEST(exec_has_the_loader_check_every_end)
 {
 	struct model *m = dockerd_and_agent(3);
 	struct sock_unverified u[8];
-	struct sock_unix_view v;
 
 	pexec(m, 10 * SEC + SEC / 2, CLI, CLI_START + 1);	/* not this agent */
 	tick(m, 11 * SEC, false);
@@ -692,12 +694,8 @@ TEST(exec_has_the_loader_check_every_end)
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 3);
 	ASSERT_EQ(u[0].tgid, CLI);
 	ASSERT_EQ(sock_model__unverified(m, 11 * SEC + SEC / 2 + 1, 8, u), 0);	/* from the exec */
-	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &v));
-	ASSERT_EQ(v.open, 3);
-	ASSERT_EQ(v.closes_unconfirmed, 0);
-	/* the server's ends were not exec'd */
-	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &v));
-	ASSERT_EQ(v.open, 3);
+	ASSERT_UNIX_ENDS(m, CLI, 3, 0, 0);
+	ASSERT_UNIX_ENDS(m, SRV, 3, 0, 0);	/* the server's ends were not exec'd */
 
 	/* the loader finds two gone (close-on-exec); the third is held */
 	sclose(m, 13 * SEC, CLI, CLI_START, SK_CLI(0), SK_CLI(0) & 0xffffff, 1);
@@ -705,9 +703,7 @@ TEST(exec_has_the_loader_check_every_end)
 	/* a later pass does not mark them again: a new end stays unchecked */
 	one_connection(m, 13 * SEC + 1, 5, false);
 	tick(m, 14 * SEC, false);
-	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &v));
-	ASSERT_EQ(v.open, 2);
-	ASSERT_EQ(v.closed, 2);
+	ASSERT_UNIX_ENDS(m, CLI, 2, 2, 0);
 	ASSERT_EQ(sock_model__unverified(m, 0, 8, u), 1);
 	ASSERT_EQ(u[0].sk, SK_CLI(2));
 	model__free(m);
