@@ -1,0 +1,35 @@
+#!/bin/bash
+# Stage 2 (PID 1 in the guest, on the host's root shared read-only): give the
+# guest the mounts a host has, run the job the host left in /run/ktest/cmd, keep
+# its status in /run/ktest/rc, power off. Variables come from the kernel command
+# line: ktest_modbase (the kernel's modules, for modprobe -d).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LANG=C.UTF-8
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t bpf bpf /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mkdir -p /run/ktest /run/netns /run/lock
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 job /run/ktest
+
+# The host has no /lib/modules for this kernel: the kernel asks our modprobe,
+# which looks in the package fetched for it.
+printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$ktest_modbase" >/run/modprobe
+chmod +x /run/modprobe
+echo /run/modprobe >/proc/sys/kernel/modprobe
+for m in unix_diag inet_diag tcp_diag udp_diag veth; do /run/modprobe -q "$m"; done
+ip link set lo up
+hostname ktest
+
+echo "ktest: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s"
+bash /run/ktest/cmd </dev/null >/dev/console 2>&1
+echo $? >/run/ktest/rc
+sync
+echo o >/proc/sysrq-trigger
+sleep 10
