@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leakscope.h"
+#include "compat.bpf.h"
 
 #ifndef EINVAL
 #define EINVAL 22
@@ -64,6 +65,7 @@ struct pending_call {
 /* the syscalls whose sys_exit needs what sys_enter saw */
 enum pending_nr {
 	PEND_MREMAP = 1, PEND_PROCESS_MADVISE, PEND_UNSHARE, PEND_SOCKETPAIR,
+	PEND_MMAP, PEND_CONNECT,	/* only without bpf_task_pt_regs */
 };
 
 static __always_inline void count_drop(__u32 kind)
@@ -85,12 +87,12 @@ static __always_inline __u64 start_tick(__u64 boottime)
 
 static __always_inline __u64 task_start_ns(struct task_struct *task)
 {
-	return start_tick(task->group_leader->start_boottime);
+	return start_tick(LS_TASK_READ(task, group_leader, start_boottime));
 }
 
 static __always_inline __u64 current_start_ns(void)
 {
-	return task_start_ns(bpf_get_current_task_btf());
+	return task_start_ns(ls_current_task());
 }
 
 static __always_inline bool comm_matches(void)
@@ -203,10 +205,31 @@ struct {
 	__type(value, struct pending_call);
 } pending SEC(".maps");
 
+/* The same keyed by thread id, where tracing programs have no task
+ * storage (the loader sizes it, and leaves the unused one of the two
+ * uncreated).  LRU: a thread killed inside a call leaves its slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_call);
+} pending_by_tid SEC(".maps");
+
 static __always_inline struct pending_call *pending_slot(bool create)
 {
-	return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	struct pending_call zero = {};
+	struct pending_call *pc;
+	__u32 tid;
+
+	if (has_task_storage)
+		return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	pc = bpf_map_lookup_elem(&pending_by_tid, &tid);
+	if (pc || !create)
+		return pc;
+	bpf_map_update_elem(&pending_by_tid, &tid, &zero, BPF_ANY);
+	return bpf_map_lookup_elem(&pending_by_tid, &tid);
 }
 
 /* Save the syscall's first nargs arguments for its sys_exit.  nargs must be
@@ -245,12 +268,12 @@ static __always_inline struct pending_call *pending_get(__u32 nr)
 static __always_inline void pending_del(struct pending_call *pc)
 {
 	pc->nr = 0;
-}
+	if (!has_task_storage) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-/* A kernel pointer held as a number, typed again for plain (fault-safe)
- * loads; the verifier turns the call into a register move. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define ls_cast(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+		bpf_map_delete_elem(&pending_by_tid, &tid);
+	}
+}
 
 /* Slot i of an fd table's array (fdt->fd, as a number): the struct file
  * pointer in it, or 0.  The verifier cannot index an array of pointers, so
@@ -259,7 +282,12 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * on this VM, by bench/pair.sh). */
 static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
 {
-	return (__u64)ls_cast(struct llist_node, slots + i * sizeof(void *))->next;
+	__u64 v = 0;
+
+	if (direct_loads)
+		return (__u64)ls_cast(struct llist_node, slots + i * sizeof(void *))->next;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(slots + i * sizeof(void *)));
+	return v;
 }
 
 /* The 8 bytes at kernel address a, by the same fault-safe plain load (a
@@ -267,7 +295,12 @@ static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
  * field is a 64-bit integer, so the verifier types the value as a number. */
 static __always_inline __u64 kernel_word(__u64 a)
 {
-	return ls_cast(struct timespec64, a)->tv_sec;
+	__u64 v = 0;
+
+	if (direct_loads)
+		return ls_cast(struct timespec64, a)->tv_sec;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)a);
+	return v;
 }
 
 /* Resolve fd to its struct file through task's fd table.  Hot programs
@@ -275,17 +308,17 @@ static __always_inline __u64 kernel_word(__u64 a)
  * a return through this kernel's return thunks. */
 static __always_inline struct file *task_fd_file(struct task_struct *task, int fd)
 {
-	struct files_struct *files = task->files;
+	struct files_struct *files = LS_TASK_READ(task, files);
 	struct fdtable *fdt;
-	struct file *f;
+	__u64 f;
 
 	if (fd < 0 || !files)
 		return NULL;
-	fdt = files->fdt;
-	if ((unsigned int)fd >= fdt->max_fds)
+	fdt = LS_TASK_READ(files, fdt);
+	if ((unsigned int)fd >= LS_TASK_READ(fdt, max_fds))
 		return NULL;
-	f = (struct file *)fd_slot((__u64)fdt->fd, (__u64)fd);
-	return f ? ls_cast(struct file, f) : NULL;
+	f = fd_slot((__u64)LS_TASK_READ(fdt, fd), (__u64)fd);
+	return f ? ls_ptr(struct file, f) : NULL;
 }
 
 /* Where a task's user registers sit above the base of its kernel stack:
@@ -294,28 +327,36 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, int f
  * from bpf_task_pt_regs; the later ones load task->stack and add, instead
  * of the helper call (about 15 ns on the AMD EPYC VM this project ran
  * on; no gain that could be measured on the Intel Xeon one).  Two CPUs
- * learning it at once store the same number. */
+ * learning it at once store the same number.  Only where plain loads
+ * through numbers are allowed (direct_loads); callers check
+ * has_task_pt_regs. */
 __u64 pt_regs_stack_offset;
 
 static __always_inline struct pt_regs *task_user_regs(struct task_struct *task)
 {
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
-	__u64 off = pt_regs_stack_offset, stack = (__u64)task->stack;
-	struct pt_regs *regs;
+	if (direct_loads) {
+		__u64 off = pt_regs_stack_offset, stack = (__u64)task->stack, addr = 0, base;
+		struct pt_regs *regs;
 
-	if (off)
-		return ls_cast(struct pt_regs, stack + off);
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	pt_regs_stack_offset = (__u64)regs - stack;
-	return regs;
-#else
-	return (struct pt_regs *)bpf_task_pt_regs(task);
+		if (off)
+			return ls_cast(struct pt_regs, stack + off);
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		/* learnt from numbers read by probe: kernels before 6.17
+		 * refuse arithmetic between a typed pointer and a loaded one */
+		base = (__u64)BPF_CORE_READ(task, stack);
+		bpf_probe_read_kernel(&addr, sizeof(addr), &regs);
+		if (addr > base)
+			pt_regs_stack_offset = addr - base;
+		return regs;
+	}
 #endif
+	return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
 static __always_inline struct file *fd_to_file(int fd)
 {
-	return task_fd_file(bpf_get_current_task_btf(), fd);
+	return task_fd_file(ls_current_task(), fd);
 }
 
 #endif

@@ -212,10 +212,12 @@ static __always_inline void delta_claim(struct cpu_delta *s, __u32 tgid, __u64 s
 
 /* Take every CPU's share of a process whose threads make no more calls
  * (it exited, or exec replaced them) into its ledger. */
-static __always_inline void delta_claim_all(__u32 tgid, __u64 start_ns)
+static __always_inline void delta_claim_all(__u32 tgid, __u64 start_ns, const bool fast)
 {
 	__u32 zero = 0;
 
+	if (!fast)
+		return;		/* nothing is left on CPUs: see delta_commit */
 	for (__u32 cpu = 0; cpu < LS_MAX_CPUS && cpu < nr_cpus; cpu++) {
 		struct cpu_delta *s = bpf_map_lookup_percpu_elem(&cpu_deltas, &zero, cpu);
 
@@ -226,7 +228,7 @@ static __always_inline void delta_claim_all(__u32 tgid, __u64 start_ns)
 
 /* This CPU's slot, for the current process if it is traced: a process
  * other than its owner settles the owner's share first. */
-static __always_inline struct cpu_delta *delta_slot(__u32 *tgid)
+static __always_inline struct cpu_delta *delta_slot(__u32 *tgid, const bool fast)
 {
 	struct cpu_delta *s;
 	__u64 start_ns;
@@ -240,7 +242,7 @@ static __always_inline struct cpu_delta *delta_slot(__u32 *tgid)
 	start_ns = current_start_ns();
 	if (s->tgid == *tgid && s->start_ns == start_ns)
 		return s;
-	if (s->tgid)
+	if (s->tgid && fast)
 		delta_claim(s, s->tgid, s->start_ns);
 	__builtin_memset(&s->delta, 0, sizeof(s->delta));
 	__builtin_memset(s->recent_anon, 0, sizeof(s->recent_anon));
@@ -250,16 +252,23 @@ static __always_inline struct cpu_delta *delta_slot(__u32 *tgid)
 	return s;
 }
 
-/* One more call in the slot's delta; flush it when it is due. */
-static __always_inline void delta_commit(struct cpu_delta *s, __u64 bytes)
+/* One more call in the slot's delta; flush it when it is due.  Without
+ * shares (not fast), every call. */
+static __always_inline void delta_commit(struct cpu_delta *s, __u64 bytes, const bool fast)
 {
 	struct ledger_delta *d = &s->delta;
 
 	d->bytes += bytes;
-	if (++d->calls < LS_DELTA_CALLS && d->bytes < LS_DELTA_BYTES)
+	if (++d->calls < LS_DELTA_CALLS && d->bytes < LS_DELTA_BYTES && fast)
 		return;
 	delta_flush(s);
 }
+
+/* LS_TWO_BUILDS (compat.bpf.h): the fast build keeps per-CPU shares
+ * (an exit claims what its process left on other CPUs, by
+ * bpf_map_lookup_percpu_elem and a compare-and-swap) and classifies
+ * unmapped ranges with bpf_find_vma; the _compat one adds every call to
+ * the ledger at once and walks the VMA tree. */
 
 static __always_inline bool is_err(__s64 ret)
 {
@@ -296,8 +305,8 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct 
 	/* Syscall wrappers (glibc's mmap, Go's assembly stubs) push no frame,
 	 * so a frame-pointer walk skips their caller; at the syscall the
 	 * caller's return address is the word at the stack pointer. */
-	{
-		struct pt_regs *regs = task_user_regs(bpf_get_current_task_btf());
+	if (has_task_pt_regs) {
+		struct pt_regs *regs = task_user_regs(ls_current_task());
 
 		if (regs)
 			bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)regs->sp);
@@ -336,33 +345,55 @@ static __always_inline void emit_big_mapping(__u32 tgid, __u64 start_ns, __u64 a
 
 /* ---- mmap(addr, len, prot, flags, fd, off), all at sys_exit: the syscall
  * saved the caller's registers, and they still hold its arguments there.
- * That spares a sys_enter program, its dispatch and a per-thread slot. */
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+ * That spares a sys_enter program, its dispatch and a per-thread slot.
+ * Kernels without bpf_task_pt_regs load this one to save them. */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int ls_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid;
+
+	if (current_traced(&tgid))
+		pending_save(ctx, PEND_MMAP, 6);
+	return 0;
+}
+
+static __always_inline int exit_mmap(struct trace_event_raw_sys_exit *ctx, const bool fast)
 {
 	struct cpu_delta *slot;
 	struct ledger_delta *d;
 	struct ls_mem_ledger *l;
-	struct pt_regs *regs;
 	__u64 len, flags, addr;
 	__s32 fd;
 	__u32 prot, tgid;
 
-	slot = delta_slot(&tgid);
+	if (has_task_pt_regs) {
+		struct pt_regs *regs = task_user_regs(ls_current_task());
+
+		len = page_round(PT_REGS_PARM2_SYSCALL(regs));
+		prot = PT_REGS_PARM3_SYSCALL(regs);
+		flags = PT_REGS_PARM4_SYSCALL(regs);
+		fd = (__s32)PT_REGS_PARM5_SYSCALL(regs);
+	} else {
+		struct pending_call *pc = pending_get(PEND_MMAP);
+
+		if (!pc)
+			return 0;
+		len = page_round(pc->args[1]);
+		prot = pc->args[2];
+		flags = pc->args[3];
+		fd = (__s32)pc->args[4];
+		pending_del(pc);
+	}
+	slot = delta_slot(&tgid, fast);
 	if (!slot)
 		return 0;
 	d = &slot->delta;
 	d->mmap_calls++;
 	if (is_err(ctx->ret)) {
 		d->failed_calls++;
-		delta_commit(slot, 0);
+		delta_commit(slot, 0, fast);
 		return 0;
 	}
-	regs = task_user_regs(bpf_get_current_task_btf());
-	len = page_round(PT_REGS_PARM2_SYSCALL(regs));
-	prot = PT_REGS_PARM3_SYSCALL(regs);
-	flags = PT_REGS_PARM4_SYSCALL(regs);
-	fd = (__s32)PT_REGS_PARM5_SYSCALL(regs);
 	addr = ctx->ret;
 	if (flags & LS_MAP_ANONYMOUS) {
 		slot->recent_anon[slot->recent_next++ & 3] = addr;
@@ -373,7 +404,7 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 		d->mmap_file_bytes += len;
 	}
 	if (len < big_mapping_bytes) {
-		delta_commit(slot, len);
+		delta_commit(slot, len, fast);
 		return 0;
 	}
 	l = delta_flush(slot);
@@ -384,6 +415,9 @@ int ls_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	}
 	return 0;
 }
+
+LS_TWO_BUILDS("tracepoint/syscalls/sys_exit_mmap", ls_exit_mmap,
+		  struct trace_event_raw_sys_exit, exit_mmap)
 
 /* ---- munmap: whether the range is anonymous is known only before it goes */
 struct vma_probe {
@@ -396,11 +430,54 @@ static long vma_is_anon(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
+/* Before 6.1 an mm kept its VMAs in an rbtree too. */
+struct vm_area_struct___rb {
+	unsigned long vm_start, vm_end;
+	struct rb_node vm_rb;
+	struct file *vm_file;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___rb {
+	struct rb_root mm_rb;
+} __attribute__((preserve_access_index));
+
+#define LS_RB_DEPTH	48	/* an rbtree of 2^24 VMAs is at most 48 deep */
+
+/* Without bpf_find_vma: descend the current mm's rbtree by probe reads, as
+ * find_vma() does but without its lock (a concurrent change can end the
+ * walk early: unknown). */
+static __always_inline __u64 classify_rb(__u64 addr)
+{
+	struct mm_struct___rb *mm;
+	struct rb_node *node;
+	__u64 off;
+
+	if (!bpf_core_field_exists(struct mm_struct___rb, mm_rb))
+		return 2;
+	off = bpf_core_field_offset(struct vm_area_struct___rb, vm_rb);
+	mm = (struct mm_struct___rb *)BPF_CORE_READ(ls_current_task(), mm);
+	node = BPF_CORE_READ(mm, mm_rb.rb_node);
+	for (int i = 0; i < LS_RB_DEPTH && node; i++) {
+		struct vm_area_struct___rb *vma = (void *)node - off;
+
+		if (addr < BPF_CORE_READ(vma, vm_end)) {
+			if (BPF_CORE_READ(vma, vm_start) <= addr)
+				return !BPF_CORE_READ(vma, vm_file);
+			node = BPF_CORE_READ(node, rb_left);
+		} else {
+			node = BPF_CORE_READ(node, rb_right);
+		}
+	}
+	return 2;
+}
+
 /* 1 anonymous, 0 file-backed, 2 unknown (no VMA, or mmap lock busy) */
-static __always_inline __u64 classify(__u64 addr)
+static __always_inline __u64 classify(__u64 addr, const bool fast)
 {
 	struct vma_probe probe = { .anon = 2 };
 
+	if (!fast)
+		return classify_rb(addr);
 	if (bpf_find_vma(bpf_get_current_task_btf(), addr, vma_is_anon, &probe, 0))
 		return 2;
 	return probe.anon;
@@ -421,32 +498,33 @@ static __always_inline bool recent_anon(struct cpu_delta *slot, __u64 addr)
 
 /* Accounted at sys_enter, as asked: the range's kind is known only before
  * it goes, and munmap fails only on bad arguments. */
-SEC("tracepoint/syscalls/sys_enter_munmap")
-int ls_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int enter_munmap(struct trace_event_raw_sys_enter *ctx, const bool fast)
 {
 	struct cpu_delta *slot;
 	struct ledger_delta *d;
 	__u64 len;
 	__u32 tgid;
 
-	slot = delta_slot(&tgid);
+	slot = delta_slot(&tgid, fast);
 	if (!slot)
 		return 0;
 	d = &slot->delta;
 	len = page_round(ctx->args[1]);
 	d->munmap_calls++;
 	d->munmap_bytes += len;
-	if (recent_anon(slot, ctx->args[0]) || classify(ctx->args[0]) == 1) {
+	if (recent_anon(slot, ctx->args[0]) || classify(ctx->args[0], fast) == 1) {
 		d->munmap_anon_bytes += len;
 		d->mapped_anon_bytes -= len;
 	}
-	delta_commit(slot, len);
+	delta_commit(slot, len, fast);
 	return 0;
 }
 
+LS_TWO_BUILDS("tracepoint/syscalls/sys_enter_munmap", ls_enter_munmap,
+		  struct trace_event_raw_sys_enter, enter_munmap)
+
 /* ---- mremap(old_addr, old_len, new_len, flags, new_addr) */
-SEC("tracepoint/syscalls/sys_enter_mremap")
-int ls_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int enter_mremap(struct trace_event_raw_sys_enter *ctx, const bool fast)
 {
 	struct pending_call *pc;
 	__u32 tgid;
@@ -455,12 +533,14 @@ int ls_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	pc = pending_save(ctx, PEND_MREMAP, 5);
 	if (pc)
-		pc->aux[0] = classify(ctx->args[0]);
+		pc->aux[0] = classify(ctx->args[0], fast);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_mremap")
-int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+LS_TWO_BUILDS("tracepoint/syscalls/sys_enter_mremap", ls_enter_mremap,
+	      struct trace_event_raw_sys_enter, enter_mremap)
+
+static __always_inline int exit_mremap(struct trace_event_raw_sys_exit *ctx, const bool fast)
 {
 	struct pending_call *pc = pending_get(PEND_MREMAP);
 	struct ls_mem_ledger *l;
@@ -489,7 +569,7 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 		/* an anonymous region moved or changed size */
 		__sync_fetch_and_add(&l->mapped_anon_bytes, (__s64)new_len - (__s64)old_len);
 		if (new_len > old_len)
-			site_add(ctx, tgid, new_len - old_len, delta_slot(&tgid));
+			site_add(ctx, tgid, new_len - old_len, delta_slot(&tgid, fast));
 	}
 	if (new_len >= big_mapping_bytes && new_len > old_len) {
 		__sync_fetch_and_add(&l->big_mappings, 1);
@@ -498,9 +578,11 @@ int ls_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+LS_TWO_BUILDS("tracepoint/syscalls/sys_exit_mremap", ls_exit_mremap,
+		  struct trace_event_raw_sys_exit, exit_mremap)
+
 /* ---- brk: the exit value is the new break; growth is the difference */
-SEC("tracepoint/syscalls/sys_exit_brk")
-int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int exit_brk(struct trace_event_raw_sys_exit *ctx, const bool fast)
 {
 	struct ls_mem_ledger *l;
 	__u64 brk = ctx->ret;
@@ -521,7 +603,7 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	__sync_fetch_and_add(&l->brk_growth_bytes, delta);
 	if (delta > 0) {
-		site_add(ctx, tgid, delta, delta_slot(&tgid));
+		site_add(ctx, tgid, delta, delta_slot(&tgid, fast));
 		if ((__u64)delta >= big_mapping_bytes) {
 			__sync_fetch_and_add(&l->big_mappings, 1);
 			emit_big_mapping(tgid, l->start_ns, brk - delta, delta, 3, 0, -1, 2);
@@ -529,6 +611,9 @@ int ls_exit_brk(struct trace_event_raw_sys_exit *ctx)
 	}
 	return 0;
 }
+
+LS_TWO_BUILDS("tracepoint/syscalls/sys_exit_brk", ls_exit_brk,
+		  struct trace_event_raw_sys_exit, exit_brk)
 
 static __always_inline void count_advice(struct ledger_delta *d, __u32 advice, __u64 bytes)
 {
@@ -551,21 +636,23 @@ static __always_inline void count_advice(struct ledger_delta *d, __u32 advice, _
 }
 
 /* ---- madvise(addr, len, advice): bytes advised, as asked, at sys_enter */
-SEC("tracepoint/syscalls/sys_enter_madvise")
-int ls_enter_madvise(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int enter_madvise(struct trace_event_raw_sys_enter *ctx, const bool fast)
 {
 	struct cpu_delta *slot;
 	__u64 len = page_round(ctx->args[1]);
 	__u32 tgid;
 
-	slot = delta_slot(&tgid);
+	slot = delta_slot(&tgid, fast);
 	if (!slot)
 		return 0;
 	slot->delta.madvise_calls++;
 	count_advice(&slot->delta, ctx->args[2], len);
-	delta_commit(slot, len);
+	delta_commit(slot, len, fast);
 	return 0;
 }
+
+LS_TWO_BUILDS("tracepoint/syscalls/sys_enter_madvise", ls_enter_madvise,
+		  struct trace_event_raw_sys_enter, enter_madvise)
 
 /* ---- process_madvise(pidfd, iovec, vlen, advice, flags): returns bytes.
  * Counted to the caller: the advice acts on the pidfd's process, but
@@ -580,8 +667,8 @@ int ls_enter_process_madvise(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_process_madvise")
-int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int exit_process_madvise(struct trace_event_raw_sys_exit *ctx,
+						 const bool fast)
 {
 	struct pending_call *pc = pending_get(PEND_PROCESS_MADVISE);
 	struct cpu_delta *slot;
@@ -591,7 +678,7 @@ int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	advice = pc->args[3];
 	pending_del(pc);
-	slot = delta_slot(&tgid);
+	slot = delta_slot(&tgid, fast);
 	if (!slot)
 		return 0;
 	slot->delta.madvise_calls++;
@@ -599,9 +686,21 @@ int ls_exit_process_madvise(struct trace_event_raw_sys_exit *ctx)
 		slot->delta.failed_calls++;
 	else
 		count_advice(&slot->delta, advice, (__u64)ctx->ret);
-	delta_commit(slot, ctx->ret < 0 ? 0 : ctx->ret);
+	delta_commit(slot, ctx->ret < 0 ? 0 : ctx->ret, fast);
 	return 0;
 }
+
+LS_TWO_BUILDS("tracepoint/syscalls/sys_exit_process_madvise", ls_exit_process_madvise,
+		  struct trace_event_raw_sys_exit, exit_process_madvise)
+
+/* Before 6.2 the RSS counters were atomics in struct mm_rss_stat. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
 
 /* ---- the kernel's RSS counters (only when --rss-source=tracepoint).
  * Fires on every page fault: leave in a few instructions when off or when
@@ -617,9 +716,9 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 	if (!rss_from_tracepoint)
 		return 0;
 	/* in reclaim the mm is not current's: find its owner */
-	if (mm == BPF_CORE_READ(bpf_get_current_task_btf(), mm)) {
+	if (mm == BPF_CORE_READ(ls_current_task(), mm)) {
 		tgid = bpf_get_current_pid_tgid() >> 32;
-		owner = bpf_get_current_task_btf();
+		owner = ls_current_task();
 	} else {
 		if (!bpf_core_field_exists(mm->owner))
 			return 0;
@@ -638,7 +737,10 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 		if (!l)
 			return 0;
 	}
-	pages = BPF_CORE_READ(mm, rss_stat[m].count);
+	if (bpf_core_type_exists(struct mm_rss_stat___old))
+		pages = BPF_CORE_READ((struct mm_struct___old *)mm, rss_stat.count[m].counter);
+	else
+		pages = BPF_CORE_READ(mm, rss_stat[m].count);
 	l->rss_pages[m] = pages;
 	l->rss_ts_ns = bpf_ktime_get_boot_ns();
 	total = l->rss_pages[0] + l->rss_pages[1] + l->rss_pages[3];
@@ -652,8 +754,7 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
  * in exactly one thread, the one that ended the group.  Before, signal->live
  * reading 0 is the best guess, and two threads ending at once can both see
  * it (the model keeps the first exit record). */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(ls_process_exit, struct task_struct *task)
+static __always_inline int process_exit(__u64 *ctx, struct task_struct *task, const bool fast)
 {
 	bool last = task->signal->live.counter == 0;
 	struct ls_mem_ledger *l;
@@ -670,7 +771,7 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 	/* the process's shares still on CPUs go to its ledger before it is
 	 * sent: no thread of it makes another call */
 	start_ns = task_start_ns(task);
-	delta_claim_all(tgid, start_ns);
+	delta_claim_all(tgid, start_ns, fast);
 	e = emit_reserve(sizeof(*e), LS_REC_PROC_EXIT, tgid);
 	if (e) {
 		e->start_ns = start_ns;
@@ -690,12 +791,23 @@ int BPF_PROG(ls_process_exit, struct task_struct *task)
 	return 0;
 }
 
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ls_process_exit, struct task_struct *task)
+{
+	return process_exit(ctx, task, true);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ls_process_exit_compat, struct task_struct *task)
+{
+	return process_exit(ctx, task, false);
+}
+
 /* ---- exec: a new image has a new program break; without this its first
  * brk() would look like growth by the distance between the two heaps.  And
  * the kernel has closed the close-on-exec fds, sockets among them, with no
  * close() to see: a record tells the socket model to check them. */
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+static __always_inline int process_exec(struct task_struct *task, const bool fast)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct ls_mem_ledger *l = bpf_map_lookup_elem(&mem_ledgers, &tgid);
@@ -706,7 +818,7 @@ int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct li
 		l->brk_last = 0;
 	/* the old image's shares (and their recent mappings, gone with it)
 	 * leave every CPU: exec has ended the process's other threads */
-	delta_claim_all(tgid, start_ns);
+	delta_claim_all(tgid, start_ns, fast);
 	if (tgid == self_tgid ||
 	    ((filter_pids || filter_comm) && !bpf_map_lookup_elem(&traced_tgids, &tgid)))
 		return 0;
@@ -716,6 +828,19 @@ int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct li
 		emit_submit(e);
 	}
 	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return process_exec(task, true);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_process_exec_compat, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	return process_exec(task, false);
 }
 
 /* ---- children of traced processes are traced too (filtered runs) */

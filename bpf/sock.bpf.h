@@ -115,17 +115,17 @@ static __always_inline struct sock *file_sock(struct file *f, __u64 *ino)
 
 	if (!f)
 		return NULL;
-	inode = f->f_inode;
-	if ((inode->i_mode & LS_S_IFMT_) != LS_S_IFSOCK_)
+	inode = LS_READ(f, f_inode);
+	if ((LS_READ(inode, i_mode) & LS_S_IFMT_) != LS_S_IFSOCK_)
 		return NULL;
-	*ino = inode->i_ino;
-	sock = ls_cast(struct socket, f->private_data);
-	return sock ? sock->sk : NULL;
+	*ino = LS_READ(inode, i_ino);
+	sock = ls_ptr(struct socket, LS_READ(f, private_data));
+	return sock ? LS_READ(sock, sk) : NULL;
 }
 
 static __always_inline struct unix_sock *unix_sk(struct sock *sk)
 {
-	return ls_cast(struct unix_sock, sk);
+	return ls_ptr(struct unix_sock, sk);
 }
 
 /* Does this close() drop the last reference (dup'd fds and fork-shared
@@ -133,7 +133,7 @@ static __always_inline struct unix_sock *unix_sk(struct sock *sk)
 static __always_inline bool last_reference(struct file *f)
 {
 	if (bpf_core_field_exists(f->f_ref))
-		return f->f_ref.refcnt.counter == 0;	/* FILE_REF_ONEREF */
+		return LS_READ(f, f_ref.refcnt.counter) == 0;	/* FILE_REF_ONEREF */
 	return BPF_CORE_READ((struct file___old *)f, f_count.counter) == 1;
 }
 
@@ -150,13 +150,13 @@ static __always_inline void own_sock(struct sock *sk, __u32 tgid, __u64 start_ns
  * LS_PATH_LEN. */
 static __always_inline __u64 unix_path_len(struct sock *named, struct unix_address **addr_out)
 {
-	struct unix_address *addr = named ? unix_sk(named)->addr : NULL;
+	struct unix_address *addr = named ? LS_READ(unix_sk(named), addr) : NULL;
 	__u64 len;
 
 	*addr_out = addr;
 	if (!addr)
 		return 0;
-	len = (__u32)addr->len;
+	len = (__u32)LS_READ(addr, len);
 	if (len <= 2)		/* sun_family only */
 		return 0;
 	len -= 2;
@@ -167,12 +167,12 @@ static __always_inline __u64 unix_path_len(struct sock *named, struct unix_addre
  * that connected; on a connecting one the process that called listen(). */
 static __always_inline __u32 peercred_tgid(struct sock *sk)
 {
-	struct pid *pid = sk->sk_peer_pid;
+	struct pid *pid = LS_READ(sk, sk_peer_pid);
 	int nr;
 
 	if (!pid)
 		return 0;
-	nr = pid->numbers[0].nr;
+	nr = LS_READ(pid, numbers[0].nr);
 	return nr > 0 ? nr : 0;
 }
 
@@ -227,7 +227,7 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	e->tid = (__u32)id;
 	e->fd = fd;
 	e->kind = kind;
-	e->sock_type = sk->sk_type;
+	e->sock_type = LS_READ(sk, sk_type);
 	e->path_len = 0;
 	e->abstract = 0;
 	e->path_as_last = 0;
@@ -365,8 +365,8 @@ static __always_inline void emit_unix(struct task_struct *task, struct sock *sk,
 				      struct sock *named, __u64 ino, int fd, __u32 kind,
 				      __u32 peer_tgid)
 {
-	__u64 id = (__u64)task->tgid << 32 | (__u32)task->pid;
-	__u64 boot = task->group_leader->start_boottime;
+	__u64 id = (__u64)LS_TASK_READ(task, tgid) << 32 | (__u32)LS_TASK_READ(task, pid);
+	__u64 boot = LS_TASK_READ(task, group_leader, start_boottime);
 	struct unix_address *addr;
 	__u64 len = unix_path_len(named, &addr);
 
@@ -405,7 +405,7 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 
 	if (!e)
 		return;
-	family = sk->__sk_common.skc_family;
+	family = LS_READ(sk, __sk_common.skc_family);
 	e->start_ns = tgid ? start_ns : ino;
 	e->sk = (__u64)sk;
 	e->family = family;
@@ -427,36 +427,53 @@ static __always_inline void emit_tcp(const struct sock *sk, __u32 tgid, __u64 st
 
 static __always_inline bool is_tcp(struct sock *sk)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = LS_READ(sk, __sk_common.skc_family);
 
-	return (family == LS_AF_INET || family == LS_AF_INET6) && sk->sk_protocol == LS_IPPROTO_TCP;
+	return (family == LS_AF_INET || family == LS_AF_INET6) &&
+	       LS_READ(sk, sk_protocol) == LS_IPPROTO_TCP;
 }
 
 /* ---- connect(fd, addr, len): unix paired at sys_exit, where the fd comes
  * from the registers the syscall saved (TCP is owned in ls_tcp_state, at
- * its move to SYN_SENT: no program on sys_enter_connect at all) */
+ * its move to SYN_SENT: no program on sys_enter_connect at all, except on
+ * kernels without bpf_task_pt_regs, which save the fd there) */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int ls_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != self_tgid)
+		pending_save(ctx, PEND_CONNECT, 1);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task;
-	struct pt_regs *regs;
 	struct sock *sk, *peer;
 	__u64 ino = 0;
 	__u32 tgid;
-	int fd;
+	int fd = -1;
 
+	if (!has_task_pt_regs) {
+		struct pending_call *pc = pending_get(PEND_CONNECT);
+
+		if (!pc)
+			return 0;
+		fd = (int)pc->args[0];
+		pending_del(pc);
+	}
 	if (ctx->ret != 0)
 		return 0;
-	task = bpf_get_current_task_btf();
-	tgid = task->tgid;
+	task = ls_current_task();
+	tgid = LS_TASK_READ(task, tgid);
 	if (tgid == self_tgid)
 		return 0;
-	regs = task_user_regs(task);
-	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	if (has_task_pt_regs)
+		fd = (int)PT_REGS_PARM1_SYSCALL(task_user_regs(task));
 	sk = file_sock(task_fd_file(task, fd), &ino);
-	if (!sk || sk->__sk_common.skc_family != LS_AF_UNIX)
+	if (!sk || LS_READ(sk, __sk_common.skc_family) != LS_AF_UNIX)
 		return 0;
-	peer = unix_sk(sk)->peer;
+	peer = LS_READ(unix_sk(sk), peer);
 	if (!peer)
 		return 0;
 	/* the listener's credentials matter only when this end is not traced:
@@ -497,17 +514,17 @@ static __always_inline int on_accept_exit(long ret)
 
 	if (ret < 0)
 		return 0;
-	task = bpf_get_current_task_btf();
-	tgid = task->tgid;
+	task = ls_current_task();
+	tgid = LS_TASK_READ(task, tgid);
 	if (tgid == self_tgid)
 		return 0;
 	sk = file_sock(task_fd_file(task, (int)ret), &ino);
 	if (!sk)
 		return 0;
-	if (sk->__sk_common.skc_family == LS_AF_UNIX) {
+	if (LS_READ(sk, __sk_common.skc_family) == LS_AF_UNIX) {
 		__u32 client;
 
-		peer = unix_sk(sk)->peer;
+		peer = LS_READ(unix_sk(sk), peer);
 		if (named_by_connect(sk)) {
 			emit_unix(task, sk, peer, NULL, ino, (int)ret, LS_UNIX_ACCEPT, 0);
 			return 0;
@@ -521,7 +538,7 @@ static __always_inline int on_accept_exit(long ret)
 		emit_unix(task, sk, peer, sk, ino, (int)ret, LS_UNIX_ACCEPT, client);
 	} else if (is_tcp(sk) && is_traced(tgid)) {
 		__u64 start = task_start_ns(task);
-		int state = sk->__sk_common.skc_state;
+		int state = LS_READ(sk, __sk_common.skc_state);
 
 		own_sock(sk, tgid, start);
 		emit_tcp(sk, tgid, start, state, state, 0);	/* "now owned by" */
@@ -564,7 +581,7 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 	if (!pc)
 		return 0;
 	pending_del(pc);
-	task = bpf_get_current_task_btf();
+	task = ls_current_task();
 	if (ctx->ret != 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)pc->args[3]))
 		return 0;
 	a = file_sock(task_fd_file(task, sv[0]), &ino0);
@@ -579,8 +596,10 @@ int ls_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 /* How many fd slots a close may search for another fd on the same unix
  * socket (see other_fd_on): past this, user space checks the socket is
  * gone instead.  About 2 ns a slot on this project's VM: at most ~8 us, on
- * a rare path. */
+ * a rare path.  Without bpf_loop a plain loop, which the verifier walks
+ * slot by slot, searches fewer, by probe reads. */
 #define LS_FD_SEARCH_MAX	4096
+#define LS_FD_SEARCH_MAX_NOLOOP	512
 #define LS_FD_SEARCH_STEP	8	/* slots per bpf_loop step (a call each) */
 
 struct fd_search {
@@ -607,6 +626,24 @@ static long fd_slots_match(__u64 step, void *ctx)
 
 enum other_fd { OTHER_FD_NONE, OTHER_FD_FOUND, OTHER_FD_UNSEARCHED };
 
+/* The search without bpf_loop: is file in two slots (the fd being closed
+ * and another)?  A global function, which the verifier checks once instead
+ * of once per slot for each way the caller goes on; counting, not
+ * comparing slot numbers with the closed fd, which would have it follow a
+ * path of its own from each slot on. */
+__noinline int fd_search_plain(__u64 slots, __u64 file, __u32 n)
+{
+	__u32 seen = 0;
+
+	for (__u32 i = 0; i < LS_FD_SEARCH_MAX_NOLOOP; i++) {
+		if (i >= n)
+			break;
+		if (fd_slot(slots, i) == file && ++seen == 2)
+			return 1;
+	}
+	return 0;
+}
+
 /* Another fd of this process (any thread) on file f?  Only on the rare path
  * where close() is not the last reference: the others may be this
  * process's dups, another process's copy (fork, SCM_RIGHTS), or a
@@ -615,12 +652,18 @@ enum other_fd { OTHER_FD_NONE, OTHER_FD_FOUND, OTHER_FD_UNSEARCHED };
  * close() to see.  Fd tables hold a multiple of 64 slots (BITS_PER_LONG),
  * so whole steps stay inside; bigger tables than LS_FD_SEARCH_MAX are left
  * to user space. */
-static __always_inline enum other_fd other_fd_on(struct task_struct *task, struct file *f, int fd)
+static __always_inline enum other_fd other_fd_on(struct task_struct *task, struct file *f, int fd,
+						 const bool fast)
 {
-	struct fdtable *fdt = task->files->fdt;
-	struct fd_search s = { .slots = (__u64)fdt->fd, .file = (__u64)f, .skip = fd };
-	__u32 n = fdt->max_fds;
+	struct fdtable *fdt = LS_TASK_READ(task, files, fdt);
+	struct fd_search s = { .slots = (__u64)LS_TASK_READ(fdt, fd), .file = (__u64)f, .skip = fd };
+	__u32 n = LS_TASK_READ(fdt, max_fds);
 
+	if (!fast) {
+		if (n > LS_FD_SEARCH_MAX_NOLOOP)
+			return OTHER_FD_UNSEARCHED;
+		return fd_search_plain(s.slots, s.file, n) ? OTHER_FD_FOUND : OTHER_FD_NONE;
+	}
 	if (n > LS_FD_SEARCH_MAX)
 		return OTHER_FD_UNSEARCHED;
 	bpf_loop(n / LS_FD_SEARCH_STEP, fd_slots_match, &s, 0);
@@ -675,10 +718,9 @@ static __always_inline void forget_owner(struct sock_owner *o, __u64 key, __u32 
  * counts it once the socket is gone (and a later close still finds the
  * owner).  Unfiltered, every unix socket's (see emit_unix): no map lookups.
  * Unix closes go to this CPU's close ring, TCP's to the ring buffer. */
-SEC("tracepoint/syscalls/sys_enter_close")
-int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int enter_close(struct trace_event_raw_sys_enter *ctx, const bool fast)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = ls_current_task();
 	struct sock_owner *o = NULL;
 	struct ls_sock_close *e;
 	__u64 ino = 0, key;
@@ -693,7 +735,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 	sk = file_sock(f, &ino);
 	if (!sk)
 		return 0;
-	family = sk->__sk_common.skc_family;
+	family = LS_READ(sk, __sk_common.skc_family);
 	if (!last_reference(f)) {
 		enum other_fd other;
 
@@ -701,13 +743,13 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		 * only here */
 		if (family != LS_AF_UNIX)
 			return 0;
-		other = other_fd_on(task, f, fd);
+		other = other_fd_on(task, f, fd, fast);
 		if (other == OTHER_FD_FOUND)
 			return 0;
 		unverified = other == OTHER_FD_UNSEARCHED;
 	}
 	key = (__u64)sk;
-	tgid = task->tgid;
+	tgid = LS_TASK_READ(task, tgid);
 	if (family != LS_AF_UNIX || filter_pids || filter_comm) {
 		o = bpf_map_lookup_elem(&sock_owners, &key);
 		if (!o && !bpf_map_lookup_elem(&existing_inodes, &ino))
@@ -724,7 +766,7 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 		e->start_ns = task_start_ns(task);
 		e->sk = key;
 		e->ino = ino;
-		e->tid = task->pid;
+		e->tid = LS_TASK_READ(task, pid);
 		e->fd = fd;
 		e->family = family;
 		e->by_exit = 0;
@@ -735,6 +777,10 @@ int ls_enter_close(struct trace_event_raw_sys_enter *ctx)
 	forget_owner(o, key, tgid, family, unverified);
 	return 0;
 }
+
+/* the fast build searches with bpf_loop (LS_TWO_BUILDS, compat.bpf.h) */
+LS_TWO_BUILDS("tracepoint/syscalls/sys_enter_close", ls_enter_close,
+	      struct trace_event_raw_sys_enter, enter_close)
 
 /* ---- TCP state changes, attributed to the owner from connect/accept.
  * Sockets made before attach are known by the inodes user space put in
@@ -753,11 +799,11 @@ int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int 
 	/* connect() moves the socket to SYN_SENT in the connecting task: the
 	 * owner is the current process (a kernel thread's connect is nobody's) */
 	if (oldstate == LS_TCP_CLOSE && newstate == LS_TCP_SYN_SENT) {
-		struct task_struct *task = bpf_get_current_task_btf();
+		struct task_struct *task = ls_current_task();
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 		__u64 start;
 
-		if ((task->flags & LS_PF_KTHREAD) || !is_traced(tgid))
+		if ((LS_TASK_READ(task, flags) & LS_PF_KTHREAD) || !is_traced(tgid))
 			return 0;
 		start = task_start_ns(task);
 		own_sock((struct sock *)sk, tgid, start);

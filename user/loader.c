@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "conn_path.h"
+#include "kernel_features.h"
 #include "leakscope.skel.h"
 #include "loader.h"
 #include "links.h"
@@ -27,6 +28,8 @@
 #define MAX_LINKS	96
 #define SITE_CACHE	256	/* symbolised (process, stack) kept */
 #define SITES_PER_PROC	LS_SITE_FRAMES
+/* threads inside a syscall at once, where task storage is missing */
+#define LS_PENDING_BY_TID	16384
 
 /* Tracepoints leakscope can do without, with what is lost. */
 static const struct {
@@ -195,6 +198,48 @@ static const char *optional_loss(const char *prog)
 	return NULL;
 }
 
+/* Settings from what the kernel offers (bpf/compat.bpf.h), and the
+ * programs and maps only a fallback uses. */
+static int configure_features(struct loader *l)
+{
+	struct leakscope_bpf *skel = l->skel;
+	struct bpf_program *prog;
+	struct ls_features f;
+	bool fast;
+
+	if (features__probe(&f))
+		return -1;
+	if (ls_verbose)
+		features__print(&f, stderr);
+	skel->rodata->has_task_btf = f.has[FEAT_TASK_BTF];
+	skel->rodata->direct_loads = f.has[FEAT_TASK_BTF] && f.has[FEAT_RDONLY_CAST];
+	skel->rodata->has_task_pt_regs = f.has[FEAT_TASK_PT_REGS];
+	skel->rodata->has_task_storage = f.has[FEAT_TASK_STORAGE];
+	/* the fast build of a program, or NAME_compat (LS_TWO_BUILDS) */
+	fast = f.has[FEAT_PERCPU_LOOKUP] && f.has[FEAT_LOOP] && f.has[FEAT_FIND_VMA];
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		size_t n = strlen(name);
+		char base[64];
+
+		if (n <= 7 || strcmp(name + n - 7, "_compat"))
+			continue;
+		snprintf(base, sizeof(base), "%.*s", (int)(n - 7), name);
+		bpf_program__set_autoload(prog, !fast);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, base), fast);
+	}
+	/* without bpf_task_pt_regs, sys_enter saves what sys_exit needs */
+	bpf_program__set_autoload(skel->progs.ls_enter_mmap, !f.has[FEAT_TASK_PT_REGS]);
+	bpf_program__set_autoload(skel->progs.ls_enter_connect, !f.has[FEAT_TASK_PT_REGS]);
+	if (!f.has[FEAT_TASK_STORAGE] &&
+	    (bpf_map__set_autocreate(skel->maps.pending, false) ||
+	     bpf_map__set_max_entries(skel->maps.pending_by_tid, LS_PENDING_BY_TID))) {
+		ls_error("cannot set up the per-thread argument table");
+		return -1;
+	}
+	return 0;
+}
+
 /* Every program's attach point must exist: name the missing one. */
 static int check_programs(struct loader *l)
 {
@@ -211,6 +256,8 @@ static int check_programs(struct loader *l)
 			bpf_program__set_autoload(prog, false);	/* costs per page fault */
 			continue;
 		}
+		if (!bpf_program__autoload(prog))
+			continue;	/* a fallback this kernel does not need */
 		found = tracepoint_exists(sec, vmlinux);
 		if (found < 0) {
 			err = -1;
@@ -350,7 +397,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		l->skel->rodata->filter_comm = true;
 		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
 	}
-	if (check_programs(l))
+	if (configure_features(l) || check_programs(l))
 		goto fail;
 
 	err = leakscope_bpf__load(l->skel);
