@@ -84,14 +84,19 @@ done
 # leakscope within some 4 s, so this VM's slow periods (seconds long) fall
 # on all three alike.  Two leakscopes: how far apart the same build reads
 # is the method's own spread.  (The round robin above restarts a tracer
-# for every run: its ratios move by 0.3 from run to run.)
+# for every run: its ratios move by 0.3 from run to run.)  Then the
+# fallback paths forced on this kernel (LEAKSCOPE_WITHOUT): path-6.1 reads
+# sockets and fd tables by probe reads as 6.1 to 6.11 must; path-5.10 takes
+# every fallback, as 5.10 must.
 CYCLES=${BENCH_TOGGLE_CYCLES:-40}
 if [ "$CYCLES" -gt 0 ]; then
 	for spec in unix:4000:3 mmap:20000:1; do
 		IFS=: read -r mode iters runs <<<"$spec"
 		echo "$mode loop by bench/toggle ($CYCLES cycles):"
 		RUNS=$runs $OUT/bench/toggle "$mode" "$iters" "$CYCLES" floor:"$FLOOR" \
-			leakscope:"$LS -i 5 --bench-toggle" leakscope2:"$LS -i 5 --bench-toggle" |
+			leakscope:"$LS -i 5 --bench-toggle" leakscope2:"$LS -i 5 --bench-toggle" \
+			path-6.1:"env LEAKSCOPE_WITHOUT=rdonly_cast $LS -i 5 --bench-toggle" \
+			path-5.10:"env LEAKSCOPE_WITHOUT=all $LS -i 5 --bench-toggle" |
 			tee "$tmp/toggle-$mode.txt" | sed 's/^/        /'
 	done
 fi
@@ -107,6 +112,12 @@ summary() {
 		r=$(awk '/added time \/ floor.s, per cycle: median/ {
 				sub(/,$/, "", $9); printf "%s%s", sep, $9; sep = "; " }' "$tmp/toggle-$mode.txt")
 		echo "  $mode loop, leakscope's added time / the floor's, per cycle (A; B): ${r:-n/a} (target <= 1.5)"
+	done
+	for mode in unix mmap; do
+		[ -f "$tmp/toggle-$mode.txt" ] || continue
+		r=$(awk '/^path-.*added time \/ floor.s, per cycle: median/ {
+				sub(/,$/, "", $9); printf "%s%s %s", sep, $1, $9; sep = "; " }' "$tmp/toggle-$mode.txt")
+		echo "  fallbacks, $mode loop, added time / the floor's, per cycle: ${r:-n/a} (no target)"
 	done
 	[ -n "${fault_overhead:-}" ] &&
 		echo "  fault loop, leakscope over untraced: $fault_overhead (target <= 5%)"

@@ -354,6 +354,34 @@ static __always_inline struct pt_regs *task_user_regs(struct task_struct *task)
 	return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
+/* Without bpf_task_pt_regs (before 5.15), on x86-64: where task_pt_regs()
+ * puts them, at the top of the kernel stack, whose size (16 KiB, 32 KiB
+ * with KASAN) is taken once the syscall number saved there (orig_ax)
+ * confirms it.  nr: the syscall the program is in.  NULL elsewhere. */
+__u64 guessed_stack_size;
+
+static __always_inline struct pt_regs *guess_user_regs(struct task_struct *task, long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u64 stack = (__u64)BPF_CORE_READ(task, stack), size = guessed_stack_size;
+	__u64 regs_size = bpf_core_type_size(struct pt_regs);
+	__u64 nr_off = bpf_core_field_offset(struct pt_regs, orig_ax);
+	long saved = -1;
+
+	if (size)
+		return (struct pt_regs *)(stack + size - regs_size);
+	for (int i = 0; i < 2; i++) {
+		size = 16384ULL << i;
+		bpf_probe_read_kernel(&saved, sizeof(saved), (void *)(stack + size - regs_size + nr_off));
+		if (saved == nr) {
+			guessed_stack_size = size;
+			return (struct pt_regs *)(stack + size - regs_size);
+		}
+	}
+#endif
+	return NULL;
+}
+
 static __always_inline struct file *fd_to_file(int fd)
 {
 	return task_fd_file(ls_current_task(), fd);

@@ -310,6 +310,14 @@ static __always_inline void site_add(void *ctx, __u32 tgid, __u64 bytes, struct 
 
 		if (regs)
 			bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)regs->sp);
+	} else {
+		/* site_add runs at a sys_exit */
+		long nr = ((struct trace_event_raw_sys_exit *)ctx)->id;
+		struct pt_regs *regs = guess_user_regs(ls_current_task(), nr);
+
+		if (regs)
+			bpf_probe_read_user(&key.caller, sizeof(key.caller),
+					    (void *)BPF_CORE_READ(regs, sp));
 	}
 	v = bpf_map_lookup_elem(&growth_sites, &key);
 	if (!v) {

@@ -19,8 +19,8 @@ static const struct {
 	[FEAT_RDONLY_CAST] = { "rdonly_cast",
 			       "fd tables, files, sockets and unix names read by probe reads" },
 	[FEAT_TASK_PT_REGS] = { "task_pt_regs",
-				"mmap and connect arguments saved at sys_enter; growth sites "
-				"without the caller a syscall wrapper hides" },
+				"mmap and connect arguments saved at sys_enter, the registers "
+				"found at the top of the kernel stack for growth sites (x86-64)" },
 	[FEAT_LOOP] = { "loop", "a close searches fd tables of up to 512 slots (else 4,096)" },
 	[FEAT_FIND_VMA] = { "find_vma", "munmap ranges classified by walking the VMA rbtree" },
 	[FEAT_PERCPU_LOOKUP] = { "percpu_lookup",
@@ -64,7 +64,7 @@ static bool rdonly_cast_ok(void)
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
 
-		fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "ls_probe", "GPL", insns,
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "probe_kfunc", "GPL", insns,
 				   sizeof(insns) / sizeof(insns[0]), NULL);
 		ok = fd >= 0;
 		if (fd >= 0)

@@ -10,12 +10,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, os.environ.get("OUT", "build"))
 LEAKSCOPE = os.path.join(OUT, "leakscope")
 MiB = 1 << 20
+# where the subtests' gates live (see Suite.run)
+GATE_DIR = tempfile.mkdtemp(prefix="leakscope-gates-")
 
 
 def workload(name):
@@ -51,7 +54,18 @@ class Suite:
         return True
 
     def run(self, name, fn, *args):
-        """Run one subtest; fn raises Failed (through check) to fail."""
+        """Run one subtest; fn raises Failed (through check) to fail.
+
+        Each subtest gets a gate: the workloads it starts (tests/workloads,
+        through WL_GATE) begin their timelines only once leakscope has
+        attached and created that file (LEAKSCOPE_READY_FILE), which takes
+        seconds in an emulated machine (make test-kernels).  A spawn that
+        must act before attach passes WL_GATE="" in its env."""
+        gate = os.path.join(GATE_DIR, f"{self.name}-{name}")
+        if os.path.exists(gate):
+            os.unlink(gate)
+        os.environ["WL_GATE"] = gate
+        os.environ["LEAKSCOPE_READY_FILE"] = gate
         try:
             fn(*args)
             print(f"ok {self.name}/{name}")
@@ -68,6 +82,8 @@ class Suite:
             self.failed += 1
         finally:
             self.reap()
+            if os.path.exists(gate):
+                os.unlink(gate)
         sys.stdout.flush()
 
     # ---- processes the test starts; all are killed when a subtest ends

@@ -12,6 +12,7 @@ smaps_rollup (see tests/workloads/*.c for what each does).
 import os
 import subprocess
 import tempfile
+import threading
 import time
 
 from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_near, final_report,
@@ -109,9 +110,21 @@ class MultiRun:
             args = []
             for p in self.procs.values():
                 args += ["-p", str(p.pid)]
-            before = self.anon_now()
+            # the workloads start once leakscope has attached (the gate):
+            # their true rates count from then
+            before = {}
+            gate = os.environ["LEAKSCOPE_READY_FILE"]
+
+            def at_attach():
+                end = time.time() + 120
+                while not os.path.exists(gate) and time.time() < end:
+                    time.sleep(0.01)
+                before.update(self.anon_now())
+            t = threading.Thread(target=at_attach)
+            t.start()
             _, out, _ = run_leakscope(args + ["-i", "1", "-d", str(RUN_S), "--json"])
             after = self.anon_now()
+            t.join()
             # the leaks' true rates, from their own smaps_rollup over the run
             for name in ("leak", "brk"):
                 (t0, a0), (t1, a1) = before[name], after[name]

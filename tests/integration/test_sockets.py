@@ -106,11 +106,15 @@ def main():
     tmp = tempfile.mkdtemp(prefix="leakscope-sock-")
     port = 20000 + os.getpid() % 20000
 
-    def spawn_info(name, argv):
+    def spawn_info(name, argv, gate=True):
+        """gate=False: the workload acts at once, before leakscope attaches"""
         path = os.path.join(tmp, name)
         if os.path.exists(path):
             os.unlink(path)
-        p = s.spawn(argv, env=dict(os.environ, WL_INFO=path))
+        env = dict(os.environ, WL_INFO=path)
+        if not gate:
+            env["WL_GATE"] = ""
+        p = s.spawn(argv, env=env)
         return p, path
 
     def scope(filtered, *pids):
@@ -212,11 +216,12 @@ def main():
 
     def before_attach():
         sock = os.path.join(tmp, "pre.sock")
-        srv, _ = spawn_info("srv3", [workload("sock_peer"), "unix-server", sock, "14", "keep"])
+        srv, _ = spawn_info("srv3", [workload("sock_peer"), "unix-server", sock, "14", "keep"],
+                            gate=False)
         wait_for_file(sock)
         # 20 connections in the first second, then held for 12 s
         cli, cli_info = spawn_info("cli3", [workload("sock_peer"), "unix-client", sock, "50", "1",
-                                             "keep", "12"])
+                                             "keep", "12"], gate=False)
         time.sleep(1.5)
         _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "3", "--json"])
         truth = info(cli_info)["connects"]
@@ -324,10 +329,11 @@ def main():
         # 10 connections made and held before attach; their client exits
         # while we trace, so the server's ends go to CLOSE_WAIT: seen
         # through the sock_diag snapshot's inodes, not through accept()
-        srv, _ = spawn_info("tsrv3", [workload("sock_peer"), "tcp-server", str(port + 2), "10"])
+        srv, _ = spawn_info("tsrv3", [workload("sock_peer"), "tcp-server", str(port + 2), "10"],
+                            gate=False)
         time.sleep(0.3)
         cli, cli_info = spawn_info("tcli3", [workload("sock_peer"), "tcp-client", str(port + 2),
-                                              "100", "1", "keep", "3"])
+                                              "100", "1", "keep", "3"], gate=False)
         time.sleep(1.5)
         _, out, _ = run_leakscope(["-p", str(srv.pid), "-i", "1", "-d", "5", "--json"])
         truth = info(cli_info)["connects"]

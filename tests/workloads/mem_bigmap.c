@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	len = (size_t)(wl_arg(argc, argv, 1, 1024) * MiB);
 	secs = wl_arg(argc, argv, 2, 5);
 	delay = wl_arg(argc, argv, 3, 0.2);
-	wl_info("pid", getpid());
+	wl_ready();
 	usleep((useconds_t)(delay * 1e6));	/* let an attaching tracer see it happen */
 	pthread_create(&t, NULL, mapper, NULL);
 	pthread_join(t, NULL);

@@ -9,7 +9,8 @@ int main(int argc, char **argv)
 	size_t per_tick = (size_t)(rate * MiB / 10), small = 2048;
 	double start = wl_now(), next = start;
 
-	wl_info("pid", getpid());
+	wl_ready();
+	start = next = wl_now();
 	while (wl_now() - start < secs) {
 		for (size_t done = 0; done < per_tick; done += small) {
 			char *p = malloc(small);	/* below the mmap threshold: heap */

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	char *arena = wl_map_freed(len);
 	size_t cursor = 0;
 
-	wl_info("pid", getpid());
+	wl_ready();
+	start = next = wl_now();
 	while (wl_now() - start < secs) {
 		char *part = arena + cursor;
 

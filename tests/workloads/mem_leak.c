@@ -12,7 +12,8 @@ int main(int argc, char **argv)
 	double start = wl_now(), next = start;
 
 	chunk = (chunk + 4095) & ~4095UL;
-	wl_info("pid", getpid());
+	wl_ready();
+	start = next = wl_now();
 	while (wl_now() - start < secs) {
 		char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 

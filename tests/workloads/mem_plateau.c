@@ -14,7 +14,8 @@ int main(int argc, char **argv)
 
 	if (cache == MAP_FAILED)
 		return 1;
-	wl_info("pid", getpid());
+	wl_ready();
+	start = next = wl_now();
 	step &= ~4095UL;
 	while (wl_now() - start < secs) {
 		if (filled < total) {

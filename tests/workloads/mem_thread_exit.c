@@ -32,9 +32,10 @@ int main(int argc, char **argv)
 {
 	int threads = (int)wl_arg(argc, argv, 1, 16);
 	double delay = wl_arg(argc, argv, 2, 2), secs = wl_arg(argc, argv, 3, 10);
-	double start = wl_now();
+	double start;
 
-	wl_info("pid", getpid());
+	wl_ready();
+	start = wl_now();
 	usleep((useconds_t)(delay * 1e6));
 	pthread_attr_t attr;
 

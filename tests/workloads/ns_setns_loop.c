@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		reopen |= !strcmp(argv[i], "--reopen");
 		drop |= !strcmp(argv[i], "--drop-privs");
 	}
-	wl_info("pid", getpid());
+	wl_ready();
 	if (!reopen && (fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0) {
 		perror(argv[1]);
 		return 1;

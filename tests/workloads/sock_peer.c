@@ -46,8 +46,10 @@ static int serve(int lfd, double secs, int close_on_eof)
 {
 	struct pollfd fds[MAX_CONNS + 1];
 	int n = 1, accepts = 0;
-	double end = wl_now() + secs;
+	double end;
 
+	wl_gate();
+	end = wl_now() + secs;
 	fds[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	while (wl_now() < end) {
 		if (poll(fds, n, 50) <= 0)
@@ -77,9 +79,11 @@ static int serve(int lfd, double secs, int close_on_eof)
 static int clients(int tcp, const char *where, double interval_ms, double secs, const char *mode,
 		   double linger)
 {
-	double start = wl_now(), next = start;
+	double start, next;
 	int connects = 0, keep = !strcmp(mode, "keep") || !strcmp(mode, "shutdown");
 
+	wl_gate();
+	start = next = wl_now();
 	while (wl_now() - start < secs) {
 		int fd = socket(tcp ? AF_INET : AF_UNIX, SOCK_STREAM, 0), rc;
 
@@ -117,6 +121,7 @@ static int burst(const char *path, long count, double linger)
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	long done = 0;
 
+	wl_gate();
 	unlink(path);
 	if (bind(l, (struct sockaddr *)&a, len) || listen(l, 64))
 		return 1;
@@ -141,6 +146,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 4)
 		goto usage;
+	/* servers listen at once (tests wait for the path), then wait for
+	 * the tracer like the clients (wl_gate) */
 	wl_info("pid", getpid());
 	if (!strcmp(argv[1], "unix-server") && argc >= 5) {
 		struct sockaddr_un a;

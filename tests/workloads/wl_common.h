@@ -41,6 +41,28 @@ static inline void wl_info(const char *key, long value)
 	fclose(f);
 }
 
+/* Set up: say so ("pid" in $WL_INFO), then wait for the tracer.  With
+ * $WL_GATE set (the tests set it), the workload's timeline starts only once
+ * that file exists: leakscope creates it when it has attached
+ * ($LEAKSCOPE_READY_FILE), which takes seconds in an emulated machine.  At
+ * most 30 s, for a run with no tracer. */
+static inline void wl_gate(void)
+{
+	const char *gate = getenv("WL_GATE");
+	double end = wl_now() + 30;
+
+	if (!gate || !*gate)
+		return;
+	while (access(gate, F_OK) != 0 && wl_now() < end)
+		usleep(10000);
+}
+
+static inline void wl_ready(void)
+{
+	wl_info("pid", getpid());
+	wl_gate();
+}
+
 static inline void wl_touch(char *p, size_t len)
 {
 	for (size_t off = 0; off < len; off += 4096)
