@@ -73,6 +73,8 @@ void options__usage(FILE *out)
 "  -v, --verbose       libbpf messages and timings on stderr\n"
 "      --bench-toggle  (benchmarks only) each SIGUSR1 detaches or attaches\n"
 "                      the programs; reports are wrong while detached\n"
+"      --version       print leakscope's version and exit\n"
+"  -h, --help          print this help and exit\n"
 "  -- CMD ARGS         start CMD, trace it from its first instruction, stop\n"
 "                      when it exits\n");
 }
@@ -109,7 +111,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 
 int options__parse(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE };
+	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -123,6 +125,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
 	int c, first = 1, len = 0;
@@ -223,6 +226,9 @@ int options__parse(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			options__usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("leakscope %s\n", LEAKSCOPE_VERSION);
 			return 1;
 		case ':':
 			ls_error("option %s needs a value (see leakscope --help)", argv[optind - 1]);

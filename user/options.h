@@ -32,7 +32,8 @@ struct options {
 	char args_line[256];	/* the command line, for recordings */
 };
 
-/* 0 to run, 1 when help was printed, -1 after printing an error. */
+/* 0 to run, 1 when help or the version was printed, -1 after printing an
+ * error. */
 int options__parse(int argc, char **argv, struct options *o);
 void options__usage(FILE *out);
 

@@ -46,6 +46,13 @@ def main():
         check(p.returncode == 0 and "Usage: leakscope" in p.stdout, "usage on stdout, exit 0",
               0, (p.returncode, p.stdout[:80]))
 
+    def version_exits_zero():
+        version = open(os.path.join(os.path.dirname(__file__), "..", "..", "VERSION")).read().strip()
+        p = run([LEAKSCOPE, "--version"])
+        check(p.returncode == 0 and p.stdout == f"leakscope {version}\n",
+              "'leakscope VERSION' on stdout, exit 0", f"leakscope {version}",
+              (p.returncode, p.stdout))
+
     def missing_command():
         if os.geteuid() != 0:
             raise Skipped("needs root to load BPF programs")
@@ -92,6 +99,7 @@ def main():
     s.run("unknown_pid_json", unknown_pid_json)
     s.run("bad_options", bad_options)
     s.run("help_exits_zero", help_exits_zero)
+    s.run("version_exits_zero", version_exits_zero)
     s.run("missing_command", missing_command)
     s.run("unprivileged", unprivileged)
     s.run("root_without_capabilities", root_without_capabilities)
