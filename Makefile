@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # leakscope build.  `make` builds the tool, `make test` runs every test,
-# `make bench` the benchmarks, `make deps` installs the Debian packages.
+# `make bench` the benchmarks, `make deps` installs the Debian packages,
+# `make man` the man page, `make install` both (PREFIX=/usr/local, DESTDIR).
 # Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code).
 
 OUT       := build
@@ -10,6 +11,9 @@ CC        ?= cc
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+SCDOC     ?= scdoc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
@@ -53,7 +57,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -151,13 +155,24 @@ $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 bench: all $(BENCH_BINS)
 	$(Q)OUT=$(OUT) bench/run.sh
 
+# ---- man page and install
+$(OUT)/leakscope.8: docs/leakscope.8.scd VERSION | $(OUT)
+	$(call msg,SCDOC,$@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | $(SCDOC) > $@.tmp && mv $@.tmp $@
+
+man: $(OUT)/leakscope.8
+
+install: $(OUT)/leakscope $(OUT)/leakscope.8
+	install -D -m 0755 $(OUT)/leakscope $(DESTDIR)$(PREFIX)/sbin/leakscope
+	install -D -m 0644 $(OUT)/leakscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/leakscope.8
+
 # ---- housekeeping
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
-		libasan8 libubsan1 libclang-rt-14-dev
+		libasan8 libubsan1 libclang-rt-14-dev scdoc
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh
