@@ -6,7 +6,8 @@
 # (tests/integration/test_*.py) load BPF and skip, saying so, without root.
 # Knobs: TESTS=SUBSTRING runs only the tests whose path has it; SKIP_TESTS="A B"
 # leaves out those whose path has any of the words; UNIT=0 leaves out the unit
-# tests (the kernel matrix runs only the integration tests in its guests).
+# tests (the kernel matrix runs only the integration tests in its guests);
+# TEST_TIMES=1 prints each test program's wall time ("# NAME: N s").
 set -u
 OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
@@ -16,8 +17,10 @@ trap 'rm -f "$log"' EXIT
 
 run_one() {
 	local name=$1; shift
+	local t0=$SECONDS
 	"$@" >"$log" 2>&1
 	local rc=$?
+	[ "${TEST_TIMES:-0}" = 1 ] && echo "# $name: $((SECONDS - t0)) s"
 	local p f s
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
