@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # leakscope build.  `make` builds the tool, `make test` runs every test,
 # `make bench` the benchmarks, `make deps` installs the Debian packages.
-# Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code).
+# Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code),
+# BPF_EXTRA_CFLAGS=-D... (the BPF compile; a change rebuilds the BPF object).
 
 OUT       := build
 CLANG     ?= clang
@@ -21,8 +22,13 @@ CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 
+# -fms-extensions: kernels from 6.19 on are built with it, and their BTF has
+# anonymous members of named struct types (`struct ns_tree;` inside struct
+# ns_common), which bpftool dumps as they are (vmlinux/arm64 comes from 7.3).
+BPF_EXTRA_CFLAGS ?=
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) \
-              -Iinclude -Ibpf $(WARN) -Wno-unused-function -Wno-unused-parameter
+              -Iinclude -Ibpf $(WARN) -Wno-unused-function -Wno-unused-parameter \
+              -fms-extensions -Wno-microsoft-anon-tag $(BPF_EXTRA_CFLAGS)
 
 ifeq ($(V),1)
 Q =
@@ -53,7 +59,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz bpf-arm64 vmlinux-arm64 FORCE
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -61,11 +67,15 @@ $(OUT) $(OUT)/core $(OUT)/user $(OUT)/tests $(OUT)/workloads $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 # ---- BPF
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
+# The flags the BPF objects were built with: a change (BPF_EXTRA_CFLAGS) rebuilds them.
+$(OUT)/bpf-cflags: FORCE | $(OUT)
+	$(Q)echo '$(CLANG) $(BPF_CFLAGS)' | cmp -s - $@ || echo '$(CLANG) $(BPF_CFLAGS)' > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)
+$(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -134,6 +144,20 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 
 fuzz: $(FUZZ_BIN)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
+
+# ---- other architectures
+# The BPF object (and its skeleton) for arm64, from vmlinux/arm64/vmlinux.h.
+bpf-arm64:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
+		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h
+
+# vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
+# (trixie-backports): the BPF side reads fields as new kernels name them, and
+# older kernels through ___old flavours, so the header must be as new as x86's.
+vmlinux-arm64:
+	$(Q)d=$$(KARCH=arm64 tests/kernels/fetch.sh trixie-backports) && \
+		tests/kernels/btf.sh "$$d" $(OUT)/arm64-vmlinux.btf && \
+		BTF=$(OUT)/arm64-vmlinux.btf ARCH=arm64 vmlinux/gen-vmlinux.sh
 
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
