@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # leakscope build.  `make` builds the tool, `make test` runs every test,
 # `make bench` the benchmarks, `make deps` installs the Debian packages.
+# `make test-kernels` runs the integration tests in QEMU guests booting Debian's
+# 5.10, 6.1, 6.12 and newest kernels (tests/kernels/run.sh).
 # Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code),
 # BPF_EXTRA_CFLAGS=-D... (the BPF compile; a change rebuilds the BPF object).
 
@@ -59,7 +61,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz bpf-arm64 vmlinux-arm64 FORCE
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz bpf-arm64 vmlinux-arm64 FORCE \
+        test-kernels
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -145,7 +148,12 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 fuzz: $(FUZZ_BIN)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
 
-# ---- other architectures
+# ---- the kernel matrix: Debian's kernels in QEMU (root; skips without QEMU)
+# KERNELS="6.1 newest" for some of tests/kernels/kernels.list, TESTS= as for test.
+test-kernels: all
+	$(Q)OUT=$(OUT) tests/kernels/run.sh
+
+# ---- other architectures and paths
 # The BPF object (and its skeleton) for arm64, from vmlinux/arm64/vmlinux.h.
 bpf-arm64:
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
@@ -181,7 +189,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
-		libasan8 libubsan1 libclang-rt-14-dev
+		libasan8 libubsan1 libclang-rt-14-dev \
+		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh
