@@ -62,7 +62,7 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz bpf-arm64 vmlinux-arm64 FORCE \
-        test-kernels
+        test-kernels test-ringbuf
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -166,6 +166,13 @@ vmlinux-arm64:
 	$(Q)d=$$(KARCH=arm64 tests/kernels/fetch.sh trixie-backports) && \
 		tests/kernels/btf.sh "$$d" $(OUT)/arm64-vmlinux.btf && \
 		BTF=$(OUT)/arm64-vmlinux.btf ARCH=arm64 vmlinux/gen-vmlinux.sh
+
+# The tool built with unix records forced through the ring buffer (the path
+# other architectures take) in $(OUT)/ringbuf, and the socket tests run on it.
+RINGBUF_CFLAGS := -DLS_FORCE_RINGBUF=1
+test-ringbuf:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/ringbuf BPF_EXTRA_CFLAGS=$(RINGBUF_CFLAGS) all
+	$(Q)OUT=$(OUT)/ringbuf UNIT=0 TESTS=sockets tests/run.sh
 
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
