@@ -2,7 +2,10 @@
 # leakscope build.  `make` builds the tool, `make test` runs every test,
 # `make bench` the benchmarks, `make deps` installs the Debian packages,
 # `make man` the man page, `make install` both (PREFIX=/usr/local, DESTDIR).
-# Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code).
+# `make test-kernels` runs the integration tests in QEMU guests booting Debian's
+# 5.10, 6.1, 6.12 and newest kernels (tests/kernels/run.sh).
+# Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code),
+# BPF_EXTRA_CFLAGS=-D... (the BPF compile; a change rebuilds the BPF object).
 
 OUT       := build
 CLANG     ?= clang
@@ -25,8 +28,13 @@ CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 
+# -fms-extensions: kernels from 6.19 on are built with it, and their BTF has
+# anonymous members of named struct types (`struct ns_tree;` inside struct
+# ns_common), which bpftool dumps as they are (vmlinux/arm64 comes from 7.3).
+BPF_EXTRA_CFLAGS ?=
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) \
-              -Iinclude -Ibpf $(WARN) -Wno-unused-function -Wno-unused-parameter
+              -Iinclude -Ibpf $(WARN) -Wno-unused-function -Wno-unused-parameter \
+              -fms-extensions -Wno-microsoft-anon-tag $(BPF_EXTRA_CFLAGS)
 
 ifeq ($(V),1)
 Q =
@@ -57,7 +65,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
+        vmlinux-arm64 FORCE test-kernels test-ringbuf
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -65,11 +74,15 @@ $(OUT) $(OUT)/core $(OUT)/user $(OUT)/tests $(OUT)/workloads $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 # ---- BPF
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
+# The flags the BPF objects were built with: a change (BPF_EXTRA_CFLAGS) rebuilds them.
+$(OUT)/bpf-cflags: FORCE | $(OUT)
+	$(Q)echo '$(CLANG) $(BPF_CFLAGS)' | cmp -s - $@ || echo '$(CLANG) $(BPF_CFLAGS)' > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)
+$(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -139,6 +152,32 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 fuzz: $(FUZZ_BIN)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
 
+# ---- the kernel matrix: Debian's kernels in QEMU (root; skips without QEMU)
+# KERNELS="6.1 newest" for some of tests/kernels/kernels.list, TESTS= as for test.
+test-kernels: all
+	$(Q)OUT=$(OUT) tests/kernels/run.sh
+
+# ---- other architectures and paths
+# The BPF object (and its skeleton) for arm64, from vmlinux/arm64/vmlinux.h.
+bpf-arm64:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
+		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h
+
+# vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
+# (trixie-backports): the BPF side reads fields as new kernels name them, and
+# older kernels through ___old flavours, so the header must be as new as x86's.
+vmlinux-arm64:
+	$(Q)d=$$(KARCH=arm64 tests/kernels/fetch.sh trixie-backports) && \
+		tests/kernels/btf.sh "$$d" $(OUT)/arm64-vmlinux.btf && \
+		BTF=$(OUT)/arm64-vmlinux.btf ARCH=arm64 vmlinux/gen-vmlinux.sh
+
+# The tool built with unix records forced through the ring buffer (the path
+# other architectures take) in $(OUT)/ringbuf, and the socket tests run on it.
+RINGBUF_CFLAGS := -DLS_FORCE_RINGBUF=1
+test-ringbuf:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/ringbuf BPF_EXTRA_CFLAGS=$(RINGBUF_CFLAGS) all
+	$(Q)OUT=$(OUT)/ringbuf UNIT=0 TESTS=sockets tests/run.sh
+
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
 	$(call msg,CC,$@)
@@ -172,7 +211,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
-		libasan8 libubsan1 libclang-rt-14-dev scdoc
+		libasan8 libubsan1 libclang-rt-14-dev scdoc \
+		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

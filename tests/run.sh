@@ -4,6 +4,10 @@
 # a program that exits non-zero without a "not ok" line counts as one failure.
 # Unit tests (build/tests/test_*) need no root; integration tests
 # (tests/integration/test_*.py) load BPF and skip, saying so, without root.
+# Knobs: TESTS=SUBSTRING runs only the tests whose path has it; SKIP_TESTS="A B"
+# leaves out those whose path has any of the words; UNIT=0 leaves out the unit
+# tests (the kernel matrix runs only the integration tests in its guests);
+# TEST_TIMES=1 prints each test program's wall time ("# NAME: N s").
 set -u
 OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
@@ -13,8 +17,10 @@ trap 'rm -f "$log"' EXIT
 
 run_one() {
 	local name=$1; shift
+	local t0=$SECONDS
 	"$@" >"$log" 2>&1
 	local rc=$?
+	[ "${TEST_TIMES:-0}" = 1 ] && echo "# $name: $((SECONDS - t0)) s"
 	local p f s
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
@@ -37,17 +43,27 @@ run_one() {
 }
 
 filter=${TESTS:-}
-for t in "$OUT"/tests/test_* ${ASAN_OUT:+"$ASAN_OUT"/tests/test_*}; do
+left_out() {
+	local w
+	[ -n "$filter" ] && [[ "$1" != *$filter* ]] && return 0
+	for w in ${SKIP_TESTS:-}; do
+		[[ "$1" == *$w* ]] && return 0
+	done
+	return 1
+}
+units=("$OUT"/tests/test_* ${ASAN_OUT:+"$ASAN_OUT"/tests/test_*})
+[ "${UNIT:-1}" = 0 ] && units=()
+for t in "${units[@]}"; do
 	[ -x "$t" ] || continue
 	case "$t" in *.d|*.o) continue ;; esac
-	[ -n "$filter" ] && [[ "$t" != *$filter* ]] && continue
+	left_out "$t" && continue
 	# the sanitizer build's tests are told apart by their path
 	run_one "$t" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$t"
 done
 for t in tests/integration/test_*.py tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
-	[ -n "$filter" ] && [[ "$t" != *$filter* ]] && continue
+	left_out "$t" && continue
 	case "$t" in
 	*.py) run_one "$t" python3 "$t" ;;
 	*.sh) run_one "$t" bash "$t" ;;

@@ -5,7 +5,9 @@
 # 9p (the tools, python3 and the built tree come as they are on the host), with
 # tmpfs on /tmp and /run; the command runs in the current directory. Exits with
 # the command's status, or 125 when the guest gave none (boot failure, timeout).
-# KTEST_TIMEOUT (seconds, default 1800), KTEST_MEM (default 2G), KTEST_CPUS (2).
+# KTEST_TIMEOUT (seconds, default 1800), KTEST_MEM (default 2G), KTEST_CPUS (2);
+# KTEST_LOG=FILE keeps the command's output (without the console's noise) there,
+# also when the guest gives no status.
 set -euo pipefail
 kdir=$(cd "${1:?usage: boot.sh KERNEL_DIR [CMD ARGS...]}" && pwd)
 shift
@@ -42,7 +44,11 @@ if [ ! -f "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
 fi
 
 job=$(mktemp -d /tmp/ktest-job.XXXXXX)
-trap 'rm -rf "$job"' EXIT
+keep_log() {
+	if [ -n "${KTEST_LOG:-}" ]; then cp "$job/out" "$KTEST_LOG" 2>/dev/null || : >"$KTEST_LOG"; fi
+	rm -rf "$job"
+}
+trap keep_log EXIT
 {
 	printf 'cd %q || exit 125\n' "$PWD"
 	# the caller's test knobs travel with the command

@@ -28,8 +28,15 @@ ip link set lo up
 hostname ktest
 
 echo "ktest: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s"
-bash /run/ktest/cmd </dev/null >/dev/console 2>&1
+# The output goes to the job directory (the host keeps it with KTEST_LOG, free
+# of the console's kernel messages) and from there to the console. Not a pipe:
+# a process the command leaves behind holding its stdout must not hold us.
+bash /run/ktest/cmd </dev/null >/run/ktest/out 2>&1 &
+cmd=$!
+tail -n +1 -s 0.5 -f --pid=$cmd /run/ktest/out >/dev/console &
+wait $cmd
 echo $? >/run/ktest/rc
+wait
 sync
 echo o >/proc/sysrq-trigger
 sleep 10

@@ -1,0 +1,131 @@
+#!/bin/bash
+# The kernel matrix: for each line of tests/kernels/kernels.list, fetch that
+# Debian kernel, boot it in QEMU and run the integration tests in it (the
+# tests/integration/* that `make test` runs on the host, through tests/run.sh;
+# not the unit tests, nor the fuzzer, which do not touch the kernel).
+# Prints one line per kernel, "RELEASE: N passed, N failed, N skipped", then the
+# sums in the same form; exits non-zero if any kernel failed or gave no status.
+#   KERNELS="6.1 newest"  only these lines (names from kernels.list, comma or space)
+#   TESTS=SUBSTRING        passed to tests/run.sh in each guest
+#   KTEST_JOBS=N           guests at once (default 2); KTEST_CPUS, KTEST_MEM per guest
+#   KTEST_TIMEOUT=S        per guest (default 1200)
+#   KTEST_REQUIRED=1       (CI) a missing requirement fails instead of skipping
+# Logs: $OUT/kernels/RELEASE.log (the tests' output), RELEASE.console (the serial
+# console: boot and kernel messages).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=tests/kernels
+OUT=${OUT:-build}
+
+skip() {
+	if [ "${KTEST_REQUIRED:-0}" = 1 ]; then
+		echo "Error: test-kernels cannot run: $1" >&2
+		exit 1
+	fi
+	echo "skip test-kernels: $1"
+	exit 0
+}
+[ "$(id -u)" -eq 0 ] || skip "needs root (kernel cache in /var/cache, BPF in the guests as the host's root)"
+command -v qemu-system-x86_64 >/dev/null ||
+	skip "qemu-system-x86_64 not installed (make deps installs qemu-system-x86)"
+for tool in /bin/busybox modprobe depmod dpkg-deb apt-get flock xz zstd; do
+	command -v "$tool" >/dev/null ||
+		{ echo "Error: test-kernels needs $tool (make deps installs it)" >&2; exit 1; }
+done
+[ -x "$OUT/leakscope" ] || { echo "Error: no $OUT/leakscope: run make first" >&2; exit 1; }
+
+# kernels.list: "name suite # who runs it"
+names=() suites=()
+while read -r name suite _; do
+	case "$name" in '' | '#'*) continue ;; esac
+	names+=("$name") suites+=("$suite")
+done <"$here/kernels.list"
+sel=()
+if [ -n "${KERNELS:-}" ]; then
+	for want in ${KERNELS//,/ }; do
+		found=
+		for i in "${!names[@]}"; do
+			if [ "${names[$i]}" = "$want" ]; then sel+=("$i") found=1; fi
+		done
+		[ -n "$found" ] ||
+			{ echo "Error: KERNELS: no line '$want' in $here/kernels.list (${names[*]})" >&2; exit 2; }
+	done
+else
+	sel=("${!names[@]}")
+fi
+
+logs=$OUT/kernels
+mkdir -p "$logs"
+jobs=${KTEST_JOBS:-2}
+export KTEST_TIMEOUT=${KTEST_TIMEOUT:-1200}
+start=$SECONDS
+
+# Fetch one at a time (fetch.sh holds the cache's lock anyway), then boot.
+declare -A kdir release
+for i in "${sel[@]}"; do
+	if d=$("$here/fetch.sh" "${suites[$i]}"); then
+		kdir[$i]=$d release[$i]=$(cat "$d/release")
+	else
+		echo "not ok kernels/${names[$i]}: fetching ${suites[$i]} failed"
+	fi
+done
+echo "# fetched in $((SECONDS - start)) s; ${#kdir[@]} guests, $jobs at a time," \
+	"${KTEST_CPUS:-2} CPUs and ${KTEST_MEM:-2G} each"
+
+# One guest: its tests' output in R.log, its status in R.rc, its time in R.secs;
+# prints what failed or was skipped when it ends.
+guest() {
+	local r=$1 d=$2 t0=$SECONDS rc=0
+	rm -f "$logs/$r".{log,console,rc,secs}
+	KTEST_LOG=$logs/$r.log "$here/boot.sh" "$d" \
+		env OUT="$OUT" UNIT=0 SKIP_TESTS=fuzz TEST_TIMES=1 tests/run.sh >"$logs/$r.console" 2>&1 || rc=$?
+	echo "$rc" >"$logs/$r.rc"
+	echo $((SECONDS - t0)) >"$logs/$r.secs"
+	# one write, so that two guests ending together do not interleave
+	local out bad
+	out="# $r: guest done in $((SECONDS - t0)) s, status $rc"
+	bad=$(sed -n "s/^\(not ok \|skip \)/$r: &/p" "$logs/$r.log")
+	[ -z "$bad" ] || out+=$'\n'$bad
+	printf '%s\n' "$out"
+}
+running=0
+for i in "${sel[@]}"; do
+	[ -n "${kdir[$i]:-}" ] || continue
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+	echo "# ${release[$i]}: booting (${names[$i]}, ${suites[$i]}; log $logs/${release[$i]}.log)"
+	guest "${release[$i]}" "${kdir[$i]}" &
+	running=$((running + 1))
+done
+wait
+
+# The summary: counted from each guest's own lines, in the order of kernels.list.
+tp=0 tf=0 ts=0 lines=()
+for i in "${sel[@]}"; do
+	if [ -z "${kdir[$i]:-}" ]; then
+		lines+=("${names[$i]} (${suites[$i]}): 0 passed, 1 failed, 0 skipped")
+		tf=$((tf + 1))
+		continue
+	fi
+	r=${release[$i]} log=$logs/${release[$i]}.log
+	p=$(grep -c '^ok ' "$log" || true)
+	f=$(grep -c '^not ok ' "$log" || true)
+	s=$(grep -c '^skip ' "$log" || true)
+	rc=$(cat "$logs/$r.rc")
+	if [ "$rc" -eq 125 ] || ! grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log"; then
+		echo "not ok kernels/$r: the guest gave no status (boot failure or timeout after" \
+			"${KTEST_TIMEOUT} s): see $logs/$r.console"
+		f=$((f + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok kernels/$r: the tests exited $rc with no failure"
+		f=1
+	fi
+	lines+=("$r: $p passed, $f failed, $s skipped")
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+done
+echo "# the matrix took $((SECONDS - start)) s"
+printf '%s\n' "${lines[@]}"
+echo "$tp passed, $tf failed, $ts skipped"
+[ "$tf" -eq 0 ]
