@@ -158,6 +158,13 @@ def proc_in(report, pid):
     raise Failed(f"pid {pid} not in report (pids: {pids[:20]})")
 
 
+def wait_attached(timeout=120):
+    """Until the leakscope this subtest started has attached (it creates
+    the subtest's gate, LEAKSCOPE_READY_FILE): 0.1 s on an idle machine,
+    seconds under load, up to 20 s in an emulated one."""
+    wait_for_file(os.environ["LEAKSCOPE_READY_FILE"], timeout)
+
+
 def wait_for_file(path, timeout=10):
     end = time.time() + timeout
     while time.time() < end:

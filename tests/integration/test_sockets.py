@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, json_lines, proc_in,
-                       run_leakscope, wait_for_file, workload)
+                       run_leakscope, wait_attached, wait_for_file, workload)
 
 NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client_is_stable",
          "unix_closing_client_whole_machine", "connections_before_attach",
@@ -438,7 +438,7 @@ def main():
             wait_for_file(long_)
             lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(1.5)
+            wait_attached()
             cli = s.spawn(pin + ["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
             out, err = lsp.communicate(timeout=60)
             check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
@@ -501,7 +501,7 @@ os.wait()
 """
         lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "5", "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        wait_attached()
         # both stay until leakscope's report: it leaves out processes gone
         srv = s.spawn(["python3", "-c", script] + names, stdin=subprocess.PIPE,
                       stdout=subprocess.PIPE)
@@ -529,7 +529,7 @@ os.wait()
         sock = os.path.join(tmp, "burst.sock")
         lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "7", "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        wait_attached()
         burst, burst_info = spawn_info("burst", [workload("sock_peer"), "unix-burst", sock,
                                                  "200000", "3"])
         out, err = lsp.communicate(timeout=60)
@@ -556,7 +556,7 @@ os.wait()
         lsp = subprocess.Popen([LEAKSCOPE] + (["record", "-o", rec] if rec else []) +
                                ["-i", "1", "-d", str(secs), "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        wait_attached()
         srv = s.spawn(server_argv)
         wait_for_file(sock)
         cli = s.spawn(client_argv)
