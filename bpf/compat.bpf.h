@@ -28,7 +28,7 @@ const volatile bool has_task_pt_regs = true;
 	SEC(sec) int name(ctx_type *ctx) { return body(ctx, true); }		\
 	SEC(sec) int name##_compat(ctx_type *ctx) { return body(ctx, false); }
 
-/* task storage from tracing programs (5.12?: probed).  Without it: a hash
+/* task storage from tracing programs (5.12: probed).  Without it: a hash
  * keyed by thread id. */
 const volatile bool has_task_storage = true;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Probes of the running kernel's BPF facilities (see features.h). */
+/* Probes of the running kernel's BPF facilities (see kernel_features.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -34,7 +34,8 @@ int features__probe(struct ls_features *f);
 const char *features__name(enum ls_feature feat);
 /* What leakscope does without it, for -v. */
 const char *features__fallback(enum ls_feature feat);
-/* One line per facility: "leakscope: kernel has bpf_loop: yes" ... */
+/* One line per facility: "leakscope: kernel facility loop: used", or
+ * "...: missing, so WHAT IS DONE INSTEAD". */
 void features__print(const struct ls_features *f, FILE *out);
 
 #endif
