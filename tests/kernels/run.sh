@@ -7,6 +7,7 @@
 # sums in the same form; exits non-zero if any kernel failed or gave no status.
 #   KERNELS="6.1 newest"  only these lines (names from kernels.list, comma or space)
 #   TESTS=SUBSTRING        passed to tests/run.sh in each guest
+#   KTEST_SKIP="A B"       tests left out in the guests (default: fuzz docs sockets)
 #   KTEST_JOBS=N           guests at once (default 2); KTEST_CPUS, KTEST_MEM per guest
 #   KTEST_TIMEOUT=S        per guest (default 1200)
 #   KTEST_REQUIRED=1       (CI) a missing requirement fails instead of skipping
@@ -54,6 +55,13 @@ else
 	sel=("${!names[@]}")
 fi
 
+# Left out in the guests: the fuzzer and the docs check touch no kernel (and
+# make install cannot write the read-only tree); the socket suite still has
+# timelines that an emulated machine, 10 to 50 times slower, breaks (its
+# python workloads, run_with_pair's servers: see the 2026-12-02 note on
+# issue 21).  KTEST_SKIP overrides (KTEST_SKIP=fuzz runs the socket suite).
+GUEST_SKIP=${KTEST_SKIP-"fuzz docs sockets"}
+
 logs=$OUT/kernels
 mkdir -p "$logs"
 jobs=${KTEST_JOBS:-2}
@@ -69,6 +77,7 @@ for i in "${sel[@]}"; do
 		echo "not ok kernels/${names[$i]}: fetching ${suites[$i]} failed"
 	fi
 done
+echo "# left out in every guest: ${GUEST_SKIP:-nothing} (kernel-independent, or not yet fit for emulation)"
 echo "# fetched in $((SECONDS - start)) s; ${#kdir[@]} guests, $jobs at a time," \
 	"${KTEST_CPUS:-2} CPUs and ${KTEST_MEM:-2G} each"
 
@@ -78,7 +87,8 @@ guest() {
 	local r=$1 d=$2 t0=$SECONDS rc=0
 	rm -f "$logs/$r".{log,console,rc,secs}
 	KTEST_LOG=$logs/$r.log "$here/boot.sh" "$d" \
-		env OUT="$OUT" UNIT=0 SKIP_TESTS=fuzz TEST_TIMES=1 tests/run.sh >"$logs/$r.console" 2>&1 || rc=$?
+		env OUT="$OUT" UNIT=0 SKIP_TESTS="$GUEST_SKIP" TEST_TIMES=1 tests/run.sh \
+		>"$logs/$r.console" 2>&1 || rc=$?
 	echo "$rc" >"$logs/$r.rc"
 	echo $((SECONDS - t0)) >"$logs/$r.secs"
 	# one write, so that two guests ending together do not interleave
