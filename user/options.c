@@ -9,13 +9,18 @@
 #include <string.h>
 #include "options.h"
 #include "json.h"
+#include "text.h"
 
 bool ls_errors_as_json;
 bool ls_verbose;
 
+/* Messages quote paths, command names and command lines: what other
+ * processes or the files given chose.  Escaped as the reports are
+ * (text.h), so each stays one line that writes nothing to the terminal but
+ * itself; the JSON form escapes the same bytes its own way. */
 void ls_error(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], esc[TEXT_ESC_SIZE(sizeof(msg))];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -32,18 +37,18 @@ void ls_error(const char *fmt, ...)
 		json__line_end(&j);
 		fflush(stdout);
 	}
-	fprintf(stderr, "Error: %s\n", msg);
+	fprintf(stderr, "Error: %s\n", text__esc(msg, esc, sizeof(esc)));
 }
 
 void ls_warn(const char *fmt, ...)
 {
+	char msg[512], esc[TEXT_ESC_SIZE(sizeof(msg))];
 	va_list ap;
 
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "Warning: %s\n", text__esc(msg, esc, sizeof(esc)));
 }
 
 void options__usage(FILE *out)

@@ -7,6 +7,7 @@
 #include "report.h"
 #include "json.h"
 #include "sock_model.h"
+#include "text.h"
 
 #define REPORT_MAX_ROWS 256
 
@@ -148,6 +149,7 @@ void report__text(const struct model *m, bool final, FILE *out)
 	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
 	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
 	char real[32], lazy[32], rss[32], rate[32];
+	char comm[TEXT_ESC_SIZE(LS_COMM_LEN)], exe[TEXT_ESC_SIZE(LS_EXE_LEN)];
 
 	text_header(m, final, out);
 	if (!final) {
@@ -157,7 +159,8 @@ void report__text(const struct model *m, bool final, FILE *out)
 			const struct ls_process *p = rows[i];
 			const struct mem_state *ms = &p->mem;
 
-			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s\n", p->tgid, p->comm,
+			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s\n", p->tgid,
+				text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)),
 				report__bytes(mem_model__real_bytes(ms), real, sizeof(real)),
 				report__bytes(ms->lazyfree_bytes, lazy, sizeof(lazy)),
 				report__bytes(ms->sample.rss_anon_bytes + ms->sample.rss_file_bytes +
@@ -176,8 +179,10 @@ void report__text(const struct model *m, bool final, FILE *out)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ls_process *p = rows[i];
 
-		fprintf(out, "\n[%u] %s (pid %u)%s%s%s\n", i + 1, p->comm[0] ? p->comm : "?", p->tgid,
-			p->exe[0] ? " " : "", p->exe, p->exited ? " (exited)" : "");
+		fprintf(out, "\n[%u] %s (pid %u)%s%s%s\n", i + 1,
+			p->comm[0] ? text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)) : "?",
+			p->tgid, p->exe[0] ? " " : "",
+			text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)), p->exited ? " (exited)" : "");
 		ns_model__text(m, p, out, true);
 		sock_model__text(m, p, out, true);
 		mem_model__text(p, out, true);
