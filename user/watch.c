@@ -430,7 +430,7 @@ static struct recording_writer *open_recording(const struct options *o)
 	info.wall_minus_boot_ns = wall_minus_boot();
 	info.interval_ns = (uint64_t)(o->interval_s * 1e9);
 	snprintf(info.args, sizeof(info.args), "%s", o->args_line);
-	w = recording__create(o->output, &info, err, sizeof(err));
+	w = recording__create(o->output, &info, o->force ? RECORDING_FORCE : 0, err, sizeof(err));
 	if (!w)
 		ls_error("%s", err);
 	return w;
@@ -465,7 +465,7 @@ int cmd_watch(const struct options *o)
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	struct poll_pace pace = { 0 };
 	int paced_ms = 100;
-	int go_fd = -1, err_fd = -1, ret = 1;
+	int go_fd = -1, err_fd = -1, ret = 1, rec_err;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t toggle_wait_mask;
 
@@ -586,6 +586,9 @@ int cmd_watch(const struct options *o)
 		paced_ms = poll_pace__next_timeout_ms(&pace, now, (uint64_t)got, 100);
 		if (end && now >= end)
 			break;
+		/* a recording that cannot be written (a full disk): stop */
+		if (w.rec && recording__error_of(w.rec))
+			break;
 		if (now >= next) {
 			interval(&w, false);
 			next += interval_ns;
@@ -595,9 +598,6 @@ int cmd_watch(const struct options *o)
 	}
 	interval(&w, true);
 	ret = 0;
-	if (w.rec_errors)
-		ls_warn("%llu records could not be written to %s", (unsigned long long)w.rec_errors,
-			o->output);
 cleanup:
 	if (go_fd >= 0)
 		close(go_fd);	/* the child sees EOF and exits 127 */
@@ -608,8 +608,11 @@ cleanup:
 		kill(w.child, SIGTERM);
 		waitpid(w.child, NULL, 0);
 	}
-	if (recording__close(w.rec) && ret == 0) {
-		ls_error("writing %s failed", o->output);
+	if (ret) {
+		recording__discard(w.rec);	/* nothing recorded: no file left */
+	} else if ((rec_err = recording__close(w.rec))) {
+		ls_error("writing %s: %s: the recording stops at its last complete block, which "
+			 "'leakscope report' reads", o->output, strerror(-rec_err));
 		ret = 1;
 	}
 	loader__destroy(w.loader);

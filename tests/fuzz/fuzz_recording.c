@@ -68,7 +68,7 @@ static void load_header(void)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/leakscope-fuzz-hdr-%d", getpid());
-	if (recording__close(recording__create(path, &info, err, sizeof(err))))
+	if (recording__close(recording__create(path, &info, RECORDING_FORCE, err, sizeof(err))))
 		abort();
 	f = fopen(path, "rb");
 	if (!f)

@@ -64,12 +64,13 @@ def main():
         st = os.stat(rec)
         check(stat.S_IMODE(st.st_mode) == 0o600, "mode", "0600", oct(stat.S_IMODE(st.st_mode)))
         check(st.st_size < 64 * 1024, "10 s of three processes stays small", "< 64 KiB", st.st_size)
-        # an existing file is made private too
+        # an existing file replaced (--force) is private too
         other = os.path.join(tmp, "existing.lsrec")
         with open(other, "w") as f:
             f.write("x")
         os.chmod(other, 0o644)
-        p = run([LEAKSCOPE, "record", "-o", other, "-d", "1", "-i", "1", "-p", str(os.getpid())])
+        p = run([LEAKSCOPE, "record", "-o", other, "--force", "-d", "1", "-i", "1",
+                 "-p", str(os.getpid())])
         check(p.returncode == 0, "record", 0, p.stderr[-200:])
         check(stat.S_IMODE(os.stat(other).st_mode) == 0o600, "existing file made 0600", "0600",
               oct(stat.S_IMODE(os.stat(other).st_mode)))
