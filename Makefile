@@ -46,6 +46,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 # defined before `test:` names it: a rule's prerequisites expand when read
 FUZZ_BIN  := $(OUT)/fuzz/fuzz_recording
+FUZZ_BINS := $(FUZZ_BIN) $(OUT)/fuzz/fuzz_text $(OUT)/fuzz/fuzz_readers
 WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -121,7 +122,7 @@ asan-unit:
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) SANITIZE=address,undefined \
 		$(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_BINS))
 
-test: all $(UNIT_BINS) asan-unit $(FUZZ_BIN)
+test: all $(UNIT_BINS) asan-unit $(FUZZ_BINS)
 	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
 # ---- fuzzing the recording reader (clang's libFuzzer, ASan, UBSan)
@@ -132,8 +133,23 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/core $(WARN) \
 		tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c) -o $@ -lz -lm
 
-fuzz: $(FUZZ_BIN)
+# the text escaper and JSON string writer; the /proc and sock_diag parsers
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Iuser/core $(WARN)
+$(OUT)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c $(wildcard user/core/*.c user/core/*.h)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< user/core/text.c user/core/json.c -o $@
+
+$(OUT)/fuzz/fuzz_readers: tests/fuzz/fuzz_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) user/core/records.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(READER_SRCS) user/core/records.c -o $@
+
+fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
+	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh text
+	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh readers
 
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
