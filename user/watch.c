@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "sockdiag.h"
 #include "sock_model.h"
 #include "poll_pace.h"
+#include "privs.h"
 #include "report.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
@@ -65,6 +67,7 @@ struct watch {
 	/* the traced set while the sock_diag snapshot runs (filtered runs) */
 	uint32_t *snap_tgids;
 	uint32_t nsnap_tgids;
+	bool rename_caps;	/* kept until record --force renames its file */
 };
 
 #define SNAP_MAX_TRACED	MODEL_MAX_PROCS
@@ -360,6 +363,9 @@ static int start_child(struct watch *w, int *go_fd, int *err_fd)
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* leakscope gave up */
+		/* capabilities granted to leakscope (ambient: kept across
+		 * exec) are not CMD's; as root, exec gives CMD root's own */
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 		execvp(w->opts->cmd_argv[0], w->opts->cmd_argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
@@ -465,7 +471,7 @@ int cmd_watch(const struct options *o)
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	struct poll_pace pace = { 0 };
 	int paced_ms = 100;
-	int go_fd = -1, err_fd = -1, ret = 1, rec_err;
+	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t toggle_wait_mask;
 
@@ -512,10 +518,15 @@ int cmd_watch(const struct options *o)
 	if (o->verbose)
 		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
 			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+	/* attached (and CMD forked, with the caller's privileges): what is
+	 * not needed to read /proc and the maps goes (caps.h says what is
+	 * kept and why) */
+	w.rename_caps = recording__rename_pending(w.rec);
+	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
+		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* sockets that were there before us, with their peers */
 	{
 		uint64_t skipped = 0;
-		int err;
 
 		if (filtered(o) && !o->have_comm) {
 			w.snap_tgids = calloc(SNAP_MAX_TRACED, sizeof(*w.snap_tgids));
@@ -591,6 +602,10 @@ int cmd_watch(const struct options *o)
 			break;
 		if (now >= next) {
 			interval(&w, false);
+			if (w.rename_caps && !recording__rename_pending(w.rec)) {
+				w.rename_caps = false;
+				privs__drop_after_attach(o->bench_toggle, false);
+			}
 			next += interval_ns;
 			if (next <= now)
 				next = now + interval_ns;	/* fell behind: skip, don't catch up */

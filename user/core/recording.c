@@ -334,6 +334,11 @@ void recording__discard(struct recording_writer *w)
 	free_writer(w);
 }
 
+int recording__rename_pending(const struct recording_writer *w)
+{
+	return w && w->tmp;
+}
+
 int recording__error_of(const struct recording_writer *w)
 {
 	return w ? w->error : 0;

@@ -65,6 +65,8 @@ int recording__close(struct recording_writer *w);
 /* For a run that failed: a recording with no block is removed (the file
  * was made for it), one with blocks is closed as by recording__close. */
 void recording__discard(struct recording_writer *w);
+/* RECORDING_FORCE: the file is not renamed into place yet. */
+int recording__rename_pending(const struct recording_writer *w);
 /* The first write error (an errno), 0 if none. */
 int recording__error_of(const struct recording_writer *w);
 uint64_t recording__bytes_written(const struct recording_writer *w);
