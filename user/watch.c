@@ -483,6 +483,11 @@ int cmd_watch(const struct options *o)
 	else if (!o->json)
 		w.table_out = stdout;
 
+	/* from the start: Ctrl-C or SIGTERM while the recording is made or
+	 * the programs attach ends the run as at any other time (the final
+	 * report, a recording that reads), not half-way */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	for (int i = 0; i < o->npids; i++) {
 		if (kill(o->pids[i], 0) && errno == ESRCH) {
 			ls_error("no process with pid %d", o->pids[i]);
@@ -502,14 +507,13 @@ int cmd_watch(const struct options *o)
 	if (o->cmd_argv && start_child(&w, &go_fd, &err_fd))
 		goto cleanup;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	w.loader = loader__start(&lopts);
 	if (!w.loader)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
 		loader__trace_pid(w.loader, o->pids[i]);
-	if (w.child > 0) {
+	/* stopped while attaching: CMD is not started (it exits 127) */
+	if (w.child > 0 && !stop_signal) {
 		loader__trace_pid(w.loader, w.child);
 		if (release_child(&w, go_fd, err_fd))
 			goto cleanup;
