@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # leakscope build.  `make` builds the tool, `make test` runs every test,
-# `make bench` the benchmarks, `make deps` installs the Debian packages.
+# `make bench` the benchmarks, `make soak` an hour under churn (SOAK_MINUTES),
+# `make deps` installs the Debian packages.
 # Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code).
 
 OUT       := build
@@ -54,7 +55,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz
+.PHONY: all clean test unit asan-unit bench deps vmlinux fuzz soak
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -150,6 +151,11 @@ fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
 	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh text
 	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh readers
+
+# ---- the soak run (root; not part of `make test`): the whole machine for
+# SOAK_MINUTES (default 60) under churn; SOAK_MINUTES=5 is CI's short one
+soak: all
+	$(Q)OUT=$(OUT) SOAK_MINUTES=$${SOAK_MINUTES:-60} python3 tests/soak/soak.py
 
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
