@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # leakscope build.  `make` builds the tool, `make test` runs every test,
-# `make bench` the benchmarks, `make deps` installs the Debian packages,
+# `make bench` the benchmarks, `make soak` an hour under churn (SOAK_MINUTES),
+# `make deps` installs the Debian packages,
 # `make man` the man page, `make install` both (PREFIX=/usr/local, DESTDIR).
 # `make test-kernels` runs the integration tests in QEMU guests booting Debian's
 # 5.10, 6.1, 6.12 and newest kernels (tests/kernels/run.sh).
@@ -58,6 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 # defined before `test:` names it: a rule's prerequisites expand when read
 FUZZ_BIN  := $(OUT)/fuzz/fuzz_recording
+FUZZ_BINS := $(FUZZ_BIN) $(OUT)/fuzz/fuzz_text $(OUT)/fuzz/fuzz_readers
 WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -66,7 +68,7 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
-        vmlinux-arm64 FORCE test-kernels test-ringbuf
+        vmlinux-arm64 FORCE test-kernels test-ringbuf soak
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -138,7 +140,7 @@ asan-unit:
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) SANITIZE=address,undefined \
 		$(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_BINS))
 
-test: all $(UNIT_BINS) asan-unit $(FUZZ_BIN)
+test: all $(UNIT_BINS) asan-unit $(FUZZ_BINS)
 	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
 # ---- fuzzing the recording reader (clang's libFuzzer, ASan, UBSan)
@@ -149,8 +151,28 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/core $(WARN) \
 		tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c) -o $@ -lz -lm
 
-fuzz: $(FUZZ_BIN)
+# the text escaper and JSON string writer; the /proc and sock_diag parsers
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Iuser/core $(WARN)
+$(OUT)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c $(wildcard user/core/*.c user/core/*.h)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< user/core/text.c user/core/json.c -o $@
+
+$(OUT)/fuzz/fuzz_readers: tests/fuzz/fuzz_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) user/core/records.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(READER_SRCS) user/core/records.c -o $@
+
+fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
+	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh text
+	$(Q)FUZZ_SECONDS=$${FUZZ_EXTRA_SECONDS:-20} OUT=$(OUT) tests/fuzz/run-target.sh readers
+
+# ---- the soak run (root; not part of `make test`): the whole machine for
+# SOAK_MINUTES (default 60) under churn; SOAK_MINUTES=5 is CI's short one
+soak: all
+	$(Q)OUT=$(OUT) SOAK_MINUTES=$${SOAK_MINUTES:-60} python3 tests/soak/soak.py
 
 # ---- the kernel matrix: Debian's kernels in QEMU (root; skips without QEMU)
 # KERNELS="6.1 newest" for some of tests/kernels/kernels.list, TESTS= as for test.

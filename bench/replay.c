@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		goto replay;
 	}
 	snprintf(path, sizeof(path), "/tmp/leakscope-replay-%d.lsrec", getpid());
-	w = recording__create(path, &info, err, sizeof(err));
+	w = recording__create(path, &info, RECORDING_FORCE, err, sizeof(err));
 	if (!w) {
 		fprintf(stderr, "Error: %s\n", err);
 		return 1;

@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "links.h"
 #include "options.h"
+#include "privs.h"
 #include "symbols.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
@@ -92,25 +93,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* CapEff from /proc/self/status: root is not enough in a user namespace,
- * and CAP_BPF + CAP_PERFMON is enough without root. */
-static int have_caps(void)
-{
-	char line[256];
-	unsigned long long eff = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	if (eff & (1ULL << 21))	/* CAP_SYS_ADMIN */
-		return 1;
-	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));	/* CAP_BPF, CAP_PERFMON */
-}
-
 static int ensure_tracefs(void)
 {
 	struct statfs st;
@@ -132,10 +114,10 @@ static int ensure_tracefs(void)
 
 int loader__check_env(void)
 {
-	if (!have_caps()) {
-		ls_error("leakscope needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
+	/* root is not enough in a user namespace, and the right
+	 * capabilities are enough without root (caps.h) */
+	if (privs__check())
 		return -1;
-	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		ls_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): leakscope needs "
 			 "CONFIG_DEBUG_INFO_BTF=y");

@@ -27,7 +27,8 @@ struct loader_opts {
 
 struct loader;
 
-/* Root (or CAP_BPF+CAP_PERFMON), BTF and tracefs; prints the error. */
+/* The capabilities (root, or those caps.h lists), BTF and tracefs;
+ * prints the error. */
 int loader__check_env(void);
 /* Open, configure, load and attach; prints "Error: ..." and returns NULL on
  * failure.  Every tracepoint is checked first so the error can name it. */

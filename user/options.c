@@ -9,13 +9,18 @@
 #include <string.h>
 #include "options.h"
 #include "json.h"
+#include "text.h"
 
 bool ls_errors_as_json;
 bool ls_verbose;
 
+/* Messages quote paths, command names and command lines: what other
+ * processes or the files given chose.  Escaped as the reports are
+ * (text.h), so each stays one line that writes nothing to the terminal but
+ * itself; the JSON form escapes the same bytes its own way. */
 void ls_error(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], esc[TEXT_ESC_SIZE(sizeof(msg))];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -32,18 +37,18 @@ void ls_error(const char *fmt, ...)
 		json__line_end(&j);
 		fflush(stdout);
 	}
-	fprintf(stderr, "Error: %s\n", msg);
+	fprintf(stderr, "Error: %s\n", text__esc(msg, esc, sizeof(esc)));
 }
 
 void ls_warn(const char *fmt, ...)
 {
+	char msg[512], esc[TEXT_ESC_SIZE(sizeof(msg))];
 	va_list ap;
 
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "Warning: %s\n", text__esc(msg, esc, sizeof(esc)));
 }
 
 void options__usage(FILE *out)
@@ -51,7 +56,7 @@ void options__usage(FILE *out)
 	fprintf(out,
 "Usage: leakscope [watch] [-p PID]... [-c COMM] [-i SECONDS] [-d SECONDS] [-n TOP]\n"
 "                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
-"       leakscope record -o FILE [same options as watch]\n"
+"       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [-n TOP] [-p PID]\n"
 "\n"
 "Tells whether processes really leak memory (real memory = RSS minus lazily\n"
@@ -65,7 +70,11 @@ void options__usage(FILE *out)
 "  -n, --top N         processes shown besides the non-stable ones (default 10)\n"
 "      --json          JSON Lines on stdout: one interval object per interval,\n"
 "                      then one report object\n"
-"  -o, --output FILE   (record) where to write the recording (mode 0600)\n"
+"  -o, --output FILE   (record) where to write the recording (mode 0600); an\n"
+"                      existing FILE or a symbolic link there is an error\n"
+"      --force         (record) replace FILE: the recording is written to a\n"
+"                      new file beside it, renamed over FILE at the first\n"
+"                      interval (a link is replaced, never followed)\n"
 "      --rss-source S  proc (default): sample /proc each interval;\n"
 "                      tracepoint: also keep the kernel's rss_stat counters\n"
 "                      in BPF (costs per page fault, gives the peak)\n"
@@ -111,7 +120,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 
 int options__parse(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION };
+	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -123,6 +132,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "rss-source", required_argument, NULL, OPT_RSS },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -220,6 +230,9 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_BENCH_TOGGLE:
 			o->bench_toggle = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			ls_verbose = true;
@@ -263,6 +276,10 @@ int options__parse(int argc, char **argv, struct options *o)
 	}
 	if (o->cmd != CMD_RECORD && o->output) {
 		ls_error("-o is for 'leakscope record'");
+		return -1;
+	}
+	if (o->cmd != CMD_RECORD && o->force) {
+		ls_error("--force is for 'leakscope record'");
 		return -1;
 	}
 	if (o->cmd_argv && (o->npids || o->have_comm)) {

@@ -29,31 +29,55 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 	return total;
 }
 
-uint64_t procfs__start_ns(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ticks = 0;
-	long hz = sysconf(_SC_CLK_TCK);
+/* The parsers take what a read gave, NUL-terminated, and trust none of it
+ * (a comm holds any byte but NUL, a file can be cut short): they are
+ * fuzzed (tests/fuzz/fuzz_readers.c). */
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	/* comm may hold spaces and parens: fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* field 3 (state) is p+2; starttime is field 22 */
-	p += 2;
+/* The fields after comm: comm may hold spaces, parens and newlines, so
+ * they start after the last ')'.  NULL when there is none. */
+static const char *stat_after_comm(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+
+	return p ? p + 1 : NULL;
+}
+
+int procfs__parse_stat(const char *stat, struct procfs_stat *out)
+{
+	const char *p = stat_after_comm(stat);
+	unsigned long long ticks;
+	unsigned ppid;
+	char state;
+
+	memset(out, 0, sizeof(*out));
+	if (!p || sscanf(p, " %c %u", &state, &ppid) != 2)
+		return -1;
+	out->ppid = ppid;
+	/* " S ppid ...": field 3 (state) is p+1; starttime is field 22 */
+	p++;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p, ' ');
 		if (p)
 			p++;
 	}
 	if (!p || sscanf(p, "%llu", &ticks) != 1)
+		return -1;
+	out->start_ticks = ticks;
+	return 0;
+}
+
+uint64_t procfs__start_ns(pid_t pid)
+{
+	char path[64], buf[1024];
+	struct procfs_stat st;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || procfs__parse_stat(buf, &st))
 		return 0;
 	if (hz <= 0)
 		hz = 100;
-	return ticks * (1000000000ULL / (unsigned long long)hz);
+	return st.start_ticks * (1000000000ULL / (unsigned long long)hz);
 }
 
 /* "Name:   1234 kB" lines into bytes */
@@ -69,15 +93,12 @@ static bool kb_field(const char *line, const char *name, __u64 *out)
 	return true;
 }
 
-int procfs__read_status(pid_t pid, struct ls_proc_sample *s)
+int procfs__parse_status(const char *buf, struct ls_proc_sample *s)
 {
-	char path[64], buf[4096];
 	bool has_mm = false;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (const char *line = buf; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (kb_field(line, "RssAnon", &s->rss_anon_bytes))
 			has_mm = true;
 		else if (kb_field(line, "RssFile", &s->rss_file_bytes) ||
@@ -87,10 +108,32 @@ int procfs__read_status(pid_t pid, struct ls_proc_sample *s)
 			 kb_field(line, "VmData", &s->vm_data_bytes))
 			continue;
 	}
+	return has_mm ? 0 : -1;
+}
+
+int procfs__read_status(pid_t pid, struct ls_proc_sample *s)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
 	s->hdr.type = LS_REC_PROC_SAMPLE;
 	s->hdr.size = sizeof(*s);
 	s->hdr.tgid = pid;
-	return has_mm ? 0 : -1;
+	return procfs__parse_status(buf, s);
+}
+
+void procfs__parse_rollup(const char *buf, struct ls_proc_sample *s)
+{
+	for (const char *line = buf; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (kb_field(line, "LazyFree", &s->lazyfree_bytes) ||
+		    kb_field(line, "Private_Clean", &s->private_clean_bytes) ||
+		    kb_field(line, "Private_Dirty", &s->private_dirty_bytes) ||
+		    kb_field(line, "Private_Hugetlb", &s->private_hugetlb_bytes))
+			continue;
+	}
 }
 
 int procfs__read_rollup(pid_t pid, struct ls_proc_sample *s)
@@ -100,13 +143,7 @@ int procfs__read_rollup(pid_t pid, struct ls_proc_sample *s)
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (kb_field(line, "LazyFree", &s->lazyfree_bytes) ||
-		    kb_field(line, "Private_Clean", &s->private_clean_bytes) ||
-		    kb_field(line, "Private_Dirty", &s->private_dirty_bytes) ||
-		    kb_field(line, "Private_Hugetlb", &s->private_hugetlb_bytes))
-			continue;
-	}
+	procfs__parse_rollup(buf, s);
 	s->flags |= LS_SAMPLE_HAS_ROLLUP;
 	return 0;
 }
@@ -156,11 +193,22 @@ uint64_t procfs__netns(pid_t pid)
 	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
 }
 
+void procfs__parse_comm(const char *buf, size_t n, char comm[LS_COMM_LEN])
+{
+	/* the kernel ends it with a newline; a comm can end with one too */
+	if (n && buf[n - 1] == '\n')
+		n--;
+	n = strnlen(buf, n < LS_COMM_LEN - 1 ? n : LS_COMM_LEN - 1);
+	memcpy(comm, buf, n);
+	memset(comm + n, 0, LS_COMM_LEN - n);
+}
+
 int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta)
 {
 	char path[64], buf[1024];
+	struct procfs_stat st;
+	long hz = sysconf(_SC_CLK_TCK);
 	ssize_t n;
-	char *p;
 
 	memset(meta, 0, sizeof(*meta));
 	meta->hdr.type = LS_REC_PROC_META;
@@ -170,21 +218,17 @@ int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta)
 	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
-	if (buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	snprintf(meta->comm, sizeof(meta->comm), "%.15s", buf);
+	procfs__parse_comm(buf, (size_t)n, meta->comm);
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, meta->exe, sizeof(meta->exe) - 1);
 	meta->exe[n > 0 ? n : 0] = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strrchr(buf, ')'))) {
-		char state;
-		unsigned ppid;
-
-		if (sscanf(p + 1, " %c %u", &state, &ppid) == 2)
-			meta->ppid = ppid;
-	}
-	meta->start_ns = procfs__start_ns(pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || procfs__parse_stat(buf, &st))
+		return -1;
+	if (hz <= 0)
+		hz = 100;
+	meta->ppid = st.ppid;
+	meta->start_ns = st.start_ticks * (1000000000ULL / (unsigned long long)hz);
 	return meta->start_ns ? 0 : -1;
 }
 

@@ -7,6 +7,21 @@
 #include <sys/types.h>
 #include "leakscope.h"
 
+/* Parsers of what the readers read (NUL-terminated; any bytes): */
+struct procfs_stat {
+	uint32_t ppid;
+	uint64_t start_ticks;	/* starttime, in clock ticks since boot */
+};
+/* /proc/PID/stat; -1 when ppid or starttime is not there. */
+int procfs__parse_stat(const char *stat, struct procfs_stat *out);
+/* /proc/PID/status into s's RSS fields; -1 without RssAnon (no mm). */
+int procfs__parse_status(const char *buf, struct ls_proc_sample *s);
+/* /proc/PID/smaps_rollup into s's LazyFree and Private_* fields. */
+void procfs__parse_rollup(const char *buf, struct ls_proc_sample *s);
+/* /proc/PID/comm's n bytes: comm without the kernel's newline, at most
+ * LS_COMM_LEN - 1 bytes, zero-filled. */
+void procfs__parse_comm(const char *buf, size_t n, char comm[LS_COMM_LEN]);
+
 /* start_ns of pid as BPF computes it (boot-time, 10 ms ticks); 0 if gone. */
 uint64_t procfs__start_ns(pid_t pid);
 /* RssAnon/RssFile/RssShmem/VmSwap/VmSize/VmData into s; -1 if gone or a

@@ -47,6 +47,9 @@ struct sockdiag {
 	sockdiag_emit_fn emit;
 	void *ctx;
 	uint64_t now_ns;
+	/* sockdiag__parse_buffer: every socket held by this process, and
+	 * no /proc read for its start time */
+	const struct ino_owner *everyone;
 	/* sockdiag__unix_gone's dump: the inodes asked about, sorted */
 	const struct ino_query *queries;
 	size_t nqueries;
@@ -78,6 +81,8 @@ static const struct ino_owner *owner_of(const struct sockdiag *sd, uint64_t ino)
 {
 	uint32_t i = ino_slot(ino);
 
+	if (sd->everyone)
+		return sd->everyone;
 	while (sd->owners[i].ino) {
 		if (sd->owners[i].ino == ino)
 			return &sd->owners[i];
@@ -116,22 +121,49 @@ static int scan_fds(pid_t pid, void *arg)
 	return 0;
 }
 
+typedef void (*msg_fn)(struct sockdiag *, const struct nlmsghdr *);
+
+/* The messages of one recv()'s n bytes (from an address aligned as netlink
+ * aligns them) to fn: 1 at NLMSG_DONE, -EPROTO at NLMSG_ERROR, 0 when
+ * more is to come.  Each message is kept inside the n bytes (by hand: the
+ * NLMSG_NEXT macro lets the count go negative after a last message with no
+ * padding); fn checks that its message holds what it reads. */
+static int parse(struct sockdiag *sd, const void *buf, size_t n, msg_fn fn, int *seen)
+{
+	for (size_t off = 0; n - off >= sizeof(struct nlmsghdr);) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
+
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > n - off)
+			break;
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR)
+			return -EPROTO;
+		if ((*seen)++ < MAX_SOCKETS)
+			fn(sd, h);
+		else
+			sd->skipped++;
+		if (NLMSG_ALIGN(h->nlmsg_len) >= n - off)
+			break;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	return 0;
+}
+
 /* Send a dump request, call fn for each message; returns messages seen. */
-static int dump(int fd, void *req, size_t reqlen, void (*fn)(struct sockdiag *, struct nlmsghdr *),
-		struct sockdiag *sd)
+static int dump(int fd, void *req, size_t reqlen, msg_fn fn, struct sockdiag *sd)
 {
 	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
 	struct iovec iov = { req, reqlen };
 	struct msghdr msg = { .msg_name = &nladdr, .msg_namelen = sizeof(nladdr), .msg_iov = &iov,
 			      .msg_iovlen = 1 };
-	static char buf[65536];
-	int seen = 0;
+	static char buf[65536] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int seen = 0, ret;
 
 	if (sendmsg(fd, &msg, 0) < 0)
 		return -errno;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
 
 		if (n < 0 && errno == EINTR) {
 			sd->interrupted = true;
@@ -139,23 +171,19 @@ static int dump(int fd, void *req, size_t reqlen, void (*fn)(struct sockdiag *, 
 		}
 		if (n < 0)
 			return -errno;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return seen;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EPROTO;
-			if (seen++ < MAX_SOCKETS)
-				fn(sd, h);
-			else
-				sd->skipped++;
-		}
+		if (n == 0)
+			return seen;	/* no NLMSG_DONE: take what came */
+		ret = parse(sd, buf, (size_t)n, fn, &seen);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			return seen;
 	}
 }
 
 /* Every unix socket of this network namespace, with the attributes in show
  * (UDIAG_SHOW_*). */
-static int dump_unix(int fd, __u32 show, void (*fn)(struct sockdiag *, struct nlmsghdr *),
-		     struct sockdiag *sd)
+static int dump_unix(int fd, __u32 show, msg_fn fn, struct sockdiag *sd)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -169,14 +197,23 @@ static int dump_unix(int fd, __u32 show, void (*fn)(struct sockdiag *, struct nl
 	return dump(fd, &ureq, sizeof(ureq), fn, sd);
 }
 
-static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
+/* The start time of a socket's holder (none when parsing for a test). */
+static uint64_t start_of(const struct sockdiag *sd, uint32_t tgid)
 {
-	struct unix_diag_msg *m = NLMSG_DATA(h);
-	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
-	const struct ino_owner *own = owner_of(sd, m->udiag_ino), *peer_own;
-	struct ls_unix_existing x;
-	struct rtattr *a;
+	return sd->everyone ? 0 : procfs__start_ns((pid_t)tgid);
+}
 
+static void on_unix(struct sockdiag *sd, const struct nlmsghdr *h)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+	const struct ino_owner *own, *peer_own;
+	struct ls_unix_existing x;
+	const struct rtattr *a;
+
+	if (len < 0)
+		return;	/* shorter than its header: nothing to trust */
+	own = owner_of(sd, m->udiag_ino);
 	if (!own)
 		return;	/* held by no process (in flight, or kernel-owned) */
 	memset(&x, 0, sizeof(x));
@@ -184,12 +221,12 @@ static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
 	x.hdr.size = sizeof(x);
 	x.hdr.tgid = own->tgid;
 	x.hdr.ts_ns = sd->now_ns;
-	x.start_ns = procfs__start_ns(own->tgid);
+	x.start_ns = start_of(sd, own->tgid);
 	x.ino = m->udiag_ino;
 	x.fd = own->fd;
 	x.state = m->udiag_state;
 	x.listening = m->udiag_state == 10;	/* TCP_LISTEN */
-	for (a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == UNIX_DIAG_NAME) {
 			size_t n = RTA_PAYLOAD(a);
 
@@ -201,8 +238,11 @@ static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
 			while (n && !x.abstract && x.path[n - 1] == 0)
 				n--;
 			x.path_len = (uint16_t)n;
-		} else if (a->rta_type == UNIX_DIAG_PEER) {
-			x.peer_ino = *(uint32_t *)RTA_DATA(a);
+		} else if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+			uint32_t peer;
+
+			memcpy(&peer, RTA_DATA(a), sizeof(peer));
+			x.peer_ino = peer;
 		}
 	}
 	if (x.peer_ino && (peer_own = owner_of(sd, x.peer_ino)))
@@ -210,12 +250,15 @@ static void on_unix(struct sockdiag *sd, struct nlmsghdr *h)
 	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.listening ? 0 : x.ino);
 }
 
-static void on_tcp(struct sockdiag *sd, struct nlmsghdr *h)
+static void on_tcp(struct sockdiag *sd, const struct nlmsghdr *h)
 {
-	struct inet_diag_msg *m = NLMSG_DATA(h);
-	const struct ino_owner *own = owner_of(sd, m->idiag_inode);
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	const struct ino_owner *own;
 	struct ls_tcp_existing x;
 
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return;
+	own = owner_of(sd, m->idiag_inode);
 	if (!own)
 		return;
 	memset(&x, 0, sizeof(x));
@@ -223,14 +266,14 @@ static void on_tcp(struct sockdiag *sd, struct nlmsghdr *h)
 	x.hdr.size = sizeof(x);
 	x.hdr.tgid = own->tgid;
 	x.hdr.ts_ns = sd->now_ns;
-	x.start_ns = procfs__start_ns(own->tgid);
+	x.start_ns = start_of(sd, own->tgid);
 	x.ino = m->idiag_inode;
 	x.family = m->idiag_family;
 	x.sport = ntohs(m->id.idiag_sport);
 	x.dport = ntohs(m->id.idiag_dport);
 	x.state = m->idiag_state;
-	memcpy(x.saddr, m->id.idiag_src, m->idiag_family == AF_INET6 ? 16 : 4);
-	memcpy(x.daddr, m->id.idiag_dst, m->idiag_family == AF_INET6 ? 16 : 4);
+	memcpy(x.saddr, m->id.idiag_src, x.family == AF_INET6 ? 16 : 4);
+	memcpy(x.daddr, m->id.idiag_dst, x.family == AF_INET6 ? 16 : 4);
 	/* watched: its close() and state changes find it by inode */
 	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.state == TCP_LISTEN_STATE ? 0 : x.ino);
 }
@@ -282,12 +325,16 @@ static int query_cmp(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-static void on_unix_found(struct sockdiag *sd, struct nlmsghdr *h)
+static void on_unix_found(struct sockdiag *sd, const struct nlmsghdr *h)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
-	struct ino_query key = { .ino = m->udiag_ino };
-	const struct ino_query *q = bsearch(&key, sd->queries, sd->nqueries, sizeof(key), query_cmp);
+	struct ino_query key;
+	const struct ino_query *q;
 
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return;
+	key.ino = m->udiag_ino;
+	q = bsearch(&key, sd->queries, sd->nqueries, sizeof(key), query_cmp);
 	if (q)
 		sd->found[q->idx] = 1;
 }
@@ -330,4 +377,14 @@ out:
 	free(queries);
 	free(found);
 	return ret;
+}
+
+int sockdiag__parse_buffer(const void *buf, size_t n, int family, uint32_t tgid,
+			   sockdiag_emit_fn emit, void *ctx)
+{
+	struct ino_owner everyone = { .ino = 1, .tgid = tgid, .fd = 3 };
+	struct sockdiag sd = { .emit = emit, .ctx = ctx, .everyone = &everyone };
+	int seen = 0;
+
+	return parse(&sd, buf, n, family == AF_UNIX ? on_unix : on_tcp, &seen);
 }

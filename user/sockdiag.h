@@ -20,4 +20,11 @@ int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64
  * 0, or -errno if sock_diag cannot be opened. */
 int sockdiag__unix_gone(const uint64_t *inos, uint8_t *gone, size_t n);
 
+/* The dump's parser alone, for tests and the fuzzer: the n bytes of one
+ * recv() of a unix (family AF_UNIX) or TCP dump (n bytes from an address
+ * aligned to 4), every socket taken as held by tgid, with no /proc read.
+ * 1 at NLMSG_DONE, -EPROTO at NLMSG_ERROR, 0 when more would come. */
+int sockdiag__parse_buffer(const void *buf, size_t n, int family, uint32_t tgid,
+			   sockdiag_emit_fn emit, void *ctx);
+
 #endif

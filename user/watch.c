@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "sockdiag.h"
 #include "sock_model.h"
 #include "poll_pace.h"
+#include "privs.h"
 #include "report.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
@@ -65,6 +67,7 @@ struct watch {
 	/* the traced set while the sock_diag snapshot runs (filtered runs) */
 	uint32_t *snap_tgids;
 	uint32_t nsnap_tgids;
+	bool rename_caps;	/* kept until record --force renames its file */
 };
 
 #define SNAP_MAX_TRACED	MODEL_MAX_PROCS
@@ -360,6 +363,9 @@ static int start_child(struct watch *w, int *go_fd, int *err_fd)
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* leakscope gave up */
+		/* capabilities granted to leakscope (ambient: kept across
+		 * exec) are not CMD's; as root, exec gives CMD root's own */
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 		execvp(w->opts->cmd_argv[0], w->opts->cmd_argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
@@ -430,7 +436,7 @@ static struct recording_writer *open_recording(const struct options *o)
 	info.wall_minus_boot_ns = wall_minus_boot();
 	info.interval_ns = (uint64_t)(o->interval_s * 1e9);
 	snprintf(info.args, sizeof(info.args), "%s", o->args_line);
-	w = recording__create(o->output, &info, err, sizeof(err));
+	w = recording__create(o->output, &info, o->force ? RECORDING_FORCE : 0, err, sizeof(err));
 	if (!w)
 		ls_error("%s", err);
 	return w;
@@ -482,7 +488,7 @@ int cmd_watch(const struct options *o)
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	struct poll_pace pace = { 0 };
 	int paced_ms = 100;
-	int go_fd = -1, err_fd = -1, ret = 1;
+	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t toggle_wait_mask;
 
@@ -494,6 +500,11 @@ int cmd_watch(const struct options *o)
 	else if (!o->json)
 		w.table_out = stdout;
 
+	/* from the start: Ctrl-C or SIGTERM while the recording is made or
+	 * the programs attach ends the run as at any other time (the final
+	 * report, a recording that reads), not half-way */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	for (int i = 0; i < o->npids; i++) {
 		if (kill(o->pids[i], 0) && errno == ESRCH) {
 			ls_error("no process with pid %d", o->pids[i]);
@@ -513,14 +524,13 @@ int cmd_watch(const struct options *o)
 	if (o->cmd_argv && start_child(&w, &go_fd, &err_fd))
 		goto cleanup;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	w.loader = loader__start(&lopts);
 	if (!w.loader)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
 		loader__trace_pid(w.loader, o->pids[i]);
-	if (w.child > 0) {
+	/* stopped while attaching: CMD is not started (it exits 127) */
+	if (w.child > 0 && !stop_signal) {
 		loader__trace_pid(w.loader, w.child);
 		if (release_child(&w, go_fd, err_fd))
 			goto cleanup;
@@ -529,10 +539,15 @@ int cmd_watch(const struct options *o)
 	if (o->verbose)
 		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
 			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+	/* attached (and CMD forked, with the caller's privileges): what is
+	 * not needed to read /proc and the maps goes (caps.h says what is
+	 * kept and why) */
+	w.rename_caps = recording__rename_pending(w.rec);
+	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
+		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* sockets that were there before us, with their peers */
 	{
 		uint64_t skipped = 0;
-		int err;
 
 		if (filtered(o) && !o->have_comm) {
 			w.snap_tgids = calloc(SNAP_MAX_TRACED, sizeof(*w.snap_tgids));
@@ -605,8 +620,15 @@ int cmd_watch(const struct options *o)
 		paced_ms = poll_pace__next_timeout_ms(&pace, now, (uint64_t)got, 100);
 		if (end && now >= end)
 			break;
+		/* a recording that cannot be written (a full disk): stop */
+		if (w.rec && recording__error_of(w.rec))
+			break;
 		if (now >= next) {
 			interval(&w, false);
+			if (w.rename_caps && !recording__rename_pending(w.rec)) {
+				w.rename_caps = false;
+				privs__drop_after_attach(o->bench_toggle, false);
+			}
 			next += interval_ns;
 			if (next <= now)
 				next = now + interval_ns;	/* fell behind: skip, don't catch up */
@@ -614,9 +636,6 @@ int cmd_watch(const struct options *o)
 	}
 	interval(&w, true);
 	ret = 0;
-	if (w.rec_errors)
-		ls_warn("%llu records could not be written to %s", (unsigned long long)w.rec_errors,
-			o->output);
 cleanup:
 	if (go_fd >= 0)
 		close(go_fd);	/* the child sees EOF and exits 127 */
@@ -627,8 +646,11 @@ cleanup:
 		kill(w.child, SIGTERM);
 		waitpid(w.child, NULL, 0);
 	}
-	if (recording__close(w.rec) && ret == 0) {
-		ls_error("writing %s failed", o->output);
+	if (ret) {
+		recording__discard(w.rec);	/* nothing recorded: no file left */
+	} else if ((rec_err = recording__close(w.rec))) {
+		ls_error("writing %s: %s: the recording stops at its last complete block, which "
+			 "'leakscope report' reads", o->output, strerror(-rec_err));
 		ret = 1;
 	}
 	loader__destroy(w.loader);

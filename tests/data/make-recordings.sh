@@ -19,16 +19,16 @@ W=$OUT/workloads
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 
-$LS record -o tests/data/mem-leak.lsrec -i 1 -- $W/mem_leak 4 10 2>/dev/null
+$LS record --force -o tests/data/mem-leak.lsrec -i 1 -- $W/mem_leak 4 10 2>/dev/null
 
 $W/sock_peer unix-server "$tmp/app.sock" 14 keep &
 srv=$!
 sleep 0.3
 $W/sock_peer unix-client "$tmp/app.sock" 100 13 keep &
-$LS record -o tests/data/unix-leak.lsrec -p $srv -i 1 -d 11 2>/dev/null
+$LS record --force -o tests/data/unix-leak.lsrec -p $srv -i 1 -d 11 2>/dev/null
 wait
 
 touch "$tmp/netns-file"
-$LS record -o tests/data/setns-gone.lsrec -i 1 -- $W/ns_setns_loop "$tmp/netns-file" net 30 100 --reopen 2>/dev/null
+$LS record --force -o tests/data/setns-gone.lsrec -i 1 -- $W/ns_setns_loop "$tmp/netns-file" net 30 100 --reopen 2>/dev/null
 chmod 0644 tests/data/*.lsrec	# test data, not a production trace
 ls -l tests/data/*.lsrec

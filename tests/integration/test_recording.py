@@ -30,14 +30,14 @@ def main():
     def replay_matches():
         # a leak, a socket leak and failing setns in one recording
         sock = os.path.join(tmp, "app.sock")
-        srv = s.spawn([workload("sock_peer"), "unix-server", sock, "12", "keep"])
+        srv = s.spawn([workload("sock_peer"), "unix-server", sock, "14", "keep"])
         time.sleep(0.3)
-        s.spawn([workload("sock_peer"), "unix-client", sock, "100", "11", "keep"])
-        leak = s.spawn([workload("mem_leak"), "3", "12"])
+        s.spawn([workload("sock_peer"), "unix-client", sock, "100", "13", "keep"])
+        leak = s.spawn([workload("mem_leak"), "3", "14"])
         plain = os.path.join(tmp, "plain")
         open(plain, "w").close()
-        loop = s.spawn([workload("ns_setns_loop"), plain, "net", "80", "100", "--reopen"])
-        p = run([LEAKSCOPE, "record", "-o", rec, "--json", "-i", "1", "-d", "10",
+        loop = s.spawn([workload("ns_setns_loop"), plain, "net", "120", "100", "--reopen"])
+        p = run([LEAKSCOPE, "record", "-o", rec, "--json", "-i", "1", "-d", "12",
                  "-p", str(srv.pid), "-p", str(leak.pid), "-p", str(loop.pid)])
         check(p.returncode == 0, "record exit status", 0, f"{p.returncode}: {p.stderr[-300:]}")
         check("PID" in p.stderr and "REAL" in p.stderr, "a summary table on stderr", "table",
@@ -64,12 +64,13 @@ def main():
         st = os.stat(rec)
         check(stat.S_IMODE(st.st_mode) == 0o600, "mode", "0600", oct(stat.S_IMODE(st.st_mode)))
         check(st.st_size < 64 * 1024, "10 s of three processes stays small", "< 64 KiB", st.st_size)
-        # an existing file is made private too
+        # an existing file replaced (--force) is private too
         other = os.path.join(tmp, "existing.lsrec")
         with open(other, "w") as f:
             f.write("x")
         os.chmod(other, 0o644)
-        p = run([LEAKSCOPE, "record", "-o", other, "-d", "1", "-i", "1", "-p", str(os.getpid())])
+        p = run([LEAKSCOPE, "record", "-o", other, "--force", "-d", "1", "-i", "1",
+                 "-p", str(os.getpid())])
         check(p.returncode == 0, "record", 0, p.stderr[-200:])
         check(stat.S_IMODE(os.stat(other).st_mode) == 0o600, "existing file made 0600", "0600",
               oct(stat.S_IMODE(os.stat(other).st_mode)))
@@ -85,7 +86,7 @@ def main():
         objs = json_lines(r.stdout)
         check(objs and objs[-1]["type"] == "report", "still a final report", "report",
               objs[-1]["type"] if objs else None)
-        check(3 <= objs[-1]["intervals"] < 10, "the intervals before the cut", "3..9",
+        check(3 <= objs[-1]["intervals"] < 12, "the intervals before the cut", "3..11",
               objs[-1]["intervals"])
 
     def corrupt():

@@ -90,6 +90,30 @@ TEST(invalid_utf8_becomes_replacement_characters)
 	free(s);
 }
 
+static void controls(struct json *j)
+{
+	/* C1 controls and bidi overrides are valid UTF-8, and some terminals
+	 * act on them: escaped too, as text__escape() does */
+	json__arr_begin(j, NULL);
+	json__str(j, NULL, "\x1b[31mEVIL\x1b[0m\n");
+	json__str(j, NULL, "a\xc2\x9b" "2Jb\xc2\x85");		/* CSI, NEL */
+	json__str(j, NULL, "x\xe2\x80\xaeyz\xe2\x81\xa6\xe2\x80\xa8");	/* RLO, LRI, LS */
+	json__str(j, NULL, "\xc2\xa0\xe2\x80\x8b");			/* NBSP, ZWSP: kept */
+	json__arr_end(j);
+	json__line_end(j);
+}
+
+TEST(control_and_bidi_characters_are_escaped)
+{
+	char *s = render(controls);
+
+	ASSERT_STREQ(s, "[\"\\u001b[31mEVIL\\u001b[0m\\n\","
+		     "\"a\\u009b2Jb\\u0085\","
+		     "\"x\\u202eyz\\u2066\\u2028\","
+		     "\"\xc2\xa0\xe2\x80\x8b\"]\n");
+	free(s);
+}
+
 static void doubles(struct json *j)
 {
 	json__arr_begin(j, NULL);

@@ -199,6 +199,82 @@ TEST(ranked_puts_leaks_first_and_caps_the_rest)
 	model__free(m);
 }
 
+static void interval_with_drops(struct model *m, uint64_t ts, uint64_t ringbuf, bool final)
+{
+	struct ls_interval iv = { 0 };
+
+	fx_hdr(&iv.hdr, LS_REC_INTERVAL, sizeof(iv), 0, ts);
+	iv.interval_ns = SEC;
+	iv.drops[LS_DROP_RINGBUF] = ringbuf;
+	iv.final = final;
+	model__ingest(m, &iv.hdr, sizeof(iv));
+}
+
+__attribute__((noinline)) static char *final_text(const struct model *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report__text(m, true, f);
+	fclose(f);
+	return buf;
+}
+
+/* A reader stopped for a while: the processes alive while events were lost
+ * are marked, those gone before or come after are not, and the report says
+ * when. */
+TEST(lost_events_mark_the_processes_alive_then)
+{
+	struct model *m = new_model(0);
+	char *js, *txt;
+
+	feed_sample(m, 10, SEC, 1 * SEC, 1 << 20);	/* alive throughout */
+	feed_sample(m, 11, SEC, 1 * SEC, 1 << 20);	/* gone before the loss */
+	fx_exit(m, 11, SEC, 2 * SEC);
+	interval_with_drops(m, 3 * SEC, 0, false);
+	feed_sample(m, 10, SEC, 4 * SEC, 1 << 20);
+	interval_with_drops(m, 5 * SEC, 0, false);
+	interval_with_drops(m, 7 * SEC, 500, false);	/* lost between 5 and 7 s */
+	interval_with_drops(m, 9 * SEC, 800, false);	/* and between 7 and 9 */
+	feed_sample(m, 12, 10 * SEC, 10 * SEC, 1 << 20);	/* came after */
+	feed_sample(m, 10, SEC, 10 * SEC, 1 << 20);
+	interval_with_drops(m, 11 * SEC, 800, true);
+	ASSERT_TRUE(model__find(m, 10)->incomplete);
+	ASSERT_FALSE(model__find(m, 11)->incomplete);
+	ASSERT_FALSE(model__find(m, 12)->incomplete);
+	ASSERT_EQ(m->lost_from_ns, 5 * SEC);
+	ASSERT_EQ(m->lost_to_ns, 9 * SEC);
+	js = fx_report_json(m);
+	ASSERT_CONTAINS(js, "\"lost_events\":800,\"lost_from_ts\":5000000000,\"lost_to_ts\":9000000000");
+	ASSERT_CONTAINS(js, "\"pid\":10,");
+	ASSERT_CONTAINS(js, "\"exited\":false,\"incomplete\":true");
+	txt = final_text(m);
+	ASSERT_CONTAINS(txt, "Events were lost from +4 s to +8 s");
+	ASSERT_CONTAINS(txt, "(pid 10) (incomplete)");
+	ASSERT_FALSE(strstr(txt, "(pid 12) (incomplete)"));
+	free(js);
+	free(txt);
+	model__free(m);
+}
+
+TEST(nothing_lost_nothing_marked)
+{
+	struct model *m = new_model(0);
+	char *js, *txt;
+
+	feed_sample(m, 10, SEC, 1 * SEC, 1 << 20);
+	interval_with_drops(m, 2 * SEC, 0, true);
+	js = fx_report_json(m);
+	txt = final_text(m);
+	ASSERT_CONTAINS(js, "\"lost_events\":0,\"lost_from_ts\":0,\"lost_to_ts\":0");
+	ASSERT_CONTAINS(js, "\"incomplete\":false");
+	ASSERT_FALSE(strstr(txt, "Events were lost"));
+	free(js);
+	free(txt);
+	model__free(m);
+}
+
 int main(void)
 {
 	return RUN_TESTS();

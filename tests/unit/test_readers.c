@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The loader's readers of /proc and sock_diag, on real processes and
  * sockets (no root): fd counts of this process and of a child as fds come
- * and go, a pid that does not exist, and which unix sockets are gone. */
+ * and go, a pid that does not exist, and which unix sockets are gone; and
+ * their parsers fed what a process can make them read, cut short or lying
+ * (the same parsers are fuzzed: tests/fuzz/fuzz_readers.c). */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -125,6 +132,197 @@ TEST(sockdiag_unix_gone_names_closed_sockets)
 	ASSERT_EQ(ngone, 14);
 	ASSERT_EQ(gone[40], 1);
 	ASSERT_EQ(gone[41], 1);
+}
+
+TEST(stat_comm_with_parens_spaces_and_newlines)
+{
+	struct procfs_stat st;
+
+	ASSERT_EQ(procfs__parse_stat("42 (a) b\n) (c) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
+				     "12345 0 0\n", &st), 0);
+	ASSERT_EQ(st.ppid, 7);
+	ASSERT_EQ(st.start_ticks, 12345);
+}
+
+TEST(stat_cut_short_or_garbage_is_refused)
+{
+	const char *full = "42 (x) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0";
+	struct procfs_stat st;
+	char buf[128];
+
+	/* every cut before starttime's first digit is refused */
+	for (size_t n = 0; n < strlen(full); n++) {
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, full);
+		if (procfs__parse_stat(buf, &st) == 0 && st.start_ticks != 1 && st.start_ticks != 12 &&
+		    st.start_ticks != 123 && st.start_ticks != 1234 && st.start_ticks != 12345)
+			LS_FAIL("cut at %zu: took \"%s\" (start %llu)", n, buf,
+				(unsigned long long)st.start_ticks);
+		if (n < strlen(full) - 7 && procfs__parse_stat(buf, &st) == 0)
+			LS_FAIL("cut at %zu, before starttime: accepted \"%s\"", n, buf);
+	}
+	ASSERT_EQ(procfs__parse_stat("42 x S 7", &st), -1);	/* no ')' */
+	ASSERT_EQ(procfs__parse_stat("42 (x)", &st), -1);
+	ASSERT_EQ(procfs__parse_stat("42 (x) S seven", &st), -1);
+	ASSERT_EQ(procfs__parse_stat("\xff\x01)\x7f", &st), -1);
+}
+
+TEST(status_and_rollup_fields)
+{
+	struct ls_proc_sample s = { 0 };
+
+	ASSERT_EQ(procfs__parse_status("Name:\tx\nRssAnon:\t    100 kB\nRssFile:\t 20 kB\n"
+				       "VmSwap:\t3 kB", &s), 0);
+	ASSERT_EQ(s.rss_anon_bytes, 100 * 1024);
+	ASSERT_EQ(s.rss_file_bytes, 20 * 1024);
+	ASSERT_EQ(s.swap_bytes, 3 * 1024);
+	/* a kernel thread (no RssAnon), and lines cut anywhere */
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(procfs__parse_status("Name:\tkworker/0:1\nState:\tI (idle)\n", &s), -1);
+	ASSERT_EQ(procfs__parse_status("RssFile: 12", &s), -1);
+	ASSERT_EQ(s.rss_file_bytes, 12 * 1024);
+	ASSERT_EQ(procfs__parse_status("", &s), -1);
+	ASSERT_EQ(procfs__parse_status("RssAnon", &s), -1);
+	memset(&s, 0, sizeof(s));
+	procfs__parse_rollup("00400000-7fff [rollup]\nLazyFree:  8 kB\nPrivate_Dirty: 4 kB\nPrivate_Cle", &s);
+	ASSERT_EQ(s.lazyfree_bytes, 8 * 1024);
+	ASSERT_EQ(s.private_dirty_bytes, 4 * 1024);
+	ASSERT_EQ(s.private_clean_bytes, 0);
+	procfs__parse_rollup("LazyFree:\nLazyFree: x kB\n\n\n", &s);
+	ASSERT_EQ(s.lazyfree_bytes, 8 * 1024);	/* nothing taken from garbage */
+}
+
+TEST(comm_newline_length_and_nul)
+{
+	char comm[LS_COMM_LEN];
+
+	procfs__parse_comm("bash\n", 5, comm);
+	ASSERT_STREQ(comm, "bash");
+	/* a comm that ends with its own newline keeps it */
+	procfs__parse_comm("\x1b[31mEVIL\x1b[0m\n\n", 15, comm);
+	ASSERT_STREQ(comm, "\x1b[31mEVIL\x1b[0m\n");
+	procfs__parse_comm("0123456789abcdefghij", 20, comm);
+	ASSERT_STREQ(comm, "0123456789abcde");
+	procfs__parse_comm("a\0b\n", 4, comm);
+	ASSERT_STREQ(comm, "a");
+	ASSERT_EQ(comm[LS_COMM_LEN - 1], 0);
+	procfs__parse_comm("", 0, comm);
+	ASSERT_STREQ(comm, "");
+}
+
+struct emitted {
+	int n;
+	struct ls_unix_existing u;
+	struct ls_tcp_existing t;
+};
+
+static void on_emit(void *ctx, const struct ls_rec_hdr *rec, size_t len, uint64_t ino)
+{
+	struct emitted *e = ctx;
+
+	(void)ino;
+	e->n++;
+	if (rec->type == LS_REC_UNIX_EXISTING && len == sizeof(e->u))
+		memcpy(&e->u, rec, len);
+	if (rec->type == LS_REC_TCP_EXISTING && len == sizeof(e->t))
+		memcpy(&e->t, rec, len);
+}
+
+/* A unix dump's message: the socket, its name and its peer; then DONE. */
+static size_t unix_msg(uint32_t *buf, const char *name, size_t namelen, size_t peer_payload)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct unix_diag_msg *m = NLMSG_DATA(h);
+	struct rtattr *a = (struct rtattr *)(m + 1);
+	uint32_t peer = 5555;
+	size_t len = NLMSG_LENGTH(sizeof(*m));
+
+	memset(buf, 0, 512);
+	m->udiag_family = AF_UNIX;
+	m->udiag_state = 1;
+	m->udiag_ino = 4444;
+	a->rta_type = UNIX_DIAG_NAME;
+	a->rta_len = (unsigned short)RTA_LENGTH(namelen);
+	memcpy(RTA_DATA(a), name, namelen);
+	len += RTA_ALIGN(a->rta_len);
+	a = (struct rtattr *)((char *)h + len);
+	a->rta_type = UNIX_DIAG_PEER;
+	a->rta_len = (unsigned short)RTA_LENGTH(peer_payload);
+	memcpy(RTA_DATA(a), &peer, peer_payload < 4 ? peer_payload : 4);
+	len += RTA_ALIGN(a->rta_len);
+	h->nlmsg_len = (uint32_t)len;
+	h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	h = (struct nlmsghdr *)((char *)buf + NLMSG_ALIGN(len));
+	h->nlmsg_len = NLMSG_LENGTH(4);
+	h->nlmsg_type = NLMSG_DONE;
+	return NLMSG_ALIGN(len) + NLMSG_LENGTH(4);
+}
+
+TEST(sockdiag_unix_message_parsed)
+{
+	uint32_t buf[128];
+	struct emitted e = { 0 };
+	size_t n = unix_msg(buf, "/run/\x1b[2J.sock", 14, 4);
+
+	ASSERT_EQ(sockdiag__parse_buffer(buf, n, AF_UNIX, 77, on_emit, &e), 1);
+	ASSERT_EQ(e.n, 1);
+	ASSERT_EQ(e.u.hdr.tgid, 77);
+	ASSERT_EQ(e.u.ino, 4444);
+	ASSERT_EQ(e.u.peer_ino, 5555);
+	ASSERT_EQ(e.u.path_len, 14);
+	ASSERT_TRUE(!memcmp(e.u.path, "/run/\x1b[2J.sock", 15));
+}
+
+TEST(sockdiag_cut_anywhere_emits_nothing_half_read)
+{
+	uint32_t buf[128], copy[128];
+	size_t full = unix_msg(buf, "/tmp/s", 6, 4);
+
+	/* a recv() that gave fewer bytes than the message says it has */
+	for (size_t n = 0; n < full - NLMSG_LENGTH(4); n++) {
+		struct emitted e = { 0 };
+
+		memcpy(copy, buf, n);
+		if (sockdiag__parse_buffer(copy, n, AF_UNIX, 77, on_emit, &e) != 0 || e.n)
+			LS_FAIL("cut at %zu bytes: %d records", n, e.n);
+	}
+}
+
+TEST(sockdiag_lying_lengths)
+{
+	uint32_t buf[128];
+	struct emitted e = { 0 };
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	size_t n;
+
+	/* a peer attribute of 2 bytes: no peer read past it */
+	n = unix_msg(buf, "/tmp/s", 6, 2);
+	ASSERT_EQ(sockdiag__parse_buffer(buf, n, AF_UNIX, 77, on_emit, &e), 1);
+	ASSERT_EQ(e.n, 1);
+	ASSERT_EQ(e.u.peer_ino, 0);
+	/* a message that says it is shorter than a unix_diag_msg: skipped */
+	n = unix_msg(buf, "/tmp/s", 6, 4);
+	h->nlmsg_len = NLMSG_LENGTH(8);
+	e.n = 0;
+	sockdiag__parse_buffer(buf, n, AF_UNIX, 77, on_emit, &e);
+	ASSERT_EQ(e.n, 0);
+	e.n = 0;
+	ASSERT_EQ(sockdiag__parse_buffer(buf, NLMSG_LENGTH(8), AF_INET, 77, on_emit, &e), 0);
+	ASSERT_EQ(e.n, 0);	/* nor as an inet_diag_msg */
+	/* a name attribute longer than a path: cut to LS_PATH_LEN */
+	{
+		char name[200];
+
+		memset(name, 'n', sizeof(name));
+		n = unix_msg(buf, name, sizeof(name), 4);
+		e.n = 0;
+		ASSERT_EQ(sockdiag__parse_buffer(buf, n, AF_UNIX, 77, on_emit, &e), 1);
+		ASSERT_EQ(e.n, 1);
+		ASSERT_EQ(e.u.path_len, LS_PATH_LEN);
+	}
+	/* NLMSG_ERROR ends a dump */
+	h->nlmsg_len = NLMSG_LENGTH(4);
+	h->nlmsg_type = NLMSG_ERROR;
+	ASSERT_EQ(sockdiag__parse_buffer(buf, NLMSG_LENGTH(4), AF_UNIX, 77, on_emit, &e), -EPROTO);
 }
 
 int main(void)

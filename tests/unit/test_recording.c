@@ -27,7 +27,7 @@ static int make_recording(void)
 	snprintf(path, sizeof(path), "/tmp/leakscope-test-%d.lsrec", getpid());
 	snprintf(info.version, sizeof(info.version), "test");
 	snprintf(info.hostname, sizeof(info.hostname), "host");
-	w = recording__create(path, &info, err, sizeof(err));
+	w = recording__create(path, &info, RECORDING_FORCE, err, sizeof(err));
 	if (!w)
 		return -1;
 	block_ends[nblocks++] = recording__bytes_written(w);	/* header end */

@@ -27,7 +27,7 @@ static int load_header(void)
 	if (header_len)
 		return 0;
 	snprintf(path, sizeof(path), "/tmp/leakscope-test-blocks-%d.lsrec", getpid());
-	if (recording__close(recording__create(path, &info, err, sizeof(err))))
+	if (recording__close(recording__create(path, &info, RECORDING_FORCE, err, sizeof(err))))
 		return -1;
 	f = fopen(path, "rb");
 	if (!f)

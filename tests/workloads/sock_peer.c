@@ -12,6 +12,8 @@
  *   sock_peer unix-burst PATH COUNT LINGER   listen on PATH, then COUNT times
  *       connect + accept + close both ends, as fast as it can; then hold on
  *       LINGER s
+ *   sock_peer unix-churn PATH SECONDS   the same for SECONDS, however many
+ *       that makes
  * Writes "connects N" (clients) or "accepts N" (servers) to $WL_INFO.
  */
 #include <arpa/inet.h>
@@ -113,9 +115,11 @@ static int clients(int tcp, const char *where, double interval_ms, double secs, 
 }
 
 /* One process at both ends: four socket records per connection, back to
- * back, far faster than any reader's poll interval. */
-static int burst(const char *path, long count, double linger)
+ * back, far faster than any reader's poll interval.  secs > 0: for that
+ * long instead of count times. */
+static int burst(const char *path, long count, double linger, double secs)
 {
+	double end = wl_now() + secs;
 	struct sockaddr_un a;
 	socklen_t len = unix_addr(&a, path);
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -125,7 +129,7 @@ static int burst(const char *path, long count, double linger)
 	unlink(path);
 	if (bind(l, (struct sockaddr *)&a, len) || listen(l, 64))
 		return 1;
-	for (; done < count; done++) {
+	for (; secs > 0 ? (done & 1023) || wl_now() < end : done < count; done++) {
 		int c = socket(AF_UNIX, SOCK_STREAM, 0), s;
 
 		if (connect(c, (struct sockaddr *)&a, len))
@@ -138,7 +142,7 @@ static int burst(const char *path, long count, double linger)
 	}
 	wl_info("connects", done);
 	usleep((useconds_t)(linger * 1e6));
-	return done == count ? 0 : 1;
+	return done == count || secs > 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -168,7 +172,9 @@ int main(int argc, char **argv)
 		return serve(l, atof(argv[3]), 0);
 	}
 	if (!strcmp(argv[1], "unix-burst") && argc >= 5)
-		return burst(argv[2], atol(argv[3]), atof(argv[4]));
+		return burst(argv[2], atol(argv[3]), atof(argv[4]), 0);
+	if (!strcmp(argv[1], "unix-churn"))
+		return burst(argv[2], 0, 0, atof(argv[3]));
 	if (!strcmp(argv[1], "unix-client") && argc >= 6)
 		return clients(0, argv[2], atof(argv[3]), atof(argv[4]), argv[5],
 			       wl_arg(argc, argv, 6, 0));

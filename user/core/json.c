@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include "json.h"
+#include "text.h"
 
 void json__init(struct json *j, FILE *out)
 {
@@ -11,39 +12,12 @@ void json__init(struct json *j, FILE *out)
 	j->out = out;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 (RFC 3629:
- * no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;	/* overlong */
-	else if (s[0] == 0xed)
-		hi = 0x9f;	/* surrogates */
-	else if (s[0] == 0xf0)
-		lo = 0x90;	/* overlong */
-	else if (s[0] == 0xf4)
-		hi = 0x8f;	/* above U+10FFFF */
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if (s[k] < 0x80 || s[k] > 0xbf)
-			return 0;
-	return len;
-}
-
-/* Names come from the kernel as bytes (comm, file names): each byte that
- * is not part of well-formed UTF-8 becomes U+FFFD so the line stays JSON. */
+/* Names come from the kernel as bytes (comm, file names), chosen by other
+ * processes.  Control and format characters are escaped as \uXXXX (the
+ * ones text.h lists: C0, DEL, C1, bidi controls, line and paragraph
+ * separators), and each byte that is not part of well-formed UTF-8 becomes
+ * U+FFFD: the line stays valid JSON in valid UTF-8, and a consumer that
+ * prints a decoded string prints nothing that drives a terminal. */
 static void put_string(FILE *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -51,27 +25,26 @@ static void put_string(FILE *out, const char *str, size_t n)
 	n = strnlen(str, n);
 	fputc('"', out);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-		size_t len;
+		uint32_t cp = 0;
+		size_t len = text__utf8_len(s + i, n - i, &cp);
 
-		switch (c) {
+		if (!len) {
+			fputs("\\ufffd", out);
+			continue;
+		}
+		switch (cp) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;
 		case '\n': fputs("\\n", out); break;
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
 		default:
-			if (c < 0x20 || c == 0x7f) {
-				fprintf(out, "\\u%04x", c);
-			} else if (c < 0x80) {
-				fputc(c, out);
-			} else if ((len = utf8_len(s + i, n - i))) {
+			if (text__cp_unsafe(cp))
+				fprintf(out, "\\u%04x", (unsigned)cp);
+			else
 				fwrite(s + i, 1, len, out);
-				i += len - 1;
-			} else {
-				fputs("\\ufffd", out);
-			}
 		}
+		i += len - 1;
 	}
 	fputc('"', out);
 }

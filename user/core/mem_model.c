@@ -8,6 +8,7 @@
 #include "model.h"
 #include "json.h"
 #include "report.h"
+#include "text.h"
 
 /* LazyFree is "high" when at least this share of RSS and this many bytes. */
 #define LAZY_HIGH_SHARE		0.20
@@ -316,11 +317,14 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 {
 	const struct mem_state *ms = &p->mem;
 	char a[32], b[32];
+	/* thread names and symbols (from the process's own ELF files, and in
+	 * the explanation) are the process's choice: escaped (text.h) */
+	char esc[TEXT_ESC_SIZE(sizeof(ms->explanation))];
 
 	if (!final)
 		return;
 	fprintf(out, "  memory: %s (confidence %.2f). %s\n", verdict__name(ms->verdict),
-		ms->confidence, ms->explanation);
+		ms->confidence, text__esc(ms->explanation, esc, sizeof(esc)));
 	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
 			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
@@ -330,7 +334,8 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 
 		fprintf(out, "    mapping %s at 0x%llx by %s thread %u (%s)\n",
 			report__bytes(mm->size, a, sizeof(a)), (unsigned long long)mm->addr,
-			map_syscall(mm->syscall), mm->tid, mm->thread);
+			map_syscall(mm->syscall), mm->tid,
+			text__escape(esc, sizeof(esc), mm->thread, sizeof(mm->thread)));
 	}
 	for (uint32_t i = 0; i < ms->nsites; i++) {
 		const struct mem_site *s = &ms->sites[i];
@@ -338,7 +343,8 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 		fprintf(out, "    growth site %s in %llu calls:", report__bytes(s->bytes, a, sizeof(a)),
 			(unsigned long long)s->calls);
 		for (uint32_t f = 0; f < s->nframes; f++)
-			fprintf(out, "%s %s", f ? " <-" : "", s->frames[f]);
+			fprintf(out, "%s %s", f ? " <-" : "",
+				text__escape(esc, sizeof(esc), s->frames[f], sizeof(s->frames[f])));
 		fputc('\n', out);
 	}
 }

@@ -273,6 +273,29 @@ static double proc_rank(const struct ls_process *p)
 	return r;
 }
 
+/* Events were lost in this interval (a ring full: the reader fell behind
+ * or was stopped; a table full): which processes they were of is not
+ * known, so every process alive in it is marked, and the report says so. */
+static void mark_incomplete(struct model *m, uint64_t now)
+{
+	uint64_t lost = model__lost(m), since = m->prev_interval_ns ? m->prev_interval_ns
+								    : m->first_ts_ns;
+
+	m->prev_interval_ns = now;
+	if (lost <= m->lost_prev)
+		return;
+	m->lost_prev = lost;
+	if (!m->lost_from_ns)
+		m->lost_from_ns = since;
+	m->lost_to_ns = now;
+	for (uint32_t i = 0; i < m->max_procs; i++) {
+		struct ls_process *p = &m->procs[i];
+
+		if (p->tgid && (!p->exited || p->exit_ts_ns >= since))
+			p->incomplete = true;
+	}
+}
+
 static void interval_end(struct model *m, const struct ls_interval *iv)
 {
 	uint64_t now = iv->hdr.ts_ns;
@@ -282,6 +305,7 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 	m->user_drops = iv->user_drops;
 	m->procs_capped = iv->procs_capped > m->procs_capped ? iv->procs_capped : m->procs_capped;
 	m->intervals++;
+	mark_incomplete(m, now);
 	for (uint32_t i = 0; i < m->max_procs; i++) {
 		struct ls_process *p = &m->procs[i];
 

@@ -82,6 +82,7 @@ struct ls_process {
 	bool exited;
 	int32_t exit_code;
 	uint64_t exit_ts_ns;
+	bool incomplete;	/* alive in an interval whose events were not all seen */
 	uint32_t fds_open;
 	struct series fds;
 	struct mem_state mem;
@@ -119,6 +120,11 @@ struct model {
 	uint64_t user_drops;		/* records rejected or not tracked here */
 	uint64_t procs_capped;
 	uint64_t bad_records;		/* wrong size / unknown type */
+	/* events lost: between the intervals ending at these times, the
+	 * first and the last with losses (0: none) */
+	uint64_t lost_from_ns, lost_to_ns;
+	uint64_t lost_prev;		/* model__lost() at the last interval */
+	uint64_t prev_interval_ns;	/* the last interval's end */
 	bool saw_final;
 	struct sock_model *sock;	/* cross-process socket pairing */
 	model_report_fn report_fn;

@@ -14,6 +14,7 @@
 #include "ns_model.h"
 #include "records.h"
 #include "report.h"
+#include "text.h"
 
 #define NS_MAX_FAILURES		16	/* groups per process */
 #define NS_MAX_SUCCESSES	8
@@ -530,6 +531,8 @@ void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out
 {
 	const struct ns_state *ns = p->ns;
 	char cnt[32], flags[160];
+	/* explanations quote the setns target's path: escaped (text.h) */
+	char esc[TEXT_ESC_SIZE(MODEL_EXPLAIN_LEN)];
 
 	(void)m;
 	if (!ns || (!ns->failed && !ns->unshare_failed))
@@ -541,7 +544,7 @@ void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out
 			report__count(ns->failed, cnt, sizeof(cnt)),
 			report__count(ns->calls, flags, sizeof(flags)),
 			ns->nfailures ? ns_errno_name(f->err) : "-",
-			ns->nfailures ? f->explanation : "");
+			ns->nfailures ? text__esc(f->explanation, esc, sizeof(esc)) : "");
 		return;
 	}
 	fprintf(out, "  setns: %s calls, %s failed\n", report__count(ns->calls, cnt, sizeof(cnt)),
@@ -551,7 +554,8 @@ void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out
 
 		fprintf(out, "    %s x %s setns(fd %d, %s) by thread %u, %.1f/s: %s\n",
 			report__count(f->count, cnt, sizeof(cnt)), ns_errno_name(f->err), f->fd,
-			ns_type_name((uint32_t)f->nstype), f->tid, rate_per_s(f), f->explanation);
+			ns_type_name((uint32_t)f->nstype), f->tid, rate_per_s(f),
+			text__esc(f->explanation, esc, sizeof(esc)));
 	}
 	for (uint32_t i = 0; i < ns->nufail; i++) {
 		unshare_flags(ns->ufail[i].flags, flags, sizeof(flags));

@@ -24,13 +24,15 @@
 #define HEADER_MAX		4096
 
 struct recording_writer {
-	FILE *f;
+	int fd;
 	unsigned char *raw;	/* BLOCK_RAW_TARGET + one record */
 	size_t rawlen;
-	unsigned char *comp;
-	size_t complen;
-	uint64_t written;
+	unsigned char *comp;	/* a block's 16-byte header, then its bytes */
+	uint64_t written;	/* bytes on disk: the header and whole blocks */
+	uint64_t blocks;
 	int error;		/* first errno */
+	char *path;		/* where the recording goes */
+	char *tmp;		/* --force: written here until the first block */
 };
 
 struct recording_reader {
@@ -88,36 +90,79 @@ static size_t header_bytes(const struct recording_info *info, unsigned char *buf
 	return (size_t)(p - buf);
 }
 
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? errno : EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* --force: a new file of our own beside path (".NAME.XXXXXX", O_EXCL, 0600),
+ * renamed over path once the first block is in it. */
+static int open_tmp(struct recording_writer *w)
+{
+	const char *slash = strrchr(w->path, '/');
+	size_t dirlen = slash ? (size_t)(slash - w->path) + 1 : 0;
+
+	w->tmp = malloc(strlen(w->path) + 16);
+	if (!w->tmp)
+		return -1;
+	snprintf(w->tmp, strlen(w->path) + 16, "%.*s.%s.XXXXXX", (int)dirlen, w->path,
+		 w->path + dirlen);
+	return mkostemp(w->tmp, O_CLOEXEC);
+}
+
 struct recording_writer *recording__create(const char *path, const struct recording_info *info,
-					   char *err, size_t errlen)
+					   int flags, char *err, size_t errlen)
 {
 	unsigned char head[HEADER_MAX], pre[16], *p = pre, crc[4], *c = crc;
 	struct recording_writer *w = calloc(1, sizeof(*w));
+	struct stat st;
 	size_t hlen;
-	int fd;
+	int e;
 
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	w->fd = -1;
 	w->raw = malloc(BLOCK_RAW_TARGET + 4096);
-	w->comp = malloc(compressBound(BLOCK_RAW_TARGET + 4096));
-	/* it names processes, paths and peers: for its owner only */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !w->raw || !w->comp) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(fd < 0 ? errno : ENOMEM));
+	w->comp = malloc(16 + compressBound(BLOCK_RAW_TARGET + 4096));
+	w->path = strdup(path);
+	if (!w->raw || !w->comp || !w->path) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (fchmod(fd, 0600)) {	/* an existing file keeps its mode otherwise */
+	/* it names processes, paths and peers: for its owner only.  Never
+	 * through a symbolic link, never into a file that was there. */
+	if (flags & RECORDING_FORCE)
+		w->fd = open_tmp(w);
+	else
+		w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		e = errno;
+		if (e == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			snprintf(err, errlen, "%s is a symbolic link: a recording is never written "
+				 "through one (--force replaces the link itself)", path);
+		else if (e == EEXIST)
+			snprintf(err, errlen, "%s exists: leakscope record does not overwrite a file "
+				 "(--force replaces it)", path);
+		else
+			snprintf(err, errlen, "cannot create %s: %s", w->tmp ? w->tmp : path,
+				 strerror(e));
+		goto fail;
+	}
+	if (fchmod(w->fd, 0600)) {	/* whatever the umask */
 		snprintf(err, errlen, "cannot make %s private: %s", path, strerror(errno));
-		close(fd);
-		goto fail;
-	}
-	w->f = fdopen(fd, "wb");
-	if (!w->f) {
-		close(fd);
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		goto fail;
+		goto fail_unlink;
 	}
 	hlen = header_bytes(info, head);
 	memcpy(p, REC_MAGIC, 8);
@@ -125,18 +170,22 @@ struct recording_writer *recording__create(const char *path, const struct record
 	put32(&p, REC_VERSION);
 	put32(&p, (uint32_t)hlen);
 	put32(&c, (uint32_t)crc32(0, head, (uInt)hlen));
-	if (fwrite(pre, 1, 16, w->f) != 16 || fwrite(head, 1, hlen, w->f) != hlen ||
-	    fwrite(crc, 1, 4, w->f) != 4 || fflush(w->f)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		goto fail;
+	if ((e = write_all(w->fd, pre, 16)) || (e = write_all(w->fd, head, hlen)) ||
+	    (e = write_all(w->fd, crc, 4))) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+		goto fail_unlink;
 	}
 	w->written = 20 + hlen;
 	return w;
+fail_unlink:
+	unlink(w->tmp ? w->tmp : path);	/* ours: made just now, O_EXCL */
 fail:
-	if (w->f)
-		fclose(w->f);
+	if (w->fd >= 0)
+		close(w->fd);
 	free(w->raw);
 	free(w->comp);
+	free(w->path);
+	free(w->tmp);
 	free(w);
 	return NULL;
 }
@@ -177,10 +226,23 @@ static int inflate_raw(unsigned char *out, uLongf *outlen, const unsigned char *
 	return ret == Z_STREAM_END && z.avail_in == 0 ? Z_OK : Z_DATA_ERROR;
 }
 
+/* --force: the temporary file becomes the recording. */
+static int put_in_place(struct recording_writer *w)
+{
+	if (!w->tmp)
+		return 0;
+	if (rename(w->tmp, w->path))
+		return errno;
+	free(w->tmp);
+	w->tmp = NULL;
+	return 0;
+}
+
 int recording__flush(struct recording_writer *w)
 {
-	unsigned char bh[16], *p = bh;
+	unsigned char *p;
 	uLongf complen;
+	int e;
 
 	if (!w)
 		return -EINVAL;
@@ -189,22 +251,32 @@ int recording__flush(struct recording_writer *w)
 	if (!w->rawlen)
 		return 0;
 	complen = compressBound(BLOCK_RAW_TARGET + 4096);
-	if (deflate_raw(w->comp, &complen, w->raw, w->rawlen) != Z_OK) {
+	if (deflate_raw(w->comp + 16, &complen, w->raw, w->rawlen) != Z_OK) {
 		w->error = EIO;
 		return -EIO;
 	}
+	p = w->comp;
 	put32(&p, BLOCK_TAG);
 	put32(&p, (uint32_t)complen);
 	put32(&p, (uint32_t)w->rawlen);
-	put32(&p, (uint32_t)crc32(0, w->comp, (uInt)complen));
-	/* one block, whole, then flushed: a crash loses only the block in hand */
-	if (fwrite(bh, 1, 16, w->f) != 16 || fwrite(w->comp, 1, complen, w->f) != complen ||
-	    fflush(w->f)) {
-		w->error = errno ? errno : EIO;
-		return -w->error;
+	put32(&p, (uint32_t)crc32(0, w->comp + 16, (uInt)complen));
+	/* one block, whole, in one go: a crash loses only the block in hand.
+	 * A block cut short (a full disk) is cut off the file again, so the
+	 * file ends with its last complete block. */
+	e = write_all(w->fd, w->comp, 16 + complen);
+	if (e) {
+		w->error = e;
+		if (ftruncate(w->fd, (off_t)w->written) == 0)
+			lseek(w->fd, (off_t)w->written, SEEK_SET);
+		return -e;
 	}
 	w->written += 16 + complen;
+	w->blocks++;
 	w->rawlen = 0;
+	if ((e = put_in_place(w))) {
+		w->error = e;
+		return -e;
+	}
 	return 0;
 }
 
@@ -221,19 +293,55 @@ int recording__write(struct recording_writer *w, const struct ls_rec_hdr *rec)
 	return 0;
 }
 
+static void free_writer(struct recording_writer *w)
+{
+	free(w->raw);
+	free(w->comp);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+}
+
 int recording__close(struct recording_writer *w)
 {
-	int ret;
+	int ret, e;
 
 	if (!w)
 		return 0;
 	ret = recording__flush(w);
-	if (fclose(w->f) && !ret)
+	/* a run that wrote no block: the header alone is the recording */
+	if (!ret && (e = put_in_place(w)))
+		ret = -e;
+	if (w->tmp)
+		unlink(w->tmp);
+	if (close(w->fd) && !ret)
 		ret = -errno;
-	free(w->raw);
-	free(w->comp);
-	free(w);
+	free_writer(w);
 	return ret;
+}
+
+void recording__discard(struct recording_writer *w)
+{
+	if (!w)
+		return;
+	if (w->blocks) {
+		recording__close(w);
+		return;
+	}
+	/* nothing recorded: the file made for it goes (O_EXCL: ours) */
+	unlink(w->tmp ? w->tmp : w->path);
+	close(w->fd);
+	free_writer(w);
+}
+
+int recording__rename_pending(const struct recording_writer *w)
+{
+	return w && w->tmp;
+}
+
+int recording__error_of(const struct recording_writer *w)
+{
+	return w ? w->error : 0;
 }
 
 uint64_t recording__bytes_written(const struct recording_writer *w)
@@ -356,13 +464,54 @@ fail:
 	return NULL;
 }
 
+static const char *not_regular(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return S_ISREG(mode) ? NULL : "not a regular file";
+}
+
+/* Regular files only: a FIFO would block the reader (or feed it forever),
+ * a device or a socket is nothing leakscope wrote, and opening some
+ * devices does things.  A look first, so that such a file is not even
+ * opened; the open file is checked again (it can be swapped in between);
+ * O_NONBLOCK so that a FIFO swapped in does not block the open. */
 struct recording_reader *recording__open(const char *path, struct recording_info *info,
 					 char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	const char *kind = NULL;
+	struct stat st;
+	FILE *f;
+	int fd;
 
+	if (stat(path, &st) == 0 && (kind = not_regular(st.st_mode))) {
+		snprintf(err, errlen, "%s, not a leakscope recording (report reads regular files)",
+			 kind);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || (kind = not_regular(st.st_mode))) {
+		snprintf(err, errlen, "%s, not a leakscope recording (report reads regular files)",
+			 kind ? kind : strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
 	if (!f) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	return recording__open_file(f, info, err, errlen);

@@ -37,15 +37,38 @@ struct recording_info {
 struct recording_writer;
 struct recording_reader;
 
-/* Creates path with mode 0600.  NULL and a message in err on failure. */
+/*
+ * Creates a recording at path, mode 0600, never through a symbolic link.
+ * Without RECORDING_FORCE path must not exist (O_CREAT | O_EXCL: a link or
+ * a file there is an error, said in err).  With it, the recording is
+ * written to a new file beside path (".NAME.XXXXXX", O_EXCL, 0600) that is
+ * renamed over path once its first block is written (or at close if none
+ * is): path itself is never opened, so whatever it names, a link's target
+ * included, is never written; a run that fails before recording anything
+ * (recording__discard) leaves path as it was; and from the first block on,
+ * path is the recording being written, which a crash or a full disk leaves
+ * readable up to its last complete block.  NULL and a one-line message in
+ * err on failure.
+ */
+#define RECORDING_FORCE	1
 struct recording_writer *recording__create(const char *path, const struct recording_info *info,
-					   char *err, size_t errlen);
-/* Appends one record; blocks are flushed when full and at close. */
+					   int flags, char *err, size_t errlen);
+/* Appends one record; blocks are flushed when full and at close.  0 or
+ * -errno; after a failed write every later call fails the same way. */
 int recording__write(struct recording_writer *w, const struct ls_rec_hdr *rec);
-/* Writes out the current block (called at each interval's end). */
+/* Writes out the current block (called at each interval's end).  A block
+ * the disk took only part of is cut off again: the file always ends with
+ * a whole block. */
 int recording__flush(struct recording_writer *w);
 /* Flushes and closes; returns 0 or -errno. Accepts NULL. */
 int recording__close(struct recording_writer *w);
+/* For a run that failed: a recording with no block is removed (the file
+ * was made for it), one with blocks is closed as by recording__close. */
+void recording__discard(struct recording_writer *w);
+/* RECORDING_FORCE: the file is not renamed into place yet. */
+int recording__rename_pending(const struct recording_writer *w);
+/* The first write error (an errno), 0 if none. */
+int recording__error_of(const struct recording_writer *w);
 uint64_t recording__bytes_written(const struct recording_writer *w);
 
 /* Opens and checks the header.  NULL and a one-line message on failure. */

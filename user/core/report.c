@@ -7,6 +7,7 @@
 #include "report.h"
 #include "json.h"
 #include "sock_model.h"
+#include "text.h"
 
 #define REPORT_MAX_ROWS 256
 
@@ -77,6 +78,7 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 	json__bool(j, "exited", p->exited);
 	if (p->exited)
 		json__i64(j, "exit_code", p->exit_code);
+	json__bool(j, "incomplete", p->incomplete);
 	mem_model__json(p, j);
 	sock_model__json(m, p, j);
 	ns_model__json(m, p, j);
@@ -107,6 +109,8 @@ void report__json(const struct model *m, bool final, FILE *out)
 	json__dbl(&j, "interval_s", (double)m->interval_ns / 1e9, 1);
 	json__u64(&j, "intervals", m->intervals);
 	json__u64(&j, "lost_events", model__lost(m));
+	json__u64(&j, "lost_from_ts", m->lost_from_ns);
+	json__u64(&j, "lost_to_ts", m->lost_to_ns);
 	json__obj_begin(&j, "drops");
 	json__u64(&j, "ringbuf", m->drops[LS_DROP_RINGBUF]);
 	json__u64(&j, "ledger_full", m->drops[LS_DROP_LEDGER]);
@@ -134,10 +138,17 @@ static void text_header(const struct model *m, bool final, FILE *out)
 
 	wall_time(m, m->last_ts_ns, when, sizeof(when));
 	report__count(model__lost(m), lost, sizeof(lost));
-	if (final)
+	if (final) {
 		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u process%s tracked, "
 			"%s events lost ===\n", model__duration_s(m), m->intervals, m->nprocs,
 			m->nprocs == 1 ? "" : "es", lost);
+		if (m->lost_to_ns)
+			fprintf(out, "Events were lost from +%.0f s to +%.0f s (a ring or a table was full: "
+				"the reader fell behind, or was stopped): the socket, setns and exit counts "
+				"of the processes marked (incomplete), alive then, may be short.\n",
+				(double)(m->lost_from_ns - m->first_ts_ns) / 1e9,
+				(double)(m->lost_to_ns - m->first_ts_ns) / 1e9);
+	}
 	else
 		fprintf(out, "\nleakscope %s +%.0fs  %u process%s  %s events lost\n", when,
 			model__duration_s(m), m->nprocs, m->nprocs == 1 ? "" : "es", lost);
@@ -148,6 +159,7 @@ void report__text(const struct model *m, bool final, FILE *out)
 	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
 	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
 	char real[32], lazy[32], rss[32], rate[32];
+	char comm[TEXT_ESC_SIZE(LS_COMM_LEN)], exe[TEXT_ESC_SIZE(LS_EXE_LEN)];
 
 	text_header(m, final, out);
 	if (!final) {
@@ -157,13 +169,15 @@ void report__text(const struct model *m, bool final, FILE *out)
 			const struct ls_process *p = rows[i];
 			const struct mem_state *ms = &p->mem;
 
-			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s\n", p->tgid, p->comm,
+			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s%s\n", p->tgid,
+				text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)),
 				report__bytes(mem_model__real_bytes(ms), real, sizeof(real)),
 				report__bytes(ms->lazyfree_bytes, lazy, sizeof(lazy)),
 				report__bytes(ms->sample.rss_anon_bytes + ms->sample.rss_file_bytes +
 					      ms->sample.rss_shmem_bytes, rss, sizeof(rss)),
 				rate_str(ms->real_v.rate_per_s, rate, sizeof(rate)),
-				verdict__name(ms->verdict), ms->confidence, p->exited ? "  (exited)" : "");
+				verdict__name(ms->verdict), ms->confidence, p->exited ? "  (exited)" : "",
+				p->incomplete ? " (incomplete)" : "");
 			sock_model__text(m, p, out, false);
 			ns_model__text(m, p, out, false);
 		}
@@ -176,8 +190,11 @@ void report__text(const struct model *m, bool final, FILE *out)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ls_process *p = rows[i];
 
-		fprintf(out, "\n[%u] %s (pid %u)%s%s%s\n", i + 1, p->comm[0] ? p->comm : "?", p->tgid,
-			p->exe[0] ? " " : "", p->exe, p->exited ? " (exited)" : "");
+		fprintf(out, "\n[%u] %s (pid %u)%s%s%s%s\n", i + 1,
+			p->comm[0] ? text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)) : "?",
+			p->tgid, p->exe[0] ? " " : "",
+			text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)), p->exited ? " (exited)" : "",
+			p->incomplete ? " (incomplete)" : "");
 		ns_model__text(m, p, out, true);
 		sock_model__text(m, p, out, true);
 		mem_model__text(p, out, true);

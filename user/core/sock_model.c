@@ -15,6 +15,7 @@
 #include "records.h"
 #include "report.h"
 #include "sock_model.h"
+#include "text.h"
 
 #define SOCK_TABLE_CAP		65536	/* power of two */
 #define SOCK_TABLE_MIN		1024	/* first size; doubles up to the cap */
@@ -1184,33 +1185,37 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 {
 	const struct sock_state *ss = p->sock;
 	char buf[LS_PATH_LEN + 80], peer[64];
+	/* explanations name processes and paths: escaped (text.h) */
+	char esc[TEXT_ESC_SIZE(sizeof(ss->explanation))], esc2[TEXT_ESC_SIZE(sizeof(buf))];
 
 	if (!ss)
 		return;
 	if (!final) {
 		if (ss->unix_v.verdict == VERDICT_LEAK || ss->unix_v.verdict == VERDICT_GROWING)
 			fprintf(out, "%8s unix %s: %s\n", "", verdict__name(ss->unix_v.verdict),
-				ss->explanation);
+				text__esc(ss->explanation, esc, sizeof(esc)));
 		if (ss->tcp_v.verdict == VERDICT_LEAK || ss->tcp_v.verdict == VERDICT_GROWING)
 			fprintf(out, "%8s tcp %s: %s\n", "", verdict__name(ss->tcp_v.verdict),
-				ss->tcp_explanation);
+				text__esc(ss->tcp_explanation, esc, sizeof(esc)));
 		return;
 	}
 	if (ss->unix_open || ss->unix_opened) {
 		fprintf(out, "  unix sockets: %s (confidence %.2f). %s.\n",
-			verdict__name(ss->unix_v.verdict), ss->unix_v.confidence, ss->explanation);
+			verdict__name(ss->unix_v.verdict), ss->unix_v.confidence,
+			text__esc(ss->explanation, esc, sizeof(esc)));
 		for (uint32_t i = 0; i < ss->ngroups && i < 5; i++) {
 			const struct peer_group *g = &ss->groups[i];
 
 			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed\n",
-				peer_label(m, g->peer_tgid, peer, sizeof(peer)),
-				path_name(m->sock, g->path, buf, sizeof(buf)),
+				text__esc(peer_label(m, g->peer_tgid, peer, sizeof(peer)), esc, sizeof(esc)),
+				text__esc(path_name(m->sock, g->path, buf, sizeof(buf)), esc2, sizeof(esc2)),
 				(unsigned long long)g->open, (unsigned long long)g->opened,
 				(unsigned long long)g->closed);
 		}
 	}
 	if (ss->nstuck || ss->tcp_seen)
-		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict), ss->tcp_explanation);
+		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict),
+			text__esc(ss->tcp_explanation, esc, sizeof(esc)));
 }
 
 bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out)

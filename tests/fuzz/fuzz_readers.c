@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the /proc and sock_diag parsers (user/procfs.c,
+ * user/sockdiag.c) fed what a read or a recv() could give them: cut short,
+ * garbage, lengths that lie.  The first byte picks the parser, the rest is
+ * its input.  Must never crash or read out of bounds (ASan, UBSan), and
+ * what they make of it must hold: a comm of at most 15 bytes, NUL-filled;
+ * sock_diag records the model takes as well formed, with a path no longer
+ * than a path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "procfs.h"
+#include "records.h"
+#include "sockdiag.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+#define REQUIRE(c) do { if (!(c)) { fprintf(stderr, "failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
+
+static void on_emit(void *ctx, const struct ls_rec_hdr *rec, size_t len, uint64_t ino)
+{
+	(void)ctx;
+	(void)ino;
+	REQUIRE(ls_rec_check(rec, len) == 0);
+	REQUIRE(rec->tgid == 77);
+	if (rec->type == LS_REC_UNIX_EXISTING) {
+		const struct ls_unix_existing *u = (const void *)rec;
+
+		REQUIRE(len == sizeof(*u) && u->path_len <= LS_PATH_LEN);
+	} else {
+		REQUIRE(rec->type == LS_REC_TCP_EXISTING && len == sizeof(struct ls_tcp_existing));
+	}
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	struct ls_proc_sample s;
+	struct procfs_stat st;
+	char comm[LS_COMM_LEN];
+	unsigned char *in;
+
+	if (!size)
+		return 0;
+	/* the input after the selector, with the NUL the readers' buffers end
+	 * with, in an allocation of its own: ASan sees any read past it */
+	in = malloc(size);
+	if (!in)
+		return 0;
+	memcpy(in, data + 1, size - 1);
+	in[size - 1] = 0;	/* the readers' buffers end with a NUL */
+	memset(&s, 0, sizeof(s));
+	switch (data[0] % 6) {
+	case 0:
+		if (procfs__parse_stat((char *)in, &st) == 0)
+			REQUIRE(strrchr((char *)in, ')'));
+		break;
+	case 1:
+		procfs__parse_status((char *)in, &s);
+		break;
+	case 2:
+		procfs__parse_rollup((char *)in, &s);
+		break;
+	case 3:
+		procfs__parse_comm((char *)in, size - 1, comm);
+		REQUIRE(strnlen(comm, LS_COMM_LEN) < LS_COMM_LEN);
+		for (size_t i = strlen(comm); i < LS_COMM_LEN; i++)
+			REQUIRE(comm[i] == 0);
+		break;
+	case 4:
+	case 5: {
+		/* the recv()'s bytes, not NUL-terminated, in a buffer of their
+		 * size: ASan sees a read past them */
+		unsigned char *buf = malloc(size - 1 ? size - 1 : 1);
+
+		if (!buf)
+			break;
+		memcpy(buf, data + 1, size - 1);
+		sockdiag__parse_buffer(buf, size - 1, data[0] % 6 == 4 ? AF_UNIX : AF_INET, 77,
+				       on_emit, NULL);
+		free(buf);
+		break;
+	}
+	}
+	free(in);
+	return 0;
+}

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Least privilege (issue 22): as another user with exactly CAP_BPF,
+CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE, leakscope gives the
+report root gives; with any one of them missing, one line names it; once
+attached, both keep only what reading /proc and the maps needs."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from lsharness import LEAKSCOPE, Failed, Suite, check, check_near, json_lines, final_report, \
+    proc_in, wait_for_file, workload
+
+NAMES = ["least_capabilities_give_the_root_report", "capabilities_dropped_after_attach",
+         "each_missing_capability_named", "command_runs_without_the_granted_capabilities"]
+NEEDED = ["bpf", "perfmon", "dac_read_search", "sys_ptrace"]
+CAP = {"dac_read_search": 2, "sys_ptrace": 19, "perfmon": 38, "bpf": 39,
+       "checkpoint_restore": 40}
+
+
+def as_nobody(caps, argv):
+    """argv as user nobody with exactly caps (ambient: they survive exec)."""
+    c = ",".join("+" + x for x in caps)
+    return [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=-all" + ("," + c if c else ""),
+            "--ambient-caps=-all" + ("," + c if c else "")] + argv
+
+
+def caps_of(pid):
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Cap"):
+                k, v = line.split(":")
+                out[k] = int(v, 16)
+    return out
+
+
+def mask(*names):
+    return sum(1 << CAP[n] for n in names)
+
+
+def main():
+    s = Suite("privileges")
+    if not s.root_or_skip(NAMES):
+        return 0
+    if not shutil.which("setpriv"):
+        s.skip_all("setpriv (util-linux) not installed", NAMES)
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-privs-")
+    os.chmod(tmp, 0o755)
+    seen = {}
+
+    def same_report():
+        # the workloads are root's: another user sees their /proc only
+        # with CAP_SYS_PTRACE
+        sock = os.path.join(tmp, "app.sock")
+        leak = s.spawn([workload("mem_leak"), "4", "40"])
+        info = os.path.join(tmp, "lazy.info")
+        lazy = s.spawn([workload("mem_lazyfree"), "32", "40", "8"],
+                       env=dict(os.environ, WL_INFO=info))
+        srv = s.spawn([workload("sock_peer"), "unix-server", sock, "40", "keep"])
+        wait_for_file(sock)
+        s.spawn([workload("sock_peer"), "unix-client", sock, "100", "38", "keep"])
+        wait_for_file(info)
+        pids = [leak.pid, lazy.pid, srv.pid]
+        args = [LEAKSCOPE, "-i", "1", "-d", "14", "--json"]
+        for p in pids:
+            args += ["-p", str(p)]
+        # both at once: a second leakscope works beside the first
+        runs = {"root": s.spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+                "nobody": s.spawn(as_nobody(NEEDED, args), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)}
+        time.sleep(5)
+        for who, p in runs.items():
+            seen[who] = caps_of(p.pid)
+        reps = {}
+        for who, p in runs.items():
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 0, f"{who}: exit status", 0,
+                  f"{p.returncode}: {err.decode()[-300:]}")
+            reps[who] = final_report(json_lines(out.decode()))
+        for who, rep in reps.items():
+            check(rep["lost_events"] == 0, f"{who}: events lost", 0, rep["lost_events"])
+            got = {p: proc_in(rep, p) for p in pids}
+            # what a person acts on: the verdicts, and who
+            check(got[leak.pid]["memory"]["verdict"] == "leak", f"{who}: mem_leak", "leak",
+                  got[leak.pid]["memory"]["verdict"])
+            check(got[lazy.pid]["memory"]["verdict"] == "lazy-free",
+                  f"{who}: mem_lazyfree (needs its smaps_rollup)", "lazy-free",
+                  got[lazy.pid]["memory"]["verdict"])
+            check(got[srv.pid]["unix_sockets"]["verdict"] == "leak", f"{who}: the server's sockets",
+                  "leak", got[srv.pid]["unix_sockets"]["verdict"])
+            for p in pids:
+                check(got[p]["exe"] == proc_in(reps["root"], p)["exe"] and got[p]["exe"],
+                      f"{who}: exe of {p} (needs CAP_SYS_PTRACE)", proc_in(reps["root"], p)["exe"],
+                      got[p]["exe"])
+        a, b = (proc_in(reps[w], leak.pid)["memory"]["real_growth_bytes_per_s"]
+                for w in ("root", "nobody"))
+        check_near(b, a, 0.25, "the leak's rate as root gives it")
+        a, b = (proc_in(reps[w], lazy.pid)["memory"]["lazyfree_bytes"] for w in ("root", "nobody"))
+        check(b > 16 << 20, "LazyFree read", "> 16 MiB", b)
+        check_near(b, a, 0.5, "LazyFree as root reads it")
+
+    def dropped():
+        if not seen:
+            raise Failed("the run before did not get this far")
+        want = {"root": mask("bpf", "dac_read_search", "sys_ptrace", "checkpoint_restore"),
+                "nobody": mask("bpf", "dac_read_search", "sys_ptrace")}
+        for who, caps in seen.items():
+            for k in ("CapEff", "CapPrm"):
+                check(caps[k] == want[who], f"{who}: {k} once attached", hex(want[who]),
+                      hex(caps[k]))
+            check(caps["CapAmb"] == 0 and caps["CapInh"] == 0, f"{who}: no ambient or inheritable",
+                  0, (hex(caps["CapAmb"]), hex(caps["CapInh"])))
+
+    def each_missing():
+        for cap in NEEDED:
+            p = subprocess.run(as_nobody([c for c in NEEDED if c != cap], [LEAKSCOPE, "-d", "1"]),
+                               capture_output=True, text=True, timeout=30)
+            lines = [l for l in p.stderr.splitlines() if l.strip()]
+            want = f"Error: leakscope lacks CAP_{cap.upper()}: run it as root, or with the " \
+                   "capabilities CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE"
+            check(p.returncode == 1 and lines == [want], f"without CAP_{cap.upper()}",
+                  f"exit 1, [{want!r}]", f"exit {p.returncode}, {lines}")
+
+    def command_caps():
+        # -- CMD runs as the user would run it: the capabilities granted to
+        # leakscope (ambient, which exec keeps) are not passed on
+        out = os.path.join(tmp, "cmd.status")
+        open(out, "w").close()
+        os.chmod(out, 0o666)
+        p = subprocess.run(as_nobody(NEEDED, [LEAKSCOPE, "-i", "1", "--", "sh", "-c",
+                                              f"grep ^Cap /proc/self/status > {out}"]),
+                           capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, "exit status", 0, f"{p.returncode}: {p.stderr[-300:]}")
+        caps = {l.split(":")[0]: int(l.split(":")[1], 16) for l in open(out)}
+        check(caps.get("CapEff") == 0 and caps.get("CapAmb") == 0 and caps.get("CapPrm") == 0,
+              "the command's capabilities", "none", {k: hex(v) for k, v in caps.items()})
+
+    try:
+        s.run("least_capabilities_give_the_root_report", same_report)
+        s.run("capabilities_dropped_after_attach", dropped)
+        s.run("each_missing_capability_named", each_missing)
+        s.run("command_runs_without_the_granted_capabilities", command_caps)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return s.done()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
