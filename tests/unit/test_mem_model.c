@@ -46,9 +46,9 @@ TEST(steady_growth_is_a_leak_at_its_rate)
 {
 	struct model *m = new_model();
 
-	for (int t = 0; t < 15; t++)	/* 3 MiB/s for 14 s */
+	for (int t = 0; t < 30; t++)	/* 3 MiB/s for 29 s */
 		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 10 * MiB, 0 });
-	end_interval(m, 16 * SEC);
+	end_interval(m, 31 * SEC);
 	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
 	ASSERT_REL(mem(m)->real_v.rate_per_s, 3.0 * MiB, 0.02);
 	ASSERT_GE(mem(m)->confidence, 0.7);
@@ -225,9 +225,9 @@ TEST(json_report_has_the_contract_keys)
 	struct model *m = new_model();
 	char *buf;
 
-	for (int t = 0; t < 12; t++)
+	for (int t = 0; t < 30; t++)
 		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, MiB });
-	end_interval(m, 13 * SEC);
+	end_interval(m, 31 * SEC);
 	buf = fx_report_json(m);
 	ASSERT_CONTAINS(buf, "{\"type\":\"report\"");
 	ASSERT_CONTAINS(buf, "\"lost_events\":0");

@@ -7,7 +7,7 @@
 #include "fixtures.h"
 #include "recording.h"
 
-#define INTERVALS 12
+#define INTERVALS 30
 
 static char path[64];
 static unsigned char *file_bytes;
