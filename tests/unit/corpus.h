@@ -443,6 +443,9 @@ struct corpus_result {
 	double first_leak_s;		/* attach-relative; -1 none */
 	double first_growing_s;
 	double time_to_leak_s;		/* from the leak's start; -1 never */
+	double rate_err[512];		/* |rate - true| / true at each right leak verdict
+					 * of a constant-rate leak */
+	uint32_t nrate;
 	enum verdict at[64];		/* verdict at each of the first prefixes */
 	double at_t[64];
 };
@@ -487,6 +490,10 @@ static inline void corpus_judge(const struct corpus_case *c, double interval_s,
 				r->tp++;
 			else
 				r->fp++;
+			if (leaking && c->rate > 0 && r->nrate < 512 &&
+			    (c->fam == FAM_LEAK || c->fam == FAM_LEAK_LATE || c->fam == FAM_COUNT_LEAK ||
+			     c->fam == FAM_LEAK_CHUNKS))
+				r->rate_err[r->nrate++] = fabs(v.rate_per_s - c->rate) / c->rate;
 			if (r->first_leak_s < 0)
 				r->first_leak_s = t;
 			if (leaking && r->time_to_leak_s < 0)
@@ -504,6 +511,8 @@ struct corpus_family_stats {
 	double ttl_sum, ttl_max;
 	double ttl[CORPUS_MAX];
 	uint32_t nttl;
+	double *rate_err;		/* (all) every right verdict's rate error */
+	uint32_t nrate, rate_cap;
 };
 
 struct corpus_stats {
@@ -521,6 +530,18 @@ static inline void corpus_account(struct corpus_family_stats *f, const struct co
 	f->fp_cases += r->fp > 0;
 	f->recall_due += r->recall_due;
 	f->recall_hit += r->recall_hit;
+	for (uint32_t i = 0; i < r->nrate; i++) {
+		if (f->nrate == f->rate_cap) {
+			double *n = realloc(f->rate_err, (f->rate_cap ? 2 * f->rate_cap : 1024) *
+						 sizeof(*n));
+
+			if (!n)
+				break;
+			f->rate_err = n;
+			f->rate_cap = f->rate_cap ? 2 * f->rate_cap : 1024;
+		}
+		f->rate_err[f->nrate++] = r->rate_err[i];
+	}
 	if (c->leak_from_s < CORPUS_NEVER) {
 		f->leak_cases++;
 		if (r->time_to_leak_s >= 0) {
@@ -531,6 +552,14 @@ static inline void corpus_account(struct corpus_family_stats *f, const struct co
 			f->ttl[f->nttl++] = r->time_to_leak_s;
 		}
 	}
+}
+
+static inline void corpus_free(struct corpus_stats *st)
+{
+	for (int i = 0; i < FAM_MAX; i++)
+		free(st->fam[i].rate_err);
+	free(st->all.rate_err);
+	memset(st, 0, sizeof(*st));
 }
 
 static inline void corpus_run(const struct corpus *k, double interval_s, struct corpus_stats *out)
@@ -570,6 +599,15 @@ static inline int corpus_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The q-quantile of the rate errors of right leak verdicts (sorts them). */
+static inline double corpus_rate_err(struct corpus_family_stats *f, double q)
+{
+	if (!f->nrate)
+		return 0;
+	qsort(f->rate_err, f->nrate, sizeof(f->rate_err[0]), corpus_cmp_double);
+	return f->rate_err[(uint32_t)(q * (f->nrate - 1))];
+}
+
 static inline double corpus_median_ttl(struct corpus_family_stats *f)
 {
 	if (!f->nttl)
@@ -606,6 +644,10 @@ static inline void corpus_print(FILE *out, struct corpus_stats *st, double inter
 		"recall %.3f (%u of %u prefixes leaking >= %.0f s)\n", interval_s,
 		corpus_precision(&st->all), st->all.tp, st->all.tp + st->all.fp, corpus_recall(&st->all),
 		st->all.recall_hit, st->all.recall_due, CORPUS_RECALL_AFTER_S);
+	fprintf(out, "# verdict corpus at -i %.0f: rate quoted at a right leak verdict of a "
+		"constant-rate leak: median error %.1f%%, 90th percentile %.1f%% (%u verdicts)\n",
+		interval_s, 100 * corpus_rate_err(&st->all, 0.5), 100 * corpus_rate_err(&st->all, 0.9),
+		st->all.nrate);
 }
 
 #endif

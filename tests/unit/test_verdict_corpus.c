@@ -89,6 +89,10 @@ TEST(precision_and_recall_on_the_corpus)
 		  st.fam[FAM_NOISE].fp + st.fam[FAM_COUNT_BUSY].fp, 30);
 	/* every leak is found */
 	ASSERT_GE(st.all.detected, st.all.leak_cases - 3);
+	/* and the rate it quotes is the leak's */
+	ASSERT_LE(corpus_rate_err(&st.all, 0.5), 0.02);
+	ASSERT_LE(corpus_rate_err(&st.all, 0.9), 0.15);
+	corpus_free(&st);
 }
 
 TEST(figures_at_one_second)
@@ -101,6 +105,7 @@ TEST(figures_at_one_second)
 	corpus_print(stdout, &st, 1);
 	ASSERT_GE(corpus_precision(&st.all), 0.89);
 	ASSERT_GE(corpus_recall(&st.all), 0.90);
+	corpus_free(&st);
 }
 
 int main(void)

@@ -114,17 +114,23 @@ void verdict__decide(const struct series *s, const struct verdict_params *p,
 		return;
 	}
 	/* A leak over the whole window, or over its newer half (a leak that
-	 * started after a long flat stretch) */
-	for (int k = 0; k < 2; k++) {
-		uint32_t from = k ? s->n / 2 : 0;
-		struct trend w;
+	 * started after a long flat stretch).  When both read as one, the
+	 * newer half's rate is the one quoted if the whole's understates it
+	 * (the flat stretch drags a whole-window slope down). */
+	{
+		struct trend w, h;
+		bool whole = leak_window(s, 0, p, &w);
+		bool half = leak_window(s, s->n / 2, p, &h);
 
-		if (leak_window(s, from, p, &w)) {
+		if (whole || half) {
+			if (half && (!whole || w.slope < LEAK_RECENT_SHARE * h.slope)) {
+				w = h;
+				out->window_from = s->n / 2;
+			}
 			out->verdict = VERDICT_LEAK;
 			out->confidence = coverage * w.tau;
 			out->rate_per_s = w.slope;
 			out->window = w;
-			out->window_from = from;
 			return;
 		}
 	}
