@@ -110,7 +110,7 @@ $(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpthread
 
 # ---- tests
-$(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(OUT)/libleakscope_core.a | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_core.a | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/core -Itests/unit $(LDFLAGS) $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
 

@@ -46,13 +46,72 @@ TEST(steady_growth_is_a_leak_at_its_rate)
 {
 	struct model *m = new_model();
 
-	for (int t = 0; t < 15; t++)	/* 3 MiB/s for 14 s */
+	for (int t = 0; t < 30; t++)	/* 3 MiB/s for 29 s */
 		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 10 * MiB, 0 });
-	end_interval(m, 16 * SEC);
+	end_interval(m, 31 * SEC);
 	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
 	ASSERT_REL(mem(m)->real_v.rate_per_s, 3.0 * MiB, 0.02);
 	ASSERT_GE(mem(m)->confidence, 0.7);
 	ASSERT_CONTAINS(mem(m)->explanation, "grew steadily");
+	model__free(m);
+}
+
+/* Each explanation's numbers are the series' own: its first and last
+ * samples, the time between them, and the rate the verdict used (which,
+ * for a steady leak, is what those endpoints give). */
+TEST(leak_explanation_quotes_its_endpoints_and_its_rate)
+{
+	struct model *m = new_model();
+
+	for (int t = 0; t < 30; t++)	/* real = anon + file: 60 MiB + 3 MiB/s, 29 s */
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 10 * MiB, 0 });
+	end_interval(m, 31 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
+	/* (147 - 60) / 29 = 3.0 */
+	ASSERT_CONTAINS(mem(m)->explanation, "grew steadily from 60.0 MiB to 147.0 MiB in 29 s, "
+			"+3.0 MiB/s; RSS 147.0 MiB");
+	ASSERT_FALSE(strstr(mem(m)->explanation, "end to end"));
+	ASSERT_REL(mem(m)->real_v.rate_per_s, 3.0 * MiB, 1e-9);
+	model__free(m);
+}
+
+TEST(growing_explanation_quotes_the_endpoints_average_when_the_trend_differs)
+{
+	/* 2 MiB/s for 10 s, then 20 MiB given back: the trend (Theil-Sen,
+	 * robust to the one drop) says +2.0 MiB/s, the endpoints (100 MiB to
+	 * 100 MiB in 11 s... + 0) say otherwise, and both are quoted */
+	struct model *m = new_model();
+	uint64_t v[12];
+
+	for (int t = 0; t < 12; t++) {
+		v[t] = (100 + 2 * t - (t == 11 ? 12 : 0)) * MiB;
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ v[t], 0, 0 });
+	}
+	end_interval(m, 13 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "growing");
+	/* first 100, last 110: (110 - 100) / 11 = 0.9 MiB/s end to end */
+	ASSERT_CONTAINS(mem(m)->explanation, "Real memory rose from 100.0 MiB to 110.0 MiB in 11 s, "
+			"+2.0 MiB/s (+930.9 KiB/s from end to end), but not steadily");
+	ASSERT_REL(mem(m)->real_v.rate_per_s, 2.0 * MiB, 1e-9);
+	model__free(m);
+}
+
+TEST(leak_that_started_late_says_over_which_span_its_rate_is)
+{
+	/* flat at 64 MiB for 60 s, then 2 MiB/s for 40 s: a leak over the
+	 * newer half of the series (50 s), whose rate is the one quoted,
+	 * with the endpoints' average over the whole 99 s beside it */
+	struct model *m = new_model();
+
+	for (int t = 0; t < 100; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC,
+			    (struct sample_in){ (64 + (t > 59 ? 2 * (t - 59) : 0)) * MiB, 0, 0 });
+	end_interval(m, 101 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
+	ASSERT_EQ(mem(m)->real_v.window_from, 50);
+	/* 64 + 2 * 40 = 144; (144 - 64) / 99 = 0.81 MiB/s */
+	ASSERT_CONTAINS(mem(m)->explanation, "grew from 64.0 MiB to 144.0 MiB in 99 s, steadily for "
+			"the last 49 s at +2.0 MiB/s (+827.5 KiB/s from end to end)");
 	model__free(m);
 }
 
@@ -225,9 +284,9 @@ TEST(json_report_has_the_contract_keys)
 	struct model *m = new_model();
 	char *buf;
 
-	for (int t = 0; t < 12; t++)
+	for (int t = 0; t < 30; t++)
 		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, MiB });
-	end_interval(m, 13 * SEC);
+	end_interval(m, 31 * SEC);
 	buf = fx_report_json(m);
 	ASSERT_CONTAINS(buf, "{\"type\":\"report\"");
 	ASSERT_CONTAINS(buf, "\"lost_events\":0");

@@ -186,12 +186,12 @@ TEST(ranked_puts_leaks_first_and_caps_the_rest)
 
 	m->opts.top_n = 2;
 	/* pid 50 leaks 4 MiB/s; 10 others are flat */
-	for (int t = 0; t < 12; t++) {
+	for (int t = 0; t < 30; t++) {
 		feed_sample(m, 50, SEC, (uint64_t)(t + 1) * SEC, (uint64_t)(10 + 4 * t) << 20);
 		for (uint32_t pid = 1; pid <= 10; pid++)
 			feed_sample(m, pid, SEC, (uint64_t)(t + 1) * SEC, 8 << 20);
 	}
-	feed_interval(m, 13 * SEC, true);
+	feed_interval(m, 31 * SEC, true);
 	n = model__ranked(m, rows, 16, true);
 	ASSERT_EQ(rows[0]->tgid, 50);
 	ASSERT_STREQ(verdict__name(rows[0]->mem.verdict), "leak");

@@ -115,7 +115,8 @@ TEST(round_trip_gives_the_same_verdict)
 	ASSERT_EQ(o.truncated, 0);
 	ASSERT_EQ(o.records, 2 * INTERVALS);
 	ASSERT_EQ(o.intervals, INTERVALS);
-	ASSERT_STREQ(verdict__name(o.verdict), "leak");
+	/* 11 s of 4 MiB/s: growing (a leak needs 24 s) */
+	ASSERT_STREQ(verdict__name(o.verdict), "growing");
 }
 
 TEST(cut_at_every_block_boundary_reads_what_came_before)
@@ -166,7 +167,7 @@ TEST(flipped_bits_never_give_a_wrong_report)
 		copy[i] ^= 0x10;
 		o = read_bytes(copy, file_len);
 		if (o.open_ok && o.result == 0 && o.intervals == INTERVALS &&
-		    o.verdict != VERDICT_LEAK)
+		    o.verdict != VERDICT_GROWING)
 			LS_FAIL("flip at %zu changed the verdict to %s", i, verdict__name(o.verdict));
 		if (o.open_ok && o.result == 0 && o.intervals != INTERVALS && !o.truncated)
 			LS_FAIL("flip at %zu lost intervals silently (%llu)", i,

@@ -62,9 +62,10 @@ TEST(memory_leak_recording)
 	ASSERT_TRUE(js && *js);
 	ASSERT_GE(intervals, 9);
 	ASSERT_CONTAINS(js, "\"comm\":\"mem_leak\"");
-	ASSERT_CONTAINS(js, "\"verdict\":\"leak\"");
-	ASSERT_CONTAINS(js, "grew steadily");
-	ASSERT_CONTAINS(js, "+4.0 MiB/s");	/* the workload's rate */
+	/* 10 s of a 4 MiB/s leak: growing (a leak verdict needs 24 s, so
+	 * that a warm-up cannot pass for one), at the workload's rate */
+	ASSERT_CONTAINS(js, "\"verdict\":\"growing\"");
+	ASSERT_CONTAINS(js, "+4.0 MiB/s");
 	ASSERT_CONTAINS(js, "\"lost_events\":0");
 	free(js);
 }
@@ -76,7 +77,8 @@ TEST(unix_leak_recording)
 
 	ASSERT_TRUE(js && *js);
 	ASSERT_CONTAINS(js, "\"unix_sockets\":{\"open\":1");	/* about 110 open */
-	ASSERT_CONTAINS(js, "\"closed\":0,\"verdict\":\"leak\"");
+	/* 11 s: growing, not yet a leak (see above) */
+	ASSERT_CONTAINS(js, "\"closed\":0,\"verdict\":\"growing\"");
 	ASSERT_CONTAINS(js, "opened by sock_peer (");
 	/* a format-1 file: its unix records converted to format 2's layout,
 	 * so the peer group has the whole path */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "harness.h"
 #include "fixtures.h"
+#include "sock_model.h"
 
 #define SERVER 812
 #define AGENT 1962370
@@ -77,13 +78,87 @@ TEST(the_dockerd_agent_leak)
 	ASSERT_CONTAINS(js, "\"unix_sockets\":{\"open\":30,\"opened\":30,\"closed\":0,\"verdict\":\"leak\"");
 	ASSERT_CONTAINS(js, "\"peers\":[{\"pid\":1962370,\"comm\":\"agent\",\"exe\":\"\","
 			"\"path\":\"/var/run/docker.sock\",\"open\":30,\"opened\":30,\"closed\":0,"
-			"\"oldest_open_age_s\":29.0}");
+			"\"growth_per_s\":1.000,\"oldest_open_age_s\":29.0}");
 	ASSERT_CONTAINS(js, "dockerd (812) holds 30 connections on /var/run/docker.sock opened by "
 			"agent (1962370), 0 closed, +1.0 a second");
 	/* the agent sees dockerd on the other end */
 	ASSERT_CONTAINS(js, "agent (1962370) holds 30 connections to dockerd (812) on "
 			"/var/run/docker.sock");
 	free(js);
+	model__free(m);
+}
+
+/* Two clients leaking into one server, one connection a second and three:
+ * the server's explanation names the faster with its own rate (not the
+ * sum), and the other with its own; each peer's rate is its own and they
+ * add up to the server's. */
+TEST(each_peer_has_its_own_rate)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+	struct sock_peer_view a, b;
+	uint64_t sk = 0x1000;
+
+	for (int t = 0; t < 30; t++) {
+		uint64_t ts = (uint64_t)(t + 1) * SEC;
+
+		for (int k = 0; k < 4; k++, sk += 2) {
+			uint32_t cli = k ? AGENT : AGENT + 1;
+			uint64_t start = k ? AGT_START : AGT_START + SEC;
+
+			conn(m, cli, start, sk, sk + 1, LS_UNIX_CONNECT, "/var/run/docker.sock", ts);
+			conn(m, SERVER, SRV_START, sk + 1, sk, LS_UNIX_ACCEPT, "/var/run/docker.sock", ts);
+		}
+		sample(m, SERVER, SRV_START, ts);
+		interval(m, ts);
+	}
+	ASSERT_TRUE(sock_model__unix_view(model__find(m, SERVER), &u));
+	ASSERT_EQ(u.verdict, VERDICT_LEAK);
+	ASSERT_REL(u.growth_per_s, 4.0, 0.01);
+	ASSERT_TRUE(sock_model__peer_view(m, model__find(m, SERVER), 0, &a));
+	ASSERT_TRUE(sock_model__peer_view(m, model__find(m, SERVER), 1, &b));
+	ASSERT_EQ(a.pid, AGENT);
+	ASSERT_EQ(a.open, 90);
+	ASSERT_REL(a.growth_per_s, 3.0, 0.01);
+	ASSERT_EQ(b.pid, AGENT + 1);
+	ASSERT_EQ(b.open, 30);
+	ASSERT_REL(b.growth_per_s, 1.0, 0.01);
+	ASSERT_REL(a.growth_per_s + b.growth_per_s, u.growth_per_s, 0.01);
+	ASSERT_CONTAINS(u.explanation, "dockerd (812) holds 90 connections on /var/run/docker.sock "
+			"opened by agent (1962370), 0 closed, +3.0 a second; and 30 with agent "
+			"(1962371), +1.0 a second");
+	model__free(m);
+}
+
+/* A peer that started leaking late: its rate is over the time it has held
+ * connections, not diluted by the intervals before it came. */
+TEST(a_peer_that_came_late_has_its_rate_from_when_it_came)
+{
+	struct model *m = new_model();
+	struct sock_peer_view a, b;
+	uint64_t sk = 0x1000;
+
+	for (int t = 0; t < 40; t++) {
+		uint64_t ts = (uint64_t)(t + 1) * SEC;
+
+		for (int k = 0; k < (t >= 20 ? 3 : 1); k++, sk += 2) {
+			uint32_t cli = k ? AGENT + 1 : AGENT;
+			uint64_t start = k ? AGT_START + SEC : AGT_START;
+
+			conn(m, cli, start, sk, sk + 1, LS_UNIX_CONNECT, "/var/run/docker.sock", ts);
+			conn(m, SERVER, SRV_START, sk + 1, sk, LS_UNIX_ACCEPT, "/var/run/docker.sock", ts);
+		}
+		sample(m, SERVER, SRV_START, ts);
+		interval(m, ts);
+	}
+	ASSERT_TRUE(sock_model__peer_view(m, model__find(m, SERVER), 0, &a));
+	ASSERT_TRUE(sock_model__peer_view(m, model__find(m, SERVER), 1, &b));
+	ASSERT_EQ(a.pid, AGENT);
+	ASSERT_EQ(a.open, 40);
+	ASSERT_REL(a.growth_per_s, 1.0, 0.01);
+	ASSERT_EQ(b.pid, AGENT + 1);
+	ASSERT_EQ(b.open, 40);
+	ASSERT_REL(b.growth_per_s, 2.0, 0.05);
 	model__free(m);
 }
 

@@ -369,7 +369,7 @@ TEST(accept_names_an_untraced_client)
 	struct sock_peer_view g;
 
 	meta(m, SRV, SRV_START, "dockerd");
-	for (int s = 0; s < 12; s++) {
+	for (int s = 0; s < 30; s++) {
 		struct ls_unix_conn r = { 0 };
 
 		r.start_ns = SRV_START;
@@ -382,16 +382,16 @@ TEST(accept_names_an_untraced_client)
 		ingest(m, &r.hdr, LS_REC_UNIX_CONN, sizeof(r), SRV, (10 + s) * SEC);
 		if (s == 0)	/* the loader names the peer it was told about */
 			meta(m, CLI, CLI_START, "agent");
-		tick(m, (11 + s) * SEC, s == 11);
+		tick(m, (11 + s) * SEC, s == 29);
 	}
 	ASSERT_TRUE(sock_model__unix_view(proc(m, SRV), &u));
-	ASSERT_EQ(u.open, 12);
+	ASSERT_EQ(u.open, 30);
 	ASSERT_EQ(u.npeers, 1);
 	ASSERT_EQ(u.verdict, VERDICT_LEAK);
 	ASSERT_TRUE(sock_model__peer_view(m, proc(m, SRV), 0, &g));
 	ASSERT_EQ(g.pid, CLI);
-	ASSERT_EQ(g.open, 12);
-	ASSERT_EQ(g.opened, 12);
+	ASSERT_EQ(g.open, 30);
+	ASSERT_EQ(g.opened, 30);
 	ASSERT_TRUE(strstr(u.explanation, "opened by agent (1962370)") != NULL);
 	model__free(m);
 }
@@ -1021,7 +1021,7 @@ TEST(tcp_close_wait_accumulates)
 	struct sock_stuck_view st;
 
 	meta(m, SRV, SRV_START, "server");
-	for (int s = 0; s < 20; s++) {
+	for (int s = 0; s < 30; s++) {
 		for (int k = 0; k < 5; k++) {
 			int i = s * 5 + k;
 			uint64_t ts = (10 + s) * SEC + k * 1000;
@@ -1034,20 +1034,20 @@ TEST(tcp_close_wait_accumulates)
 		/* one healthy connection, closed each second */
 		tcp(m, (10 + s) * SEC, SRV, SRV_START, SK_CLI(s), ESTABLISHED, ESTABLISHED, 8080, 50000);
 		tcp(m, (10 + s) * SEC + 1, SRV, SRV_START, SK_CLI(s), ESTABLISHED, CLOSE, 8080, 50000);
-		tick(m, (11 + s) * SEC, s == 19);
+		tick(m, (11 + s) * SEC, s == 29);
 	}
 	ASSERT_TRUE(sock_model__tcp_view(proc(m, SRV), &t));
 	ASSERT_EQ(t.verdict, VERDICT_LEAK);
-	ASSERT_EQ(t.by_state[CLOSE_WAIT], 100);
+	ASSERT_EQ(t.by_state[CLOSE_WAIT], 150);
 	ASSERT_EQ(t.by_state[ESTABLISHED], 0);
 	ASSERT_NEAR(t.growth_per_s, 5, 0.5);
 	ASSERT_EQ(t.nstuck, 1);	/* clients' ephemeral ports: one group per service port */
 	ASSERT_TRUE(sock_model__stuck_view(proc(m, SRV), 0, &st));
 	ASSERT_EQ(st.state, CLOSE_WAIT);
-	ASSERT_EQ(st.count, 100);
+	ASSERT_EQ(st.count, 150);
 	ASSERT_STREQ(st.peer, "127.0.0.1 -> :8080");
-	ASSERT_NEAR(st.oldest_age_s, 20, 0.1);
-	ASSERT_TRUE(strstr(t.explanation, "server (812) has 100 connections to 127.0.0.1 -> :8080 "
+	ASSERT_NEAR(st.oldest_age_s, 30, 0.1);
+	ASSERT_TRUE(strstr(t.explanation, "server (812) has 150 connections to 127.0.0.1 -> :8080 "
 					  "in CLOSE_WAIT") != NULL);
 	ASSERT_TRUE(sock_model__notable(proc(m, SRV)));
 	model__free(m);
@@ -1061,7 +1061,7 @@ TEST(tcp_fin_wait2_accumulates)
 	struct sock_stuck_view st;
 
 	meta(m, CLI, CLI_START, "agent");
-	for (int s = 0; s < 20; s++) {
+	for (int s = 0; s < 30; s++) {
 		for (int k = 0; k < 3; k++) {
 			int i = s * 3 + k;
 			uint64_t ts = (10 + s) * SEC + k * 1000;
@@ -1072,14 +1072,14 @@ TEST(tcp_fin_wait2_accumulates)
 			tcp(m, ts + 2, CLI, CLI_START, SK_CLI(i), ESTABLISHED, FIN_WAIT1, sport, 2375);
 			tcp(m, ts + 3, CLI, CLI_START, SK_CLI(i), FIN_WAIT1, FIN_WAIT2, sport, 2375);
 		}
-		tick(m, (11 + s) * SEC, s == 19);
+		tick(m, (11 + s) * SEC, s == 29);
 	}
 	ASSERT_TRUE(sock_model__tcp_view(proc(m, CLI), &t));
 	ASSERT_EQ(t.verdict, VERDICT_LEAK);
-	ASSERT_EQ(t.by_state[FIN_WAIT2], 60);
+	ASSERT_EQ(t.by_state[FIN_WAIT2], 90);
 	ASSERT_TRUE(sock_model__stuck_view(proc(m, CLI), 0, &st));
 	ASSERT_EQ(st.state, FIN_WAIT2);
-	ASSERT_EQ(st.count, 60);
+	ASSERT_EQ(st.count, 90);
 	ASSERT_STREQ(st.peer, "127.0.0.1:2375");
 	ASSERT_TRUE(strstr(t.explanation, "the peer never closes") != NULL);
 	model__free(m);

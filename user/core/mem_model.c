@@ -3,6 +3,7 @@
  * Memory: real memory is RSS minus the MADV_FREE'd pages still resident
  * (LazyFree), and the verdict rests on it, never on RSS alone.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "model.h"
@@ -139,11 +140,51 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 	}
 }
 
+/* "+4.0 MiB/s" for rates of bytes a second. */
+static const char *rate_str(double r, char *buf, size_t len)
+{
+	char b[32];
+
+	report__bytes((uint64_t)(r < 0 ? -r : r), b, sizeof(b));
+	snprintf(buf, len, "%s%s/s", r < 0 ? "-" : "+", b);
+	return buf;
+}
+
+/* How the series rose, in numbers that agree: its own first and last
+ * samples and the time between them, then the rate the verdict used and
+ * the span it was measured over when that is not the whole series, then
+ * the average those endpoints give when the rate is not it (a trend's
+ * slope is robust to a jump; the endpoints are what a reader checks). */
+static int rise_words(char *e, size_t len, const struct verdict_result *v, const char *verb,
+		      bool steady)
+{
+	const struct trend *w = &v->whole;
+	char from[32], to[32], rate[40], avg[40];
+	double mean = w->span_s > 0 ? (w->last - w->first) / w->span_s : 0;
+	int n;
+
+	report__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
+	report__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
+	rate_str(v->rate_per_s, rate, sizeof(rate));
+	if (v->window_from)
+		n = snprintf(e, len, "%s from %s to %s in %.0f s, %sfor the last %.0f s at %s", verb,
+			     from, to, w->span_s, steady ? "steadily " : "", v->window.span_s, rate);
+	else
+		n = snprintf(e, len, "%s %sfrom %s to %s in %.0f s, %s", verb, steady ? "steadily " : "",
+			     from, to, w->span_s, rate);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	/* the endpoints' own average, when the rate quoted is not it */
+	if (fabs(mean - v->rate_per_s) > 0.2 * fmax(fabs(mean), fabs(v->rate_per_s)))
+		n += snprintf(e + n, len - n, " (%s from end to end)", rate_str(mean, avg, sizeof(avg)));
+	return n;
+}
+
 static void explain(struct ls_process *p)
 {
 	struct mem_state *ms = &p->mem;
 	const struct trend *w = &ms->real_v.whole;
-	char rss[32], real[32], lazy[32], from[32], to[32], rate[32], peak[32];
+	char rss[32], real[32], lazy[32], from[32], to[32], peak[32];
 	uint64_t real_b = mem_model__real_bytes(ms), lazy_b = lazy_now(ms);
 	size_t len = sizeof(ms->explanation);
 	char *e = ms->explanation;
@@ -155,17 +196,19 @@ static void explain(struct ls_process *p)
 	report__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
 	report__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
 	report__bytes(w->max > 0 ? (uint64_t)w->max : 0, peak, sizeof(peak));
-	report__bytes(ms->real_v.rate_per_s > 0 ? (uint64_t)ms->real_v.rate_per_s : 0, rate,
-		      sizeof(rate));
 
 	switch (ms->verdict) {
 	case VERDICT_LEAK:
-		n = snprintf(e, len, "Real memory (RSS minus lazily freed pages) grew steadily from %s to %s "
-			     "in %.0f s, +%s/s; RSS %s", from, to, w->span_s, rate, rss);
+		n = rise_words(e, len, &ms->real_v, "Real memory (RSS minus lazily freed pages) grew",
+			       true);
+		if (n >= 0 && (size_t)n < len)
+			n += snprintf(e + n, len - n, "; RSS %s", rss);
 		break;
 	case VERDICT_GROWING:
-		n = snprintf(e, len, "Real memory rose from %s to %s in %.0f s (+%s/s) but not steadily "
-			     "enough to call it a leak yet; RSS %s", from, to, w->span_s, rate, rss);
+		n = rise_words(e, len, &ms->real_v, "Real memory rose", false);
+		if (n >= 0 && (size_t)n < len)
+			n += snprintf(e + n, len - n, ", but not steadily or not for long enough to call "
+				      "it a leak yet; RSS %s", rss);
 		break;
 	case VERDICT_LAZY_FREE:
 		n = snprintf(e, len, "RSS %s, of which %s is lazily freed (MADV_FREE) and reclaimable; "

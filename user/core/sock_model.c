@@ -110,6 +110,8 @@ struct peer_group {
 	uint64_t open;		/* now (derived each interval) */
 	uint64_t accepted;	/* of those, ends this process accepted */
 	uint64_t oldest_ns;	/* since of the oldest open one */
+	struct series *opens;	/* open, each interval since it first held one */
+	double rate;		/* its own growth a second, over the verdict's window */
 };
 
 /* Server ends are grouped by (client address, our service port), client
@@ -185,6 +187,10 @@ void sock_model__free(struct sock_model *sm)
 
 void sock_state__free(struct sock_state *s)
 {
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->ngroups; i++)
+		free(s->groups[i].opens);
 	free(s);
 }
 
@@ -1013,6 +1019,26 @@ static void explain_unconfirmed(struct sock_state *ss)
 			 "elsewhere)", (unsigned long long)ss->unix_unconfirmed);
 }
 
+/* Other peers whose connections grow too, each with its own count and
+ * rate (the first group's rate is its own, not the process's). */
+static void explain_other_peers(const struct model *m, struct sock_state *ss)
+{
+	for (uint32_t i = 1, said = 0; i < ss->ngroups && said < 2; i++) {
+		const struct peer_group *g = &ss->groups[i];
+		size_t len = strlen(ss->explanation);
+		char peer[64], open[32], rate[48];
+
+		if (!g->open || g->rate <= 0 || g->rate < 0.1 * ss->groups[0].rate)
+			continue;
+		peer_label(m, g->peer_tgid, peer, sizeof(peer));
+		report__count(g->open, open, sizeof(open));
+		every(g->rate, rate, sizeof(rate));
+		snprintf(ss->explanation + len, sizeof(ss->explanation) - len, "; and %s with %s, %s",
+			 open, peer, rate);
+		said++;
+	}
+}
+
 static void explain_unix(const struct model *m, const struct ls_process *p, struct sock_state *ss)
 {
 	const struct peer_group *g = ss->ngroups ? &ss->groups[0] : NULL;
@@ -1030,7 +1056,7 @@ static void explain_unix(const struct model *m, const struct ls_process *p, stru
 	path_name(m->sock, g->path, path, sizeof(path));
 	report__count(g->open, open, sizeof(open));
 	report__count(g->closed, closed, sizeof(closed));
-	every(ss->unix_v.rate_per_s, rate, sizeof(rate));
+	every(g->rate, rate, sizeof(rate));
 	if (g->accepted * 2 >= g->open)	/* the server's side */
 		snprintf(ss->explanation, sizeof(ss->explanation),
 			 "%s (%u) holds %s connections on %.120s opened by %s, %s closed, %s", p->comm,
@@ -1039,6 +1065,7 @@ static void explain_unix(const struct model *m, const struct ls_process *p, stru
 		snprintf(ss->explanation, sizeof(ss->explanation),
 			 "%s (%u) holds %s connections to %s on %.120s, %s closed, %s", p->comm, p->tgid,
 			 open, peer, path, closed, rate);
+	explain_other_peers(m, ss);
 	explain_unconfirmed(ss);
 }
 
@@ -1081,6 +1108,40 @@ static void explain_tcp(const struct ls_process *p, struct sock_state *ss)
 		 p->comm, p->tgid, (unsigned long long)worst->count, peer, rate);
 }
 
+/* Each peer group's own rate: its open count each interval (kept once it
+ * holds a connection), fitted over the span the process's verdict used, so
+ * that the rates of its peers add up to the process's. */
+static void group_rates(struct sock_state *ss, uint64_t now_ns)
+{
+	const struct series *all = &ss->unix_series;
+	uint64_t since = all->n ? all->t_ns[ss->unix_v.window_from < all->n ?
+					    ss->unix_v.window_from : 0] : 0;
+
+	for (uint32_t i = 0; i < ss->ngroups; i++) {
+		struct peer_group *g = &ss->groups[i];
+		struct trend t;
+		uint32_t from = 0;
+
+		g->rate = 0;
+		if (!g->opens && g->open) {
+			g->opens = malloc(sizeof(*g->opens));
+			if (!g->opens)
+				continue;
+			series__init(g->opens);
+			/* it held none at the last interval */
+			if (all->n >= 2)
+				series__add(g->opens, all->t_ns[all->n - 2], 0);
+		}
+		if (!g->opens)
+			continue;
+		series__add(g->opens, now_ns, (double)g->open);
+		while (from < g->opens->n && g->opens->t_ns[from] < since)
+			from++;
+		trend__fit_range(g->opens, from, g->opens->n, &t);
+		g->rate = t.slope;
+	}
+}
+
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	struct sock_state *ss = p->sock;
@@ -1096,6 +1157,7 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	series__add(&ss->stuck_series, now_ns, (double)stuck);
 	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
 	verdict__decide(&ss->stuck_series, &verdict_params_count, &ss->tcp_v);
+	group_rates(ss, now_ns);
 	explain_unix(m, p, ss);
 	explain_tcp(p, ss);
 }
@@ -1147,6 +1209,7 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 		json__u64(j, "open", g->open);
 		json__u64(j, "opened", g->opened);
 		json__u64(j, "closed", g->closed);
+		json__dbl(j, "growth_per_s", g->rate, 3);
 		json__dbl(j, "oldest_open_age_s", g->open ? age_s(ss->now_ns, g->oldest_ns) : 0, 1);
 		json__obj_end(j);
 	}
@@ -1206,11 +1269,14 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 		for (uint32_t i = 0; i < ss->ngroups && i < 5; i++) {
 			const struct peer_group *g = &ss->groups[i];
 
-			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed\n",
+			char rate[48];
+
+			every(g->rate, rate, sizeof(rate));
+			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed, %s\n",
 				text__esc(peer_label(m, g->peer_tgid, peer, sizeof(peer)), esc, sizeof(esc)),
 				text__esc(path_name(m->sock, g->path, buf, sizeof(buf)), esc2, sizeof(esc2)),
 				(unsigned long long)g->open, (unsigned long long)g->opened,
-				(unsigned long long)g->closed);
+				(unsigned long long)g->closed, rate);
 		}
 	}
 	if (ss->nstuck || ss->tcp_seen)
@@ -1250,6 +1316,7 @@ bool sock_model__peer_view(const struct model *m, const struct ls_process *p, ui
 	out->opened = g->opened;
 	out->closed = g->closed;
 	out->oldest_open_age_s = g->open ? age_s(ss->now_ns, g->oldest_ns) : 0;
+	out->growth_per_s = g->rate;
 	path_name(m->sock, g->path, out->path, sizeof(out->path));
 	return true;
 }

@@ -34,6 +34,7 @@ struct sock_peer_view {
 	uint32_t pid;		/* 0: peer not known */
 	uint64_t open, opened, closed;
 	double oldest_open_age_s;
+	double growth_per_s;	/* this peer's own, over the span of the verdict */
 	char path[LS_PATH_LEN + 8];
 };
 

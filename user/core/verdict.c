@@ -3,7 +3,12 @@
  * leak / growing / stable / insufficient-data on a series.  A false alarm
  * costs as much trust as a miss (field report 5), so a rise must beat an
  * absolute floor, a share of the level and three times the noise, and a
- * leak must still be rising in the newer half of the window.
+ * leak must have grown steadily for long enough that a warm-up cannot pass
+ * for one, and still be rising at its newest samples.
+ *
+ * The rule was chosen on the labelled corpus of tests/unit/corpus.h (run
+ * build/tests/test_verdict_corpus for its figures); the README's Verdicts
+ * section gives them.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -11,17 +16,24 @@
 #include "verdict.h"
 
 #define LEAK_MIN_TAU		0.6	/* steadiness a leak needs */
-#define LEAK_RECENT_SHARE	0.4	/* newer half's slope vs the whole's */
+#define LEAK_RECENT_SHARE	0.75	/* a leak window's newer half vs its whole slope */
+#define LEAK_MIN_SPAN_S		24.0	/* a leak window spans at least this... */
+#define LEAK_MIN_POINTS		7	/* ...with this many samples (30 s at -i 5) */
+#define LEAK_TAIL_SHARE		0.5	/* its newest samples' slope vs its whole */
+#define LEAK_TAIL_FRAC		0.15	/* the newest samples: this share of its span */
 #define LEVELLED_SHARE		0.25	/* below this share it has levelled off */
 #define FULL_CONFIDENCE_POINTS	12.0	/* a minute at -i 5 */
 #define STEADY_MIN_POINTS	7	/* fewer: a rising newer half may be chance */
+#define GROWTH_RECENT_SHARE	0.4	/* newer half's slope: still rising */
 
 const struct verdict_params verdict_params_memory = {
 	.min_points = 5, .min_span_s = 8, .min_rise = 1 << 20, .min_rel_rise = 0.02,
+	.leak_min_rise = 4 << 20, .unit = 0,
 };
 
 const struct verdict_params verdict_params_count = {
 	.min_points = 5, .min_span_s = 8, .min_rise = 3, .min_rel_rise = 0.10,
+	.leak_min_rise = 3, .unit = 1,
 };
 
 const char *verdict__name(enum verdict v)
@@ -37,12 +49,51 @@ const char *verdict__name(enum verdict v)
 }
 
 /* The smallest rise that is not noise, for a fit over `t`. */
-static double rise_floor(const struct trend *t, const struct verdict_params *p, double rel_scale)
+static double rise_floor(const struct trend *t, const struct verdict_params *p)
 {
 	double floor = p->min_rise;
 
-	floor = fmax(floor, rel_scale * p->min_rel_rise * fabs(t->mean));
+	floor = fmax(floor, p->min_rel_rise * fabs(t->mean));
 	return fmax(floor, 3 * t->noise);
+}
+
+/* Is the series still rising at the window's pace at its newest end?  A
+ * warm-up that levelled off in the last few samples leaves the window's fit
+ * steady; its newest samples are flat.  The newest LEAK_TAIL_FRAC of the
+ * window's span, at least two samples, and long enough for the window's
+ * pace to add two units (a count rising one every 10 s is flat between). */
+static bool still_rising(const struct series *s, uint32_t first, const struct trend *w,
+			 const struct verdict_params *p)
+{
+	double tail_s = fmax(w->span_s * LEAK_TAIL_FRAC, w->slope > 0 ? 2 * p->unit / w->slope : 0);
+	uint64_t last = s->t_ns[s->n - 1];
+	uint64_t since = last - (uint64_t)(fmin(tail_s, w->span_s) * 1e9);
+	uint32_t from = first;
+	struct trend tail;
+
+	while (from < s->n - 2 && s->t_ns[from] < since)
+		from++;
+	trend__fit_range(s, from, s->n, &tail);
+	return tail.slope >= LEAK_TAIL_SHARE * w->slope;
+}
+
+/* Do points [from, n) read as a leak: long enough, steady, risen beyond
+ * the floors, and rising as fast in their newer half and at their newest
+ * end? */
+static bool leak_window(const struct series *s, uint32_t from, const struct verdict_params *p,
+			struct trend *w)
+{
+	struct trend half;
+
+	trend__fit_range(s, from, s->n, w);
+	if (w->n < LEAK_MIN_POINTS || w->span_s < LEAK_MIN_SPAN_S || w->tau < LEAK_MIN_TAU)
+		return false;
+	if (w->rise <= rise_floor(w, p) || w->rise <= p->leak_min_rise)
+		return false;
+	trend__fit_range(s, from + (s->n - from) / 2, s->n, &half);
+	if (half.slope < LEAK_RECENT_SHARE * w->slope)
+		return false;
+	return still_rising(s, from, w, p);
 }
 
 void verdict__decide(const struct series *s, const struct verdict_params *p,
@@ -56,21 +107,43 @@ void verdict__decide(const struct series *s, const struct verdict_params *p,
 	trend__fit_range(s, s->n / 2, s->n, &out->recent);
 	coverage = fmin(1.0, s->n / FULL_CONFIDENCE_POINTS);
 	out->rate_per_s = out->whole.slope;
+	out->window = out->whole;
 
 	if (s->n < p->min_points || out->whole.span_s < p->min_span_s) {
 		out->verdict = VERDICT_INSUFFICIENT;
 		return;
 	}
-	rose = out->whole.rise > rise_floor(&out->whole, p, 1.0);
+	/* A leak over the whole window, or over its newer half (a leak that
+	 * started after a long flat stretch).  When both read as one, the
+	 * newer half's rate is the one quoted if the whole's understates it
+	 * (the flat stretch drags a whole-window slope down). */
+	{
+		struct trend w, h;
+		bool whole = leak_window(s, 0, p, &w);
+		bool half = leak_window(s, s->n / 2, p, &h);
+
+		if (whole || half) {
+			if (half && (!whole || w.slope < LEAK_RECENT_SHARE * h.slope)) {
+				w = h;
+				out->window_from = s->n / 2;
+			}
+			out->verdict = VERDICT_LEAK;
+			out->confidence = coverage * w.tau;
+			out->rate_per_s = w.slope;
+			out->window = w;
+			return;
+		}
+	}
+	rose = out->whole.rise > rise_floor(&out->whole, p);
 	/* Levelled off: the newer half's robust slope fell well below the
 	 * whole's, or its rise is below the absolute/relative floor (not 3x
 	 * its noise: noise alone would hide a leak that is still going)...
 	 * unless the newer half on its own climbs steadily and clearly above
-	 * its noise at the whole's pace: half a window rises half as much, so
-	 * a slow steady leak (one socket per 10 s poll) must not read
-	 * "stable" just because its newer half is short. */
+	 * its noise: half a window rises half as much, so a slow steady leak
+	 * (one socket per 10 s poll) must not read "stable" just because its
+	 * newer half is short. */
 	recent_steady = out->recent.n >= STEADY_MIN_POINTS &&
-			out->recent.slope >= LEAK_RECENT_SHARE * out->whole.slope &&
+			out->recent.slope >= GROWTH_RECENT_SHARE * out->whole.slope &&
 			out->recent.tau >= LEAK_MIN_TAU &&
 			out->recent.rise > 3 * fmax(out->recent.noise, out->whole.noise);
 	recent_flat = out->recent.slope <= LEVELLED_SHARE * out->whole.slope ||
@@ -81,16 +154,16 @@ void verdict__decide(const struct series *s, const struct verdict_params *p,
 	if (!rose || recent_flat) {
 		/* flat, falling, or rose and levelled off (warm-up, one big step) */
 		out->verdict = VERDICT_STABLE;
-		out->rate_per_s = rose ? out->recent.slope : out->whole.slope;
+		if (rose) {
+			out->rate_per_s = out->recent.slope;
+			out->window = out->recent;
+			out->window_from = s->n / 2;
+		}
 		out->confidence = coverage * (rose ? 0.8 : 1.0 - 0.5 * fmax(0, out->whole.tau));
 		return;
 	}
-	if (out->whole.tau >= LEAK_MIN_TAU &&
-	    out->recent.slope >= LEAK_RECENT_SHARE * out->whole.slope) {
-		out->verdict = VERDICT_LEAK;
-		out->confidence = coverage * out->whole.tau;
-		return;
-	}
+	/* it rose, and is rising still, but not steadily or not for long
+	 * enough to call it a leak */
 	out->verdict = VERDICT_GROWING;
 	out->confidence = coverage * (0.4 + 0.4 * fmax(0, out->whole.tau));
 }
