@@ -66,7 +66,7 @@ def main():
         s.spawn([workload("sock_peer"), "unix-client", sock, "100", "38", "keep"])
         wait_for_file(info)
         pids = [leak.pid, lazy.pid, srv.pid]
-        args = [LEAKSCOPE, "-i", "1", "-d", "14", "--json"]
+        args = [LEAKSCOPE, "-i", "1", "-d", "28", "--json"]  # a leak: 7 samples over 24 s
         for p in pids:
             args += ["-p", str(p)]
         # both at once: a second leakscope works beside the first

@@ -57,9 +57,9 @@ def main():
         exe = os.path.join(os.fsencode(tmp), EXE_NAME)
         shutil.copy(workload("evil_names"), exe)
         info = os.path.join(tmp, "info")
-        wl = s.spawn([exe, tmp, "16"], env=dict(os.environ, WL_INFO=info))
+        wl = s.spawn([exe, tmp, "40"], env=dict(os.environ, WL_INFO=info))
         rec = os.path.join(tmp, "run.lsrec")
-        live = run([LEAKSCOPE, "record", "-o", rec, "--json", "-i", "1", "-d", "12",
+        live = run([LEAKSCOPE, "record", "-o", rec, "--json", "-i", "1", "-d", "28",
                     "-p", str(wl.pid)])
         check(live.returncode == 0, "record exit status", 0,
               f"{live.returncode}: {live.stderr[-400:]!r}")
