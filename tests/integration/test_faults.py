@@ -149,7 +149,7 @@ def main():
                 what = f"{sig.name} after {delay * 1000:.0f} ms"
                 left = run(["pgrep", "-f", f"^sleep {marker}$"]).stdout.split()
                 check(not left, f"{what}: the command not left running", "none", left)
-                check(time.time() - t0 < 10, f"{what}: ended soon", "< 10 s", time.time() - t0)
+                check(time.time() - t0 < 30, f"{what}: ended soon", "< 30 s (an emulated guest)", time.time() - t0)
                 if p.returncode == -sig:
                     # before its handlers were set (the program still
                     # loading): nothing made yet, nothing left half-made

@@ -59,7 +59,7 @@ def read_info(path):
     return info
 
 
-def wait_ready(path, key="pid", timeout=10):
+def wait_ready(path, key="pid", timeout=60):
     """Workloads write "pid" once set up (arena mapped and freed, ...)."""
     end = time.time() + timeout
     while time.time() < end:
