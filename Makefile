@@ -112,7 +112,7 @@ $(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
 # ---- tests
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_core.a | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser/core -Itests/unit $(LDFLAGS) $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+	$(Q)$(CC) $(CFLAGS) -Iuser/core -Itests/unit $(LDFLAGS) $< $(OUT)/libleakscope_core.a -o $@ -lz -lm -lpthread
 
 # The symbolizer lives in user/ (libelf) but is unit-tested without root:
 # link its source straight in, no libbpf needed.
@@ -203,7 +203,7 @@ test-ringbuf:
 # ---- benchmarks
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm
+	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm -lpthread
 
 $(OUT)/bench/floor: bench/floor.c user/links.c user/links.h $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)

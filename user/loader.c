@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loads leakscope's BPF object and turns what it collects into records. */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -21,13 +24,18 @@
 #include "loader.h"
 #include "links.h"
 #include "options.h"
+#include "poll_pace.h"
 #include "privs.h"
+#include "record_queue.h"
 #include "symbols.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define TRACEFS_MAGIC	0x74726163
 #define MAX_LINKS	96
 #define SITE_CACHE	256	/* symbolised (process, stack) kept */
+/* the reader thread's queue: ~200 ms of the fastest unix burst measured
+ * (60 MB/s of records), touched only as far as records reach */
+#define QUEUE_BYTES	(16U << 20)
 #define SITES_PER_PROC	LS_SITE_FRAMES
 /* threads inside a syscall at once, where task storage is missing */
 #define LS_PENDING_BY_TID	16384
@@ -71,6 +79,18 @@ struct loader {
 	uint64_t *conn_tails;		/* per CPU, where the merge has read to */
 	struct conn_path *conn_paths;	/* per CPU, its conn ring's last path */
 	uint64_t closes_waiting;	/* closes the last drain could not send yet */
+	/* the reader thread (see loader__poll): it drains the rings into the
+	 * queue; the main thread takes the records from it */
+	struct record_queue *queue;
+	bool to_queue;			/* records go to the queue, not the sink */
+	pthread_t reader;
+	bool reader_started;
+	int reader_epfd;		/* the ring buffer's fd and poke_fd */
+	int poke_fd;			/* main -> reader: drain now, or stop */
+	int ready_fd;			/* reader -> main: records in the queue */
+	uint64_t flush_req, flush_done;	/* atomics: drains asked for, done */
+	int reader_stop, reader_exited, reader_abort;	/* atomics */
+	uint64_t queue_lost;		/* records given up at an aborted stop */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
 	long page_size;
@@ -270,6 +290,26 @@ static int check_programs(struct loader *l)
 	return err;
 }
 
+/* A record drained from BPF's rings: to the queue while the reader thread
+ * drains, to the sink once it has stopped.  A full queue waits for the main
+ * thread (BPF's rings fill meanwhile, and count what they cannot hold);
+ * only a stop on an error path gives records up, counted. */
+static void deliver(struct loader *l, const struct ls_rec_hdr *rec, size_t len)
+{
+	if (!l->to_queue) {
+		l->opts.sink(l->opts.sink_ctx, rec, len);
+		return;
+	}
+	while (!record_queue__push(l->queue, rec, len)) {
+		if (__atomic_load_n(&l->reader_abort, __ATOMIC_ACQUIRE)) {
+			l->queue_lost++;
+			return;
+		}
+		eventfd_write(l->ready_fd, 1);
+		nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
+	}
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct loader *l = ctx;
@@ -292,10 +332,10 @@ static int on_event(void *ctx, void *data, size_t size)
 
 		memcpy(copy.bytes, data, size);
 		copy.hdr.ts_ns = ls_now_boot_ns();
-		l->opts.sink(l->opts.sink_ctx, &copy.hdr, size);
+		deliver(l, &copy.hdr, size);
 		return 0;
 	}
-	l->opts.sink(l->opts.sink_ctx, h, size);
+	deliver(l, h, size);
 	return 0;
 }
 
@@ -353,6 +393,9 @@ static int map_rings(struct loader *l)
 	return 0;
 }
 
+static int start_reader(struct loader *l);
+static void stop_reader(struct loader *l, bool abort);
+
 struct loader *loader__start(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
@@ -363,6 +406,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		return NULL;
 	}
 	l->opts = *opts;
+	l->poke_fd = l->ready_fd = l->reader_epfd = -1;
 	libbpf_set_print(libbpf_print);
 
 	l->skel = leakscope_bpf__open();
@@ -399,6 +443,8 @@ struct loader *loader__start(const struct loader_opts *opts)
 		goto fail;
 	if (opts->stacks)
 		l->syms = symbolizer__new();
+	if (start_reader(l))
+		goto fail;
 	return l;
 fail:
 	loader__destroy(l);
@@ -444,6 +490,14 @@ void loader__destroy(struct loader *l)
 {
 	if (!l)
 		return;
+	stop_reader(l, true);	/* no-op after loader__flush(l, true) */
+	record_queue__free(l->queue);
+	if (l->poke_fd >= 0)
+		close(l->poke_fd);
+	if (l->ready_fd >= 0)
+		close(l->ready_fd);
+	if (l->reader_epfd >= 0)
+		close(l->reader_epfd);
 	if (l->close_rings)
 		munmap(l->close_rings, l->close_rings_len);
 	if (l->conn_rings)
@@ -558,7 +612,7 @@ static int drain_conn_rings(struct loader *l, uint64_t now)
 		l->conn_tails[from] += LS_CONN_RECORD_SLOTS(size);
 		if (copy.hdr.type == LS_REC_UNIX_CONN)
 			size = conn_path__restore(&l->conn_paths[from], &copy.rec, size);
-		l->opts.sink(l->opts.sink_ctx, &copy.hdr, size);
+		deliver(l, &copy.hdr, size);
 		n++;
 	}
 	for (unsigned c = 0; c < l->ncpus; c++)
@@ -586,7 +640,7 @@ static int drain_close_ring(struct loader *l, struct ls_close_ring *r, uint64_t 
 			.unverified = (s->ino_tgid & LS_CLOSE_SLOT_UNVERIFIED) != 0,
 		};
 
-		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
+		deliver(l, &rec.hdr, sizeof(rec));
 		n++;
 	}
 	__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
@@ -643,18 +697,166 @@ closes_wait:
 	return n;
 }
 
+/* ---- The reader thread.  It only drains: BPF's rings into the queue, on
+ * BPF's wakeup (a ring past a quarter full), on its own pace while records
+ * flow (poll_pace.h), or when the main thread asks (poke_fd).  The main
+ * thread samples /proc, writes reports and owns the model; whatever it
+ * does, the rings are read on time. */
+static void *reader_main(void *arg)
+{
+	struct loader *l = arg;
+	struct poll_pace pace = { 0 };
+	int timeout = 100;
+
+	while (!__atomic_load_n(&l->reader_stop, __ATOMIC_ACQUIRE)) {
+		struct epoll_event ev[2];
+		eventfd_t v;
+		uint64_t req;
+		int got;
+
+		/* BPF submits without waking us (see rb_wakeup_flags): the
+		 * wait ends at the record that takes a ring past a quarter
+		 * full, a poke, or the pace's timeout; everything there is
+		 * drained, woken or not */
+		if (epoll_wait(l->reader_epfd, ev, 2, timeout) < 0 && errno != EINTR)
+			break;
+		eventfd_read(l->poke_fd, &v);	/* non-blocking: clears a poke */
+		req = __atomic_load_n(&l->flush_req, __ATOMIC_ACQUIRE);
+		got = drain_rings(l);
+		if (got < 0)
+			break;
+		__atomic_store_n(&l->flush_done, req, __ATOMIC_RELEASE);
+		if (got || req)
+			eventfd_write(l->ready_fd, 1);
+		timeout = poll_pace__next_timeout_ms(&pace, ls_now_boot_ns(), (uint64_t)got, 100);
+	}
+	__atomic_store_n(&l->reader_exited, 1, __ATOMIC_RELEASE);
+	eventfd_write(l->ready_fd, 1);
+	return NULL;
+}
+
+static void to_sink(void *ctx, const void *rec, size_t len)
+{
+	struct loader *l = ctx;
+
+	l->opts.sink(l->opts.sink_ctx, rec, len);
+}
+
+/* The queue's records to the sink: those there now, not those that keep
+ * coming (the caller gets to do its own work). */
+static int take_queued(struct loader *l)
+{
+	return (int)record_queue__pop(l->queue, to_sink, l, SIZE_MAX);
+}
+
+/* Wait up to timeout_ms (-1: no limit) for the reader's signal. */
+static int wait_ready(struct loader *l, int timeout_ms, const sigset_t *sigmask)
+{
+	struct pollfd pfd = { .fd = l->ready_fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_ms / 1000,
+			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
+	eventfd_t v;
+	int n = ppoll(&pfd, 1, timeout_ms < 0 ? NULL : &ts, sigmask);
+
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	if (n > 0)
+		eventfd_read(l->ready_fd, &v);
+	return 0;
+}
+
+static int start_reader(struct loader *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t all, old;
+	int err;
+
+	l->queue = record_queue__new(QUEUE_BYTES);
+	l->poke_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->ready_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->reader_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!l->queue || l->poke_fd < 0 || l->ready_fd < 0 || l->reader_epfd < 0) {
+		ls_error("cannot set up the reader thread: %s", l->queue ? strerror(errno)
+								: "out of memory");
+		return -1;
+	}
+	ev.data.fd = bpf_map__fd(l->skel->maps.events);
+	if (epoll_ctl(l->reader_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto fail;
+	ev.data.fd = l->poke_fd;
+	if (epoll_ctl(l->reader_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto fail;
+	l->to_queue = true;
+	/* signals are the main thread's: its waits end on them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&l->reader, NULL, reader_main, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		l->to_queue = false;
+		errno = err;
+		goto fail;
+	}
+	l->reader_started = true;
+	return 0;
+fail:
+	ls_error("cannot start the reader thread: %s", strerror(errno));
+	return -1;
+}
+
+/* Stop the reader, taking what it still hands over (abort: give it up,
+ * counted); after this, drains run in the caller's thread. */
+static void stop_reader(struct loader *l, bool abort)
+{
+	if (!l->reader_started)
+		return;
+	__atomic_store_n(&l->reader_abort, abort, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->reader_stop, 1, __ATOMIC_RELEASE);
+	eventfd_write(l->poke_fd, 1);
+	while (!__atomic_load_n(&l->reader_exited, __ATOMIC_ACQUIRE)) {
+		if (!abort)
+			take_queued(l);	/* a reader waiting for room gets it */
+		wait_ready(l, 1, NULL);
+	}
+	pthread_join(l->reader, NULL);
+	l->reader_started = false;
+	l->to_queue = false;
+	if (!abort)
+		take_queued(l);
+}
+
 int loader__poll(struct loader *l, int timeout_ms, const sigset_t *sigmask)
 {
-	struct epoll_event ev;
+	int err;
 
-	/* wait, but read nothing yet: drain_rings reads the ring buffer in
-	 * its turn.  BPF submits without waking us (see rb_wakeup_flags):
-	 * epoll only reports the record that takes a ring past a quarter
-	 * full, so everything there is drained, woken or not. */
-	if (epoll_pwait(ring_buffer__epoll_fd(l->rb), &ev, 1, timeout_ms, sigmask) < 0 &&
-	    errno != EINTR)
-		return -errno;
-	return drain_rings(l);
+	if (!l->reader_started)
+		return drain_rings(l);
+	err = wait_ready(l, timeout_ms, sigmask);
+	if (err)
+		return err;
+	return take_queued(l);
+}
+
+int loader__flush(struct loader *l, bool last)
+{
+	uint64_t req;
+	int n = 0;
+
+	if (last) {
+		stop_reader(l, false);
+		return drain_rings(l);	/* and what came since its last drain */
+	}
+	if (!l->reader_started)
+		return drain_rings(l);
+	req = __atomic_add_fetch(&l->flush_req, 1, __ATOMIC_ACQ_REL);
+	eventfd_write(l->poke_fd, 1);
+	/* taking records meanwhile: a reader waiting for room gets it */
+	while (__atomic_load_n(&l->flush_done, __ATOMIC_ACQUIRE) < req &&
+	       !__atomic_load_n(&l->reader_exited, __ATOMIC_ACQUIRE)) {
+		n += take_queued(l);
+		wait_ready(l, 1, NULL);
+	}
+	return n + take_queued(l);
 }
 
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns)

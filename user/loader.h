@@ -50,11 +50,19 @@ bool loader__is_traced(struct loader *l, pid_t pid);
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
 unsigned loader__nprograms(const struct loader *l);
 
-/* Ring buffer: hand records to the sink; timeout in ms (0: no wait).
- * sigmask (NULL: unchanged) is the signal mask while waiting, as for
- * epoll_pwait: a signal kept blocked outside the wait cannot come just
- * before it and go unnoticed for the whole timeout. */
+/* BPF's rings are drained by a thread of the loader's into a bounded
+ * queue, so that sampling thousands of processes or writing a long report
+ * does not leave them unread; the sink sees the records in the calling
+ * thread, through these two.
+ * loader__poll: waits up to timeout_ms (0: no wait) for records, and hands
+ * those queued to the sink.  sigmask (NULL: unchanged) is the signal mask
+ * while waiting, as for ppoll: a signal kept blocked outside the wait
+ * cannot come just before it and go unnoticed for the whole timeout.
+ * loader__flush: has the reader drain now and hands everything up to now to
+ * the sink; last: stops the reader first (before the final report).
+ * Both return the records handed over, or -errno. */
 int loader__poll(struct loader *l, int timeout_ms, const sigset_t *sigmask);
+int loader__flush(struct loader *l, bool last);
 /* Emit a LS_REC_MEM_LEDGER record per process in the kernel's ledger. */
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 /* Emit LS_REC_GROWTH_SITE records for the top sites of wanted processes. */

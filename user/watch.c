@@ -22,7 +22,6 @@
 #include "recording.h"
 #include "sockdiag.h"
 #include "sock_model.h"
-#include "poll_pace.h"
 #include "privs.h"
 #include "report.h"
 
@@ -33,9 +32,26 @@
 #define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
 
 static volatile sig_atomic_t stop_signal;
+/* Loading and attaching the programs: seconds on a slow or emulated
+ * machine, in calls that cannot be cut short.  A signal then ends the run
+ * at once, as if it had come before the handlers were set: nothing was
+ * traced yet, so there is no report; the recording file made for the run
+ * goes (attach_leftover), and CMD, waiting for its go, sees the pipe close
+ * and exits 127. */
+static volatile sig_atomic_t attaching;
+static const char *volatile attach_leftover;
 
 static void on_signal(int sig)
 {
+	if (attaching) {
+		const char *f = attach_leftover;
+
+		if (f)
+			unlink(f);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_signal = sig;
 }
 
@@ -316,7 +332,8 @@ static void interval(struct watch *w, bool final)
 
 	w->now_ns = ls_now_boot_ns();
 	w->final = final;
-	loader__poll(w->loader, 0, NULL);	/* what happened before now comes first */
+	/* what happened before now comes first; at the end, all of it */
+	loader__flush(w->loader, final);
 	verify_closes(w);
 	loader__collect_ledgers(w->loader, w->now_ns);
 	w->nrollup = 0;
@@ -486,8 +503,6 @@ int cmd_watch(const struct options *o)
 	};
 	struct watch w = { .opts = o };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
-	struct poll_pace pace = { 0 };
-	int paced_ms = 100;
 	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t toggle_wait_mask;
@@ -500,9 +515,9 @@ int cmd_watch(const struct options *o)
 	else if (!o->json)
 		w.table_out = stdout;
 
-	/* from the start: Ctrl-C or SIGTERM while the recording is made or
-	 * the programs attach ends the run as at any other time (the final
-	 * report, a recording that reads), not half-way */
+	/* from the start: Ctrl-C or SIGTERM ends the run as at any other
+	 * time (the final report, a recording that reads), not half-way; while
+	 * the programs load, at once (see attaching) */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	for (int i = 0; i < o->npids; i++) {
@@ -524,7 +539,11 @@ int cmd_watch(const struct options *o)
 	if (o->cmd_argv && start_child(&w, &go_fd, &err_fd))
 		goto cleanup;
 
+	attach_leftover = recording__file_path(w.rec);
+	attaching = 1;
 	w.loader = loader__start(&lopts);
+	attaching = 0;
+	attach_leftover = NULL;
 	if (!w.loader)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
@@ -591,12 +610,11 @@ int cmd_watch(const struct options *o)
 		uint64_t wake = end && end < next ? end : next;
 		int timeout = wake > now ? (int)((wake - now) / 1000000) : 0, got;
 
-		/* at most 100 ms: notice a child's exit or a signal soon; while
-		 * records flow, soon enough that no ring reaches the mark where
-		 * BPF wakes us (see poll_pace.h; a drain that stopped at a
-		 * record still being written is also read again soon) */
-		if (timeout > paced_ms)
-			timeout = paced_ms;
+		/* at most 100 ms: notice a child's exit or a signal soon (the
+		 * loader's reader thread keeps up with BPF's rings: the wait
+		 * ends early when it has records) */
+		if (timeout > 100)
+			timeout = 100;
 		/* here, not after the poll: a SIGUSR1 that came while this
 		 * pass ran would wait out the timeout */
 		if (toggle_signal) {
@@ -617,7 +635,6 @@ int cmd_watch(const struct options *o)
 		if (all_targets_gone(&w))
 			break;
 		now = ls_now_boot_ns();
-		paced_ms = poll_pace__next_timeout_ms(&pace, now, (uint64_t)got, 100);
 		if (end && now >= end)
 			break;
 		/* a recording that cannot be written (a full disk): stop */

@@ -21,31 +21,42 @@ void json__init(struct json *j, FILE *out)
 static void put_string(FILE *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0;	/* start of the bytes that go out as they are */
 
 	n = strnlen(str, n);
 	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		uint32_t cp = 0;
 		size_t len = text__utf8_len(s + i, n - i, &cp);
+		const char *esc = NULL;
+		char u[16];
 
 		if (!len) {
-			fputs("\\ufffd", out);
-			continue;
+			esc = "\\ufffd";
+			len = 1;
+		} else if (cp == '"') {
+			esc = "\\\"";
+		} else if (cp == '\\') {
+			esc = "\\\\";
+		} else if (cp == '\n') {
+			esc = "\\n";
+		} else if (cp == '\r') {
+			esc = "\\r";
+		} else if (cp == '\t') {
+			esc = "\\t";
+		} else if (text__cp_unsafe(cp)) {
+			snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
+			esc = u;
 		}
-		switch (cp) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (text__cp_unsafe(cp))
-				fprintf(out, "\\u%04x", (unsigned)cp);
-			else
-				fwrite(s + i, 1, len, out);
+		if (esc) {
+			/* one write per run of plain text: a report is mostly that */
+			fwrite(s + run, 1, i - run, out);
+			fputs(esc, out);
+			run = i + len;
 		}
-		i += len - 1;
+		i += len;
 	}
+	fwrite(s + run, 1, n - run, out);
 	fputc('"', out);
 }
 

@@ -9,7 +9,6 @@
 #include "sock_model.h"
 #include "text.h"
 
-#define REPORT_MAX_ROWS 256
 
 const char *report__bytes(uint64_t v, char *buf, size_t len)
 {
@@ -79,6 +78,12 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 	if (p->exited)
 		json__i64(j, "exit_code", p->exit_code);
 	json__bool(j, "incomplete", p->incomplete);
+	if (p->incomplete) {
+		char why[160];
+
+		model__loss_reason(m, why, sizeof(why));
+		json__str(j, "incomplete_reason", why);
+	}
 	mem_model__json(p, j);
 	sock_model__json(m, p, j);
 	ns_model__json(m, p, j);
@@ -93,8 +98,8 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 
 void report__json(const struct model *m, bool final, FILE *out)
 {
-	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
-	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
+	const struct ls_process **rows = malloc(m->max_procs * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, m->max_procs, final) : 0;
 	char when[40];
 	struct json j;
 
@@ -156,8 +161,8 @@ static void text_header(const struct model *m, bool final, FILE *out)
 
 void report__text(const struct model *m, bool final, FILE *out)
 {
-	const struct ls_process **rows = malloc(REPORT_MAX_ROWS * sizeof(*rows));
-	uint32_t n = rows ? model__ranked(m, rows, REPORT_MAX_ROWS, final) : 0;
+	const struct ls_process **rows = malloc(m->max_procs * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, m->max_procs, final) : 0;
 	char real[32], lazy[32], rss[32], rate[32];
 	char comm[TEXT_ESC_SIZE(LS_COMM_LEN)], exe[TEXT_ESC_SIZE(LS_EXE_LEN)];
 
