@@ -334,6 +334,11 @@ void recording__discard(struct recording_writer *w)
 	free_writer(w);
 }
 
+const char *recording__file_path(const struct recording_writer *w)
+{
+	return w ? (w->tmp ? w->tmp : w->path) : NULL;
+}
+
 int recording__rename_pending(const struct recording_writer *w)
 {
 	return w && w->tmp;

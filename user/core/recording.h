@@ -65,6 +65,9 @@ int recording__close(struct recording_writer *w);
 /* For a run that failed: a recording with no block is removed (the file
  * was made for it), one with blocks is closed as by recording__close. */
 void recording__discard(struct recording_writer *w);
+/* The file this writer made and writes now (the temporary one until the
+ * rename); NULL for NULL. */
+const char *recording__file_path(const struct recording_writer *w);
 /* RECORDING_FORCE: the file is not renamed into place yet. */
 int recording__rename_pending(const struct recording_writer *w);
 /* The first write error (an errno), 0 if none. */
