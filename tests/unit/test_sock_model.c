@@ -88,6 +88,44 @@ TEST(the_dockerd_agent_leak)
 	model__free(m);
 }
 
+/* The server leaks a connection a second, but from the 5th second on BPF's
+ * socket table is full and the opens are dropped (counted): its count
+ * stays flat.  The verdict must not read "stable" with confidence: it is
+ * capped at MODEL_INCOMPLETE_CONFIDENCE and says why, in the report and
+ * the JSON; a process alive before the loss with nothing lost keeps its
+ * full confidence only if no interval lost anything while it ran. */
+TEST(a_leak_hidden_by_drops_is_never_a_certain_stable)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+	char *js;
+
+	for (int t = 0; t < 30; t++) {
+		uint64_t ts = (uint64_t)(t + 1) * SEC;
+		struct ls_interval iv = { 0 };
+
+		if (t < 5)
+			agent_connects(m, t, ts, false);
+		sample(m, SERVER, SRV_START, ts);
+		fx_hdr(&iv.hdr, LS_REC_INTERVAL, sizeof(iv), 0, ts);
+		iv.interval_ns = SEC;
+		iv.drops[LS_DROP_SOCK] = t < 5 ? 0 : 2 * (uint64_t)(t - 4);	/* cumulative */
+		model__ingest(m, &iv.hdr, sizeof(iv));
+	}
+	ASSERT_TRUE(sock_model__unix_view(model__find(m, SERVER), &u));
+	ASSERT_EQ(u.open, 5);
+	ASSERT_TRUE(u.verdict != VERDICT_LEAK);
+	ASSERT_CONTAINS(u.explanation, "not certain");
+	js = report_json(m);
+	ASSERT_CONTAINS(js, "\"incomplete\":true,\"incomplete_reason\":\"50 events lost "
+			"(socket table full 50)\"");
+	ASSERT_CONTAINS(js, "not certain: 50 events lost (socket table full 50) while it ran, "
+			"its counts may be short");
+	ASSERT_LE(u.confidence, MODEL_INCOMPLETE_CONFIDENCE);
+	free(js);
+	model__free(m);
+}
+
 /* Two clients leaking into one server, one connection a second and three:
  * the server's explanation names the faster with its own rate (not the
  * sum), and the other with its own; each peer's rate is its own and they

@@ -237,6 +237,30 @@ uint64_t model__lost(const struct model *m)
 	return n;
 }
 
+void model__loss_reason(const struct model *m, char *buf, size_t len)
+{
+	const struct { const char *what; uint64_t n; } kinds[] = {
+		{ "socket table full", m->drops[LS_DROP_SOCK] + sock_model__dropped(m) },
+		{ "ring full", m->drops[LS_DROP_RINGBUF] },
+		{ "pending-call table full", m->drops[LS_DROP_PENDING] },
+		{ "ledger full", m->drops[LS_DROP_LEDGER] },
+		{ "dropped in user space", m->user_drops },
+		{ "processes not tracked", m->procs_capped },
+		{ "bad records", m->bad_records },
+	};
+	size_t at;
+
+	at = (size_t)snprintf(buf, len, "%llu events lost (", (unsigned long long)model__lost(m));
+	for (size_t i = 0, said = 0; i < sizeof(kinds) / sizeof(kinds[0]) && at < len; i++) {
+		if (!kinds[i].n)
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s%s %llu", said++ ? ", " : "",
+				       kinds[i].what, (unsigned long long)kinds[i].n);
+	}
+	if (at < len)
+		snprintf(buf + at, len - at, ")");
+}
+
 double model__duration_s(const struct model *m)
 {
 	if (!m->first_ts_ns || m->last_ts_ns < m->first_ts_ns)

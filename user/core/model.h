@@ -19,6 +19,9 @@
 #include "verdict.h"
 
 #define MODEL_MAX_PROCS		4096	/* processes held at once */
+/* the most a "not growing" verdict may claim for a process some of whose
+ * events may have been lost */
+#define MODEL_INCOMPLETE_CONFIDENCE	0.5
 #define MODEL_TOP_MAPPINGS	5	/* largest mappings kept per process */
 #define MODEL_TOP_SITES		5	/* growth sites kept per process */
 #define MODEL_EXPLAIN_LEN	320
@@ -143,6 +146,9 @@ struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns
 struct ls_process *model__find(const struct model *m, uint32_t tgid);
 
 /* Sum of every dropped/lost record, as shown in reports. */
+/* "N events lost (socket table full X, ring full Y)": why a process marked
+ * incomplete may have short counts. */
+void model__loss_reason(const struct model *m, char *buf, size_t len);
 uint64_t model__lost(const struct model *m);
 double model__duration_s(const struct model *m);
 

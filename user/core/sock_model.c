@@ -1084,6 +1084,25 @@ static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, 
 	return buf;
 }
 
+/* Events were lost while this process ran (model.c: mark_incomplete): its
+ * counts may be short by what was lost, so a verdict that nothing grows is
+ * not certain (a leak whose opens were dropped looks flat).  Its confidence
+ * is capped at MODEL_INCOMPLETE_CONFIDENCE and the explanation says why;
+ * a leak or growth seen despite the loss stands. */
+static void doubt(const struct model *m, struct verdict_result *v, char *expl, size_t size)
+{
+	size_t len = strlen(expl);
+	char why[160];
+
+	if (v->verdict == VERDICT_LEAK || v->verdict == VERDICT_GROWING)
+		return;
+	if (v->confidence > MODEL_INCOMPLETE_CONFIDENCE)
+		v->confidence = MODEL_INCOMPLETE_CONFIDENCE;
+	model__loss_reason(m, why, sizeof(why));
+	snprintf(expl + len, size - len, "; not certain: %s while it ran, its counts may be short",
+		 why);
+}
+
 static void explain_tcp(const struct ls_process *p, struct sock_state *ss)
 {
 	const struct stuck_group *worst = NULL;
@@ -1160,6 +1179,10 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	group_rates(ss, now_ns);
 	explain_unix(m, p, ss);
 	explain_tcp(p, ss);
+	if (p->incomplete) {
+		doubt(m, &ss->unix_v, ss->explanation, sizeof(ss->explanation));
+		doubt(m, &ss->tcp_v, ss->tcp_explanation, sizeof(ss->tcp_explanation));
+	}
 }
 
 bool sock_model__notable(const struct ls_process *p)
@@ -1278,6 +1301,13 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 				(unsigned long long)g->open, (unsigned long long)g->opened,
 				(unsigned long long)g->closed, rate);
 		}
+		if (ss->ngroups > 5)
+			fprintf(out, "    and %u other peer groups (--json lists them all)\n",
+				ss->ngroups - 5);
+		if (ss->groups_dropped)
+			fprintf(out, "    %llu connections in peer groups not kept (the table of %u "
+				"groups was full): counted above, not by peer\n",
+				(unsigned long long)ss->groups_dropped, SOCK_MAX_GROUPS);
 	}
 	if (ss->nstuck || ss->tcp_seen)
 		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict),
@@ -1297,6 +1327,7 @@ bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *ou
 	out->groups_dropped = ss->groups_dropped;
 	out->npeers = ss->ngroups;
 	out->verdict = ss->unix_v.verdict;
+	out->confidence = ss->unix_v.confidence;
 	out->growth_per_s = ss->unix_v.rate_per_s;
 	out->explanation = ss->explanation;
 	return true;

@@ -26,6 +26,7 @@ struct sock_unix_view {
 	uint64_t groups_dropped;
 	uint32_t npeers;
 	enum verdict verdict;
+	double confidence;
 	double growth_per_s;
 	const char *explanation;
 };
