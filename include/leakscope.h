@@ -459,7 +459,10 @@ struct ls_interval {
 	__u64 user_drops;		/* records user space had to discard */
 	__u64 procs_capped;		/* processes not tracked: table full */
 	__u32 final;			/* 1 on the last interval of the run */
-	__u32 _pad;
+	/* filtered runs: sockets of untraced processes the attach snapshot
+	 * had no room for (they concern no traced process; not lost events;
+	 * 0 in recordings made before it was counted) */
+	__u32 snapshot_untraced_skipped;
 };
 
 #endif /* LEAKSCOPE_ABI_H */

@@ -73,6 +73,7 @@ int cmd_report(const struct options *o)
 		memcpy(iv.drops, m->drops, sizeof(iv.drops));
 		iv.user_drops = m->user_drops;
 		iv.procs_capped = m->procs_capped;
+		iv.snapshot_untraced_skipped = (uint32_t)m->snapshot_untraced_skipped;
 		iv.final = 1;
 		model__ingest(m, &iv.hdr, sizeof(iv));
 		ret = 3;

@@ -11,8 +11,8 @@
 #include <signal.h>
 #include <sys/types.h>
 #include "leakscope.h"
+#include "rings.h"
 
-typedef void (*ls_sink_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t len);
 /* Should growth sites of this process be symbolised and sent? */
 typedef bool (*ls_want_fn)(void *ctx, uint32_t tgid);
 
@@ -50,29 +50,14 @@ bool loader__is_traced(struct loader *l, pid_t pid);
 int loader__for_each_traced(struct loader *l, int (*fn)(pid_t pid, void *ctx), void *ctx);
 unsigned loader__nprograms(const struct loader *l);
 
-/* BPF's rings are drained by a thread of the loader's into a bounded
- * queue, so that sampling thousands of processes or writing a long report
- * does not leave them unread; the sink sees the records in the calling
- * thread, through these two.
- * loader__poll: waits up to timeout_ms (0: no wait) for records, and hands
- * those queued to the sink.  sigmask (NULL: unchanged) is the signal mask
- * while waiting, as for ppoll: a signal kept blocked outside the wait
- * cannot come just before it and go unnoticed for the whole timeout.
- * loader__flush: has the reader drain now and hands everything up to now to
- * the sink; last: stops the reader first (before the final report).
- * Both return the records handed over, or -errno. */
-int loader__poll(struct loader *l, int timeout_ms, const sigset_t *sigmask);
-int loader__flush(struct loader *l, bool last);
+/* The rings BPF writes to, read by a thread of their own (rings.h). */
+struct rings *loader__rings(struct loader *l);
 /* Emit a LS_REC_MEM_LEDGER record per process in the kernel's ledger. */
 int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 /* Emit LS_REC_GROWTH_SITE records for the top sites of wanted processes. */
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx);
 /* Cumulative drop counters, by enum ls_drop_kind. */
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX]);
-/* Closes the last drain left in the close rings (it waits at a ring-buffer
- * record still being written): at the end, they are counted as lost. */
-uint64_t loader__closes_waiting(const struct loader *l);
 
-uint64_t ls_now_boot_ns(void);
 
 #endif

@@ -43,6 +43,9 @@ struct sockdiag {
 	struct ino_owner *owners;	/* open addressing on ino */
 	uint32_t nowners;
 	uint64_t skipped;		/* what did not fit */
+	uint64_t untraced_skipped;	/* of it, no traced process's */
+	sockdiag_traced_fn traced;	/* NULL: every process is */
+	bool scanning_traced;		/* scan_fds' pass: traced ones only */
 	bool interrupted;		/* a signal cut the dump short */
 	sockdiag_emit_fn emit;
 	void *ctx;
@@ -66,7 +69,10 @@ static void owner_add(struct sockdiag *sd, uint64_t ino, uint32_t tgid, int fd)
 	uint32_t i = ino_slot(ino);
 
 	if (sd->nowners >= INO_TABLE_CAP / 2) {
-		sd->skipped++;
+		if (sd->traced && !sd->traced(sd->ctx, tgid))
+			sd->untraced_skipped++;
+		else
+			sd->skipped++;
 		return;
 	}
 	while (sd->owners[i].ino && sd->owners[i].ino != ino)
@@ -98,6 +104,10 @@ static int scan_fds(pid_t pid, void *arg)
 	struct dirent *de;
 	DIR *d;
 
+	/* two passes when filtered: the traced processes' sockets first,
+	 * so that a full table leaves out only others' */
+	if (sd->traced && sd->traced(sd->ctx, (uint32_t)pid) != sd->scanning_traced)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
@@ -123,6 +133,29 @@ static int scan_fds(pid_t pid, void *arg)
 
 typedef void (*msg_fn)(struct sockdiag *, const struct nlmsghdr *);
 
+/* A dump message past MAX_SOCKETS: whose socket it was, if that can be
+ * told (both diag messages start with family, state and more bytes before
+ * the inode; the inode is read where each family keeps it). */
+static void count_skipped_msg(struct sockdiag *sd, const struct nlmsghdr *h)
+{
+	const struct ino_owner *own = NULL;
+	uint64_t ino = 0;
+
+	if (sd->traced && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg))) {
+		const struct unix_diag_msg *u = NLMSG_DATA(h);
+
+		if (u->udiag_family == AF_UNIX)
+			ino = u->udiag_ino;
+		else if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+			ino = ((const struct inet_diag_msg *)NLMSG_DATA(h))->idiag_inode;
+		own = ino ? owner_of(sd, ino) : NULL;
+	}
+	if (sd->traced && (!own || !sd->traced(sd->ctx, own->tgid)))
+		sd->untraced_skipped++;
+	else
+		sd->skipped++;
+}
+
 /* The messages of one recv()'s n bytes (from an address aligned as netlink
  * aligns them) to fn: 1 at NLMSG_DONE, -EPROTO at NLMSG_ERROR, 0 when
  * more is to come.  Each message is kept inside the n bytes (by hand: the
@@ -142,7 +175,7 @@ static int parse(struct sockdiag *sd, const void *buf, size_t n, msg_fn fn, int 
 		if ((*seen)++ < MAX_SOCKETS)
 			fn(sd, h);
 		else
-			sd->skipped++;
+			count_skipped_msg(sd, h);
 		if (NLMSG_ALIGN(h->nlmsg_len) >= n - off)
 			break;
 		off += NLMSG_ALIGN(h->nlmsg_len);
@@ -278,9 +311,10 @@ static void on_tcp(struct sockdiag *sd, const struct nlmsghdr *h)
 	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.state == TCP_LISTEN_STATE ? 0 : x.ino);
 }
 
-int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped)
+int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx,
+		       sockdiag_traced_fn traced, uint64_t *skipped, uint64_t *untraced_skipped)
 {
-	struct sockdiag sd = { .emit = emit, .ctx = ctx, .now_ns = now_ns };
+	struct sockdiag sd = { .emit = emit, .ctx = ctx, .now_ns = now_ns, .traced = traced };
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
@@ -294,6 +328,11 @@ int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64
 	sd.owners = calloc(INO_TABLE_CAP, sizeof(*sd.owners));
 	if (!sd.owners)
 		return -ENOMEM;
+	if (traced) {
+		sd.scanning_traced = true;
+		procfs__for_each_pid(scan_fds, &sd);
+		sd.scanning_traced = false;
+	}
 	procfs__for_each_pid(scan_fds, &sd);
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0) {
@@ -314,6 +353,8 @@ out:
 		close(fd);
 	if (skipped)
 		*skipped = sd.skipped;
+	if (untraced_skipped)
+		*untraced_skipped = sd.untraced_skipped;
 	free(sd.owners);
 	return ret;
 }

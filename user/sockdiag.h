@@ -3,6 +3,7 @@
  * and whether unix sockets still exist. */
 #ifndef LS_SOCKDIAG_H
 #define LS_SOCKDIAG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "leakscope.h"
@@ -12,8 +13,15 @@
 typedef void (*sockdiag_emit_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t len,
 				 uint64_t watch_ino);
 
-/* 0, or -errno; *skipped counts sockets past the tables' caps. */
-int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx, uint64_t *skipped);
+/* Is this process traced (a filtered run)? */
+typedef bool (*sockdiag_traced_fn)(void *ctx, uint32_t tgid);
+
+/* 0, or -errno.  *skipped counts sockets past the tables' caps.  traced
+ * (NULL: every process is): the traced processes' sockets are taken
+ * first, and a skipped socket no traced process holds is counted in
+ * *untraced_skipped instead (it concerns nothing reported). */
+int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx,
+		       sockdiag_traced_fn traced, uint64_t *skipped, uint64_t *untraced_skipped);
 
 /* For each unix socket inode of this network namespace: gone[i] = 1 if no
  * such socket exists any more, 0 if it does or that cannot be told.

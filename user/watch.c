@@ -73,6 +73,7 @@ struct watch {
 	bool final;		/* the last interval: names read afresh */
 	bool verify_warned;	/* sock_diag failed checking closes: said once */
 	uint64_t user_drops;
+	uint32_t snapshot_untraced_skipped;	/* see struct ls_interval */
 	uint64_t rec_errors;
 	/* rollup candidates of this interval */
 	struct { uint32_t tgid; double score; } rollup[ROLLUPS_PER_INTERVAL];
@@ -253,6 +254,11 @@ static bool snap_traced(const struct watch *w, uint32_t tgid)
 	return false;
 }
 
+static bool snap_traced_cb(void *ctx, uint32_t tgid)
+{
+	return snap_traced(ctx, tgid);
+}
+
 /* Under a pid filter, only sockets a traced process holds, or whose peer
  * it holds, are worth a place in the socket table. */
 static void emit_existing(void *ctx, const struct ls_rec_hdr *rec, size_t len, uint64_t ino)
@@ -333,7 +339,7 @@ static void interval(struct watch *w, bool final)
 	w->now_ns = ls_now_boot_ns();
 	w->final = final;
 	/* what happened before now comes first; at the end, all of it */
-	loader__flush(w->loader, final);
+	rings__flush(loader__rings(w->loader), final);
 	verify_closes(w);
 	loader__collect_ledgers(w->loader, w->now_ns);
 	w->nrollup = 0;
@@ -349,8 +355,9 @@ static void interval(struct watch *w, bool final)
 	iv.interval_ns = (uint64_t)(w->opts->interval_s * 1e9);
 	loader__drops(w->loader, iv.drops);
 	if (final)	/* closes the last drain had to leave: lost, and said so */
-		iv.drops[LS_DROP_RINGBUF] += loader__closes_waiting(w->loader);
+		iv.drops[LS_DROP_RINGBUF] += rings__closes_waiting(loader__rings(w->loader));
 	iv.user_drops = w->user_drops + w->rec_errors;
+	iv.snapshot_untraced_skipped = w->snapshot_untraced_skipped;
 	iv.procs_capped = w->model->procs_capped;
 	iv.final = final;
 	sink(w, &iv.hdr, sizeof(iv));
@@ -566,14 +573,15 @@ int cmd_watch(const struct options *o)
 		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* sockets that were there before us, with their peers */
 	{
-		uint64_t skipped = 0;
+		uint64_t skipped = 0, untraced = 0;
 
 		if (filtered(o) && !o->have_comm) {
 			w.snap_tgids = calloc(SNAP_MAX_TRACED, sizeof(*w.snap_tgids));
 			if (w.snap_tgids)
 				loader__for_each_traced(w.loader, note_traced, &w);
 		}
-		err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w, &skipped);
+		err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w,
+					 w.snap_tgids ? snap_traced_cb : NULL, &skipped, &untraced);
 		free(w.snap_tgids);
 		w.snap_tgids = NULL;
 
@@ -581,6 +589,7 @@ int cmd_watch(const struct options *o)
 			ls_warn("sockets open before attach are not counted: sock_diag: %s",
 				strerror(-err));
 		w.user_drops += skipped;
+		w.snapshot_untraced_skipped = untraced > UINT32_MAX ? UINT32_MAX : (uint32_t)untraced;
 	}
 	/* first samples at once: the trend needs a starting point */
 	interval_ns = (uint64_t)(o->interval_s * 1e9);
@@ -596,7 +605,7 @@ int cmd_watch(const struct options *o)
 		struct sigaction st = { .sa_handler = on_toggle };
 		sigset_t usr1;
 
-		/* SIGUSR1 only inside the poll's wait (see loader__poll) */
+		/* SIGUSR1 only inside the poll's wait (see rings__poll) */
 		sigemptyset(&usr1);
 		sigaddset(&usr1, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &usr1, &toggle_wait_mask);
@@ -622,7 +631,7 @@ int cmd_watch(const struct options *o)
 			if (bench_toggle(w.loader))
 				goto cleanup;
 		}
-		got = loader__poll(w.loader, timeout, o->bench_toggle ? &toggle_wait_mask : NULL);
+		got = rings__poll(loader__rings(w.loader), timeout, o->bench_toggle ? &toggle_wait_mask : NULL);
 		if (got < 0) {
 			ls_error("reading the ring buffer failed");
 			goto cleanup;

@@ -327,6 +327,7 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 	m->interval_ns = iv->interval_ns;
 	memcpy(m->drops, iv->drops, sizeof(m->drops));
 	m->user_drops = iv->user_drops;
+	m->snapshot_untraced_skipped = iv->snapshot_untraced_skipped;
 	m->procs_capped = iv->procs_capped > m->procs_capped ? iv->procs_capped : m->procs_capped;
 	m->intervals++;
 	mark_incomplete(m, now);

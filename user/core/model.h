@@ -121,6 +121,7 @@ struct model {
 	uint64_t intervals;
 	uint64_t drops[LS_DROP_MAX];	/* cumulative from BPF */
 	uint64_t user_drops;		/* records rejected or not tracked here */
+	uint64_t snapshot_untraced_skipped;	/* not lost events: ls_interval says */
 	uint64_t procs_capped;
 	uint64_t bad_records;		/* wrong size / unknown type */
 	/* events lost: between the intervals ending at these times, the

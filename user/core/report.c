@@ -126,6 +126,8 @@ void report__json(const struct model *m, bool final, FILE *out)
 	json__u64(&j, "processes_not_tracked", m->procs_capped);
 	json__u64(&j, "bad_records", m->bad_records);
 	json__obj_end(&j);
+	/* apart: no traced process's, so no count in the report is short */
+	json__u64(&j, "snapshot_untraced_skipped", m->snapshot_untraced_skipped);
 	json__u64(&j, "processes_tracked", m->nprocs);
 	json__arr_begin(&j, "processes");
 	for (uint32_t i = 0; i < n; i++)
@@ -153,6 +155,10 @@ static void text_header(const struct model *m, bool final, FILE *out)
 				"of the processes marked (incomplete), alive then, may be short.\n",
 				(double)(m->lost_from_ns - m->first_ts_ns) / 1e9,
 				(double)(m->lost_to_ns - m->first_ts_ns) / 1e9);
+		if (m->snapshot_untraced_skipped)
+			fprintf(out, "%" PRIu64 " sockets of untraced processes had no room in the attach "
+				"snapshot: no traced process's count is short by them.\n",
+				m->snapshot_untraced_skipped);
 	}
 	else
 		fprintf(out, "\nleakscope %s +%.0fs  %u process%s  %s events lost\n", when,
