@@ -257,6 +257,10 @@ int options__parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 		o->input = argv[optind++];
+		if (o->npids > 1) {
+			ls_error("report shows one process: give -p once");
+			return -1;
+		}
 		if (optind < argc) {
 			ls_error("unexpected argument '%s' after the recording", argv[optind]);
 			return -1;

@@ -40,6 +40,8 @@ def main():
         one_error_line(run([LEAKSCOPE, "record"]), 2, "record needs -o FILE")
         one_error_line(run([LEAKSCOPE, "-p"]), 2, "option -p needs a value")
         one_error_line(run([LEAKSCOPE, "-p", "1", "--", "true"]), 2, "does not go with -p")
+        one_error_line(run([LEAKSCOPE, "report", "-p", "1", "-p", "2", "x.lsrec"]), 2,
+                       "report shows one process: give -p once")
 
     def help_exits_zero():
         p = run([LEAKSCOPE, "--help"])
