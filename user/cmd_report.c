@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `leakscope report FILE`: feed a recording to the model, which prints the
- * same interval objects and final report the live run printed.
+ * final report the live run printed (--intervals: each interval's output
+ * before it too, the same as the live run's).
  * Exit status: 0 complete, 1 unreadable or corrupt, 3 cut off (reported up
  * to its last complete block).
  */
@@ -20,6 +21,9 @@ static void on_report(void *ctx, const struct model *m, bool final)
 {
 	const struct replay *r = ctx;
 
+	/* the final report is what a recording is opened for */
+	if (!final && !r->opts->intervals)
+		return;
 	if (r->opts->json)
 		report__json(m, final, stdout);
 	else

@@ -57,7 +57,7 @@ void options__usage(FILE *out)
 "Usage: leakscope [watch] [-p PID]... [-c COMM] [-i SECONDS] [-d SECONDS] [-n TOP]\n"
 "                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
-"       leakscope report FILE [--json] [-n TOP] [-p PID]\n"
+"       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
 "\n"
 "Tells whether processes really leak memory (real memory = RSS minus lazily\n"
 "freed MADV_FREE pages), unix/TCP sockets, and why setns() calls fail.\n"
@@ -70,6 +70,8 @@ void options__usage(FILE *out)
 "  -n, --top N         processes shown besides the non-stable ones (default 10)\n"
 "      --json          JSON Lines on stdout: one interval object per interval,\n"
 "                      then one report object\n"
+"      --intervals     (report) each interval's table or object too, as the\n"
+"                      live run printed them (default: the final report)\n"
 "  -o, --output FILE   (record) where to write the recording (mode 0600); an\n"
 "                      existing FILE or a symbolic link there is an error\n"
 "      --force         (record) replace FILE: the recording is written to a\n"
@@ -120,7 +122,8 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 
 int options__parse(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE };
+	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
+	       OPT_INTERVALS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -133,6 +136,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "intervals", no_argument, NULL, OPT_INTERVALS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -230,6 +234,9 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_BENCH_TOGGLE:
 			o->bench_toggle = true;
 			break;
+		case OPT_INTERVALS:
+			o->intervals = true;
+			break;
 		case OPT_FORCE:
 			o->force = true;
 			break;
@@ -280,6 +287,10 @@ int options__parse(int argc, char **argv, struct options *o)
 	}
 	if (o->cmd != CMD_RECORD && o->output) {
 		ls_error("-o is for 'leakscope record'");
+		return -1;
+	}
+	if (o->intervals) {
+		ls_error("--intervals is for 'leakscope report'");
 		return -1;
 	}
 	if (o->cmd != CMD_RECORD && o->force) {

@@ -28,6 +28,7 @@ struct options {
 	bool bench_toggle;	/* SIGUSR1 detaches/attaches the programs */
 	const char *output;	/* record -o FILE */
 	bool force;		/* record --force: replace FILE (by rename) */
+	bool intervals;		/* report --intervals: every interval's output too */
 	const char *input;	/* report FILE */
 	char **cmd_argv;	/* -- CMD ARGS (NULL-terminated) */
 	char args_line[256];	/* the command line, for recordings */

@@ -42,7 +42,7 @@ def main():
         check(p.returncode == 0, "record exit status", 0, f"{p.returncode}: {p.stderr[-300:]}")
         check("PID" in p.stderr and "REAL" in p.stderr, "a summary table on stderr", "table",
               p.stderr[:200])
-        r = run([LEAKSCOPE, "report", rec, "--json"])
+        r = run([LEAKSCOPE, "report", rec, "--json", "--intervals"])
         check(r.returncode == 0, "report exit status", 0, f"{r.returncode}: {r.stderr[-300:]}")
         a = WALL.sub("", p.stdout).splitlines()
         b = WALL.sub("", r.stdout).splitlines()
@@ -112,6 +112,17 @@ def main():
         check(r.returncode == 0, "exit status", 0, r.stderr[-200:])
         check("=== leakscope report:" in r.stdout and "holds" in r.stdout and "EINVAL" in r.stdout,
               "the human report", "report with sockets and setns", r.stdout[-600:])
+        # the final report alone: no interval table before it
+        check(r.stdout.lstrip().startswith("=== leakscope report:") and "VERDICT" not in r.stdout,
+              "only the final report", "starts with '=== leakscope report:'", r.stdout[:200])
+        t = run([LEAKSCOPE, "report", rec, "--intervals"])
+        check(t.stdout.count("VERDICT") >= 9 and t.stdout.endswith(r.stdout),
+              "--intervals: each interval's table, then the same final report",
+              ">= 9 tables, same end", t.stdout.count("VERDICT"))
+        j = run([LEAKSCOPE, "report", rec, "--json"])
+        objs = json_lines(j.stdout)
+        check([o["type"] for o in objs] == ["report"], "JSON: the report object alone",
+              ["report"], [o["type"] for o in objs])
 
     try:
         s.run("replay_matches_live_json", replay_matches)
