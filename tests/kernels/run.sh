@@ -33,6 +33,11 @@ for tool in /bin/busybox modprobe depmod dpkg-deb apt-get flock xz zstd; do
 	command -v "$tool" >/dev/null ||
 		{ echo "Error: test-kernels needs $tool (make deps installs it)" >&2; exit 1; }
 done
+# the guests see the host's root, with tmpfs over /tmp, /run and /var/tmp
+case "$(pwd -P)/" in /tmp/* | /run/* | /var/tmp/*)
+	echo "Error: test-kernels cannot run from $(pwd -P): the guests mount tmpfs over /tmp, /run and /var/tmp; clone the tree elsewhere" >&2
+	exit 2 ;;
+esac
 [ -x "$OUT/leakscope" ] || { echo "Error: no $OUT/leakscope: run make first" >&2; exit 1; }
 
 # kernels.list: "name suite # who runs it"
