@@ -237,6 +237,32 @@ TEST(closed_tcp_leaves_the_counts)
 	model__free(m);
 }
 
+/* One connection a second left in CLOSE_WAIT for 30 s: the text report's
+ * tcp line gives the verdict with its confidence, as memory and unix do. */
+TEST(tcp_close_wait_leak_text_has_confidence)
+{
+	struct model *m = new_model();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (int t = 0; t < 30; t++) {
+		uint64_t ts = (uint64_t)(t + 1) * SEC;
+
+		tcp(m, SERVER, 0x9000 + t, 1, 1, 40000 + t, ts);
+		tcp(m, SERVER, 0x9000 + t, 1, 8, 40000 + t, ts);
+		sample(m, SERVER, SRV_START, ts);
+		interval(m, ts);
+	}
+	f = open_memstream(&buf, &len);
+	ASSERT_TRUE(f);
+	report__text(m, true, f);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "  tcp: leak (confidence ");
+	free(buf);
+	model__free(m);
+}
+
 int main(void)
 {
 	return RUN_TESTS();

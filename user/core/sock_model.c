@@ -1310,8 +1310,8 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 				(unsigned long long)ss->groups_dropped, SOCK_MAX_GROUPS);
 	}
 	if (ss->nstuck || ss->tcp_seen)
-		fprintf(out, "  tcp: %s. %s.\n", verdict__name(ss->tcp_v.verdict),
-			text__esc(ss->tcp_explanation, esc, sizeof(esc)));
+		fprintf(out, "  tcp: %s (confidence %.2f). %s.\n", verdict__name(ss->tcp_v.verdict),
+			ss->tcp_v.confidence, text__esc(ss->tcp_explanation, esc, sizeof(esc)));
 }
 
 bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out)
