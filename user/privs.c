@@ -58,6 +58,17 @@ int privs__check(void)
 	return -1;
 }
 
+int privs__drop_all_in_thread(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	return 0;
+}
+
 int privs__drop_after_attach(bool bench_toggle, bool rename_pending)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };

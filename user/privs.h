@@ -15,5 +15,9 @@ int privs__check(void);
  * permitted, inheritable, ambient): 0, or -errno (nothing is lost but
  * hardening: the caller goes on). */
 int privs__drop_after_attach(bool bench_toggle, bool rename_pending);
+/* Drops every capability of the calling thread (capabilities are each
+ * thread's own: a thread started before privs__drop_after_attach would keep
+ * what the process had): 0, or -errno. */
+int privs__drop_all_in_thread(void);
 
 #endif

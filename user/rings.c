@@ -17,6 +17,7 @@
 #include "conn_path.h"
 #include "options.h"
 #include "poll_pace.h"
+#include "privs.h"
 #include "record_queue.h"
 #include "rings.h"
 
@@ -302,6 +303,9 @@ static void *reader_main(void *arg)
 	struct poll_pace pace = { 0 };
 	int timeout = 100;
 
+	/* it reads mapped memory and waits on fds: it needs no privilege, and
+	 * the main thread's drop after attach does not reach it */
+	privs__drop_all_in_thread();
 	while (!__atomic_load_n(&r->reader_stop, __ATOMIC_ACQUIRE)) {
 		struct epoll_event ev[2];
 		eventfd_t v;
