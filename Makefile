@@ -107,7 +107,7 @@ $(OUT)/user/%.o: user/%.c $(wildcard user/*.h user/core/*.h) include/leakscope.h
 
 $(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd -lpthread
 
 # ---- tests
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_core.a | $(OUT)/tests
@@ -233,7 +233,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
-		libasan8 libubsan1 libclang-rt-14-dev scdoc \
+		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring
 
 vmlinux:

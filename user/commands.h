@@ -4,7 +4,7 @@
 #define LS_COMMANDS_H
 #include "options.h"
 
-int cmd_watch(const struct options *o);		/* watch and record */
+int cmd_watch(const struct options *o);		/* watch, record and serve */
 int cmd_report(const struct options *o);	/* report FILE */
 
 #endif

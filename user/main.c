@@ -20,6 +20,7 @@ int main(int argc, char **argv)
 		return cmd_report(&o);
 	case CMD_WATCH:
 	case CMD_RECORD:
+	case CMD_SERVE:
 	default:
 		return cmd_watch(&o);
 	}

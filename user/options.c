@@ -58,6 +58,7 @@ void options__usage(FILE *out)
 "                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
+"       leakscope serve [--listen HOST:PORT] [same options as watch]\n"
 "\n"
 "Tells whether processes really leak memory (real memory = RSS minus lazily\n"
 "freed MADV_FREE pages), unix/TCP sockets, and why setns() calls fail.\n"
@@ -74,6 +75,8 @@ void options__usage(FILE *out)
 "                      live run printed them (default: the final report)\n"
 "  -o, --output FILE   (record) where to write the recording (mode 0600); an\n"
 "                      existing FILE or a symbolic link there is an error\n"
+"      --listen H:P    (serve) where /metrics (Prometheus) and /healthz listen\n"
+"                      (default 127.0.0.1:9464: it names processes)\n"
 "      --force         (record) replace FILE: the recording is written to a\n"
 "                      new file beside it, renamed over FILE at the first\n"
 "                      interval (a link is replaced, never followed)\n"
@@ -123,7 +126,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
-	       OPT_INTERVALS };
+	       OPT_INTERVALS, OPT_LISTEN };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -137,6 +140,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "intervals", no_argument, NULL, OPT_INTERVALS },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -164,8 +168,10 @@ int options__parse(int argc, char **argv, struct options *o)
 			o->cmd = CMD_RECORD;
 		else if (!strcmp(argv[1], "report"))
 			o->cmd = CMD_REPORT;
+		else if (!strcmp(argv[1], "serve"))
+			o->cmd = CMD_SERVE;
 		else {
-			ls_error("unknown command '%s' (try: watch, record, report, --help)", argv[1]);
+			ls_error("unknown command '%s' (try: watch, record, report, serve, --help)", argv[1]);
 			return -1;
 		}
 		first = 2;
@@ -240,6 +246,9 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case OPT_LISTEN:
+			o->listen = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			ls_verbose = true;
@@ -258,6 +267,12 @@ int options__parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (o->cmd != CMD_SERVE && o->listen) {
+		ls_error("--listen is for 'leakscope serve'");
+		return -1;
+	}
+	if (o->cmd == CMD_SERVE && !o->listen)
+		o->listen = "127.0.0.1:9464";	/* it names processes: loopback unless told */
 	if (o->cmd == CMD_REPORT) {
 		if (optind >= argc) {
 			ls_error("report needs a recording: leakscope report FILE");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Command line: leakscope [watch|record|report] [options] [-- CMD ARGS...] */
+/* Command line: leakscope [watch|record|report|serve] [options] [-- CMD ARGS...] */
 #ifndef LS_OPTIONS_H
 #define LS_OPTIONS_H
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 
 #define OPT_MAX_PIDS 64
 
-enum ls_command { CMD_WATCH, CMD_RECORD, CMD_REPORT };
+enum ls_command { CMD_WATCH, CMD_RECORD, CMD_REPORT, CMD_SERVE };
 enum rss_source { RSS_FROM_PROC, RSS_FROM_TRACEPOINT };
 
 struct options {
@@ -30,6 +30,7 @@ struct options {
 	bool force;		/* record --force: replace FILE (by rename) */
 	bool intervals;		/* report --intervals: every interval's output too */
 	const char *input;	/* report FILE */
+	const char *listen;	/* serve --listen HOST:PORT */
 	char **cmd_argv;	/* -- CMD ARGS (NULL-terminated) */
 	char args_line[256];	/* the command line, for recordings */
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `leakscope watch` and `leakscope record`: attach, then every interval read
+ * `leakscope watch`, `record` and `serve`: attach, then every interval read
  * the kernel's aggregates and /proc into records, feed them to the model
  * (and the recording), and print what the model concludes.
  */
@@ -24,6 +24,7 @@
 #include "sock_model.h"
 #include "privs.h"
 #include "report.h"
+#include "serve.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
@@ -68,6 +69,7 @@ struct watch {
 	struct model *model;
 	struct loader *loader;
 	struct recording_writer *rec;
+	struct serve *serve;	/* serve: /metrics, built at each report */
 	FILE *table_out;	/* live table: stdout, or stderr when stdout is JSON/recording */
 	uint64_t now_ns;
 	bool final;		/* the last interval: names read afresh */
@@ -108,6 +110,7 @@ static void on_report(void *ctx, const struct model *m, bool final)
 		report__json(m, final, stdout);
 	if (w->table_out)
 		report__text(m, final, w->table_out);
+	serve__publish(w->serve, m);
 }
 
 /* smaps_rollup is costly for big processes: read it where LazyFree can
@@ -543,6 +546,9 @@ int cmd_watch(const struct options *o)
 	model__set_report(w.model, on_report, &w);
 	if (o->cmd == CMD_RECORD && !(w.rec = open_recording(o)))
 		goto cleanup;
+	/* bound now: a port in use fails before the seconds attaching takes */
+	if (o->cmd == CMD_SERVE && !(w.serve = serve__bind(o->listen)))
+		goto cleanup;
 	if (o->cmd_argv && start_child(&w, &go_fd, &err_fd))
 		goto cleanup;
 
@@ -571,6 +577,10 @@ int cmd_watch(const struct options *o)
 	w.rename_caps = recording__rename_pending(w.rec);
 	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
 		ls_warn("could not drop capabilities: %s", strerror(-err));
+	/* capabilities are per thread: the HTTP thread starts with what is
+	 * left, and parses requests from whoever can reach the port */
+	if (w.serve && serve__start(w.serve))
+		goto cleanup;
 	/* sockets that were there before us, with their peers */
 	{
 		uint64_t skipped = 0, untraced = 0;
@@ -613,6 +623,9 @@ int cmd_watch(const struct options *o)
 		sigaction(SIGUSR1, &st, NULL);
 		fprintf(stderr, "leakscope: programs attached\n");
 	}
+	/* scrapes before the first interval see the tool's own numbers */
+	serve__publish(w.serve, w.model);
+	serve__set_ready(w.serve);
 	say_ready();
 	while (!stop_signal) {
 		uint64_t now = ls_now_boot_ns();
@@ -679,6 +692,7 @@ cleanup:
 			 "'leakscope report' reads", o->output, strerror(-rec_err));
 		ret = 1;
 	}
+	serve__free(w.serve);
 	loader__destroy(w.loader);
 	model__free(w.model);
 	return ret;

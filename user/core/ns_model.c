@@ -424,6 +424,18 @@ bool ns_model__notable(const struct ls_process *p)
 	return p->ns && (p->ns->failed || p->ns->unshare_failed);
 }
 
+bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_failure_view *out)
+{
+	const struct ns_state *ns = p->ns;
+
+	if (!ns || i >= ns->nfailures)
+		return false;
+	out->err = ns->failures[i].err;
+	out->nstype = (uint32_t)ns->failures[i].nstype;
+	out->count = ns->failures[i].count;
+	return true;
+}
+
 void ns_state__free(struct ns_state *s)
 {
 	free(s);

@@ -2,11 +2,23 @@
 /* Names the setns model gives to kernel numbers (also used by its tests). */
 #ifndef LS_NS_MODEL_H
 #define LS_NS_MODEL_H
+#include <stdbool.h>
 #include <stdint.h>
 
 const char *ns_type_name(uint32_t clone_flag);	/* CLONE_NEWNET -> "net", 0 -> "any" */
 const char *ns_errno_name(int err);		/* EINVAL -> "EINVAL" */
 const char *ns_fs_name(uint64_t magic);		/* 0x01021994 -> "tmpfs" */
 const char *ns_kind_name(uint32_t kind);	/* LS_TARGET_REGULAR -> "regular-file" */
+
+struct ls_process;
+
+/* A failure group of a process's setns calls, read-only (metrics, tests). */
+struct ns_failure_view {
+	int err;		/* positive errno */
+	uint32_t nstype;	/* clone flag asked for, 0: any */
+	uint64_t count;
+};
+/* false when the process has no setns state or i is out of range. */
+bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_failure_view *out);
 
 #endif

@@ -1314,6 +1314,11 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 			ss->tcp_v.confidence, text__esc(ss->tcp_explanation, esc, sizeof(esc)));
 }
 
+const char *sock_model__tcp_state_name(uint32_t state)
+{
+	return state < TCP_NSTATES ? tcp_state_names[state] : NULL;
+}
+
 bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out)
 {
 	const struct sock_state *ss = p->sock;

@@ -56,6 +56,9 @@ struct sock_stuck_view {
 	char peer[80];
 };
 
+/* "CLOSE_WAIT" for the kernel's TCP state 8; NULL out of range. */
+const char *sock_model__tcp_state_name(uint32_t state);
+
 /* false when the process has no socket state (or i is out of range). */
 bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out);
 bool sock_model__peer_view(const struct model *m, const struct ls_process *p, uint32_t i,
