@@ -159,10 +159,11 @@ $(OUT)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c $(wildcard user/core/*.c user/core
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $< user/core/text.c user/core/json.c -o $@
 
-$(OUT)/fuzz/fuzz_readers: tests/fuzz/fuzz_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) user/core/records.c
+$(OUT)/fuzz/fuzz_readers: tests/fuzz/fuzz_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) user/core/records.c \
+		user/core/cgroup_path.c user/core/cgroup_path.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(READER_SRCS) user/core/records.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(READER_SRCS) user/core/records.c user/core/cgroup_path.c -o $@
 
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-60} OUT=$(OUT) tests/fuzz/run.sh
@@ -234,7 +235,8 @@ deps:
 		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
-		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring
+		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
+		docker.io
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -63,6 +63,7 @@ enum ls_rec_type {
 	LS_REC_GROWTH_SITE = 103,/* struct ls_growth_site: symbolised stack */
 	LS_REC_UNIX_EXISTING = 104, /* struct ls_unix_existing: sock_diag */
 	LS_REC_TCP_EXISTING = 105,  /* struct ls_tcp_existing: sock_diag */
+	LS_REC_PROC_CGROUP = 106,   /* struct ls_proc_cgroup: /proc/PID/cgroup */
 	LS_REC_INTERVAL = 110,	 /* struct ls_interval: end of an interval */
 	LS_REC_TYPE_MAX,
 };
@@ -176,6 +177,25 @@ struct ls_proc_meta {
 	__u32 _pad;
 	char comm[LS_COMM_LEN];
 	char exe[LS_EXE_LEN];
+};
+
+/*
+ * The process's cgroup, sent with its meta.  The path only: the model
+ * derives the container from it (user/core/cgroup_path.c), so a replay
+ * derives it with the same code, and a better parser reads old recordings
+ * better.  The name is what the runtime calls the container (docker's
+ * API), which no path says: it must travel in the record to replay.
+ */
+#define LS_CGROUP_LEN		256
+#define LS_CONTAINER_NAME_LEN	64
+#define LS_CGROUP_CUT		(1U << 0)	/* longer: path keeps its last bytes */
+struct ls_proc_cgroup {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_CGROUP */
+	__u64 start_ns;
+	__u32 flags;			/* LS_CGROUP_* */
+	__u32 _pad;
+	char path[LS_CGROUP_LEN];	/* "/docker/<id>", NUL-terminated */
+	char name[LS_CONTAINER_NAME_LEN];	/* "" when unknown */
 };
 
 #define LS_SAMPLE_HAS_ROLLUP	(1U << 0)	/* smaps_rollup was read */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
+#include "cgroup_path.h"
 #include "json.h"
 #include "text.h"
 
@@ -54,7 +55,8 @@ void ls_warn(const char *fmt, ...)
 void options__usage(FILE *out)
 {
 	fprintf(out,
-"Usage: leakscope [watch] [-p PID]... [-c COMM] [-i SECONDS] [-d SECONDS] [-n TOP]\n"
+"Usage: leakscope [watch] [-p PID]... [-c COMM] [--container ID] [--cgroup PATH]\n"
+"                 [-i SECONDS] [-d SECONDS] [-n TOP]\n"
 "                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
@@ -65,6 +67,12 @@ void options__usage(FILE *out)
 "\n"
 "  -p, --pid PID       trace only this process (repeatable) and its children\n"
 "  -c, --comm COMM     trace only processes with this command name\n"
+"      --container ID  trace only the processes of this container (its id, or\n"
+"                      6 or more of its first hex digits) and their children;\n"
+"                      newcomers are picked up at the next interval\n"
+"      --cgroup PATH   trace only the processes in cgroup PATH (as\n"
+"                      /proc/PID/cgroup writes it) and below it, likewise\n"
+"                      (-p, -c, --container and --cgroup add up)\n"
 "  -i, --interval S    seconds between reports (default 5)\n"
 "  -d, --duration S    stop after S seconds of tracing, counted once attached\n"
 "                      (default: until Ctrl-C)\n"
@@ -126,7 +134,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
-	       OPT_INTERVALS, OPT_LISTEN };
+	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -141,6 +149,8 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "intervals", no_argument, NULL, OPT_INTERVALS },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -249,6 +259,31 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_LISTEN:
 			o->listen = optarg;
 			break;
+		case OPT_CONTAINER:
+			if (o->container) {
+				ls_error("give --container once");
+				return -1;
+			}
+			if (!cgroup_path__valid_prefix(optarg)) {
+				ls_error("--container '%s': a container id, or its first 6 to 64 hex digits",
+					 optarg);
+				return -1;
+			}
+			o->container = optarg;
+			break;
+		case OPT_CGROUP:
+			if (o->cgroup) {
+				ls_error("give --cgroup once");
+				return -1;
+			}
+			if (optarg[0] != '/' || strlen(optarg) >= 4096 || strstr(optarg, "\n")) {
+				/* not echoed: it may hold a newline */
+				ls_error("--cgroup needs a cgroup path as /proc/PID/cgroup shows it, "
+					 "starting with '/', one line, under 4096 bytes");
+				return -1;
+			}
+			o->cgroup = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			ls_verbose = true;
@@ -279,6 +314,10 @@ int options__parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 		o->input = argv[optind++];
+		if (o->container || o->cgroup) {
+			ls_error("--container and --cgroup choose what to trace: they are for watch and record");
+			return -1;
+		}
 		if (o->npids > 1) {
 			ls_error("report shows one process: give -p once");
 			return -1;
@@ -312,8 +351,8 @@ int options__parse(int argc, char **argv, struct options *o)
 		ls_error("--force is for 'leakscope record'");
 		return -1;
 	}
-	if (o->cmd_argv && (o->npids || o->have_comm)) {
-		ls_error("-- CMD traces CMD only: it does not go with -p or -c");
+	if (o->cmd_argv && (o->npids || o->have_comm || o->container || o->cgroup)) {
+		ls_error("-- CMD traces CMD only: it does not go with -p, -c, --container or --cgroup");
 		return -1;
 	}
 	return 0;

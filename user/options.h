@@ -18,6 +18,8 @@ struct options {
 	int npids;
 	char comm[LS_COMM_LEN];
 	bool have_comm;
+	const char *container;	/* --container ID|ID-PREFIX (6 to 64 hex) */
+	const char *cgroup;	/* --cgroup PATH: that cgroup and below */
 	double interval_s;	/* default 5 */
 	double duration_s;	/* 0: until SIGINT/SIGTERM (or CMD exits) */
 	unsigned top_n;		/* default 10 */

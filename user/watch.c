@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
+#include "containers.h"
 #include "loader.h"
 #include "model.h"
 #include "procfs.h"
@@ -87,6 +88,8 @@ struct watch {
 	uint32_t *snap_tgids;
 	uint32_t nsnap_tgids;
 	bool rename_caps;	/* kept until record --force renames its file */
+	struct container_filter cf;	/* --container, --cgroup */
+	uint64_t cf_ns;		/* time the last filter pass took */
 };
 
 #define SNAP_MAX_TRACED	MODEL_MAX_PROCS
@@ -113,12 +116,48 @@ static void on_report(void *ctx, const struct model *m, bool final)
 	serve__publish(w->serve, m);
 }
 
+static bool filtered(const struct options *o)
+{
+	return o->npids || o->have_comm || o->cmd_argv || o->container || o->cgroup;
+}
+
+/* The process's cgroup, with its meta: which container it is in. */
+static void send_cgroup(struct watch *w, pid_t pid, uint64_t start_ns)
+{
+	struct ls_proc_cgroup cg;
+
+	if (containers__record(pid, start_ns, &cg))
+		return;
+	cg.hdr.ts_ns = ls_now_boot_ns();
+	sink(w, &cg.hdr, sizeof(cg));
+}
+
+/* --container / --cgroup: what matches joins the kernel's traced set, as
+ * -p's pids do (its children with it, through fork) */
+static void trace_matched(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+
+	if (!loader__is_traced(w->loader, pid))
+		loader__trace_pid(w->loader, pid);
+}
+
+static void trace_containers(struct watch *w)
+{
+	uint64_t t = ls_now_boot_ns();
+
+	if (!w->cf.id[0] && !w->cf.cgroup)
+		return;
+	containers__for_each_match(&w->cf, trace_matched, w);
+	w->cf_ns = ls_now_boot_ns() - t;
+}
+
 /* smaps_rollup is costly for big processes: read it where LazyFree can
  * matter (MADV_FREE seen, LazyFree seen before, RSS rising), at most
  * ROLLUPS_PER_INTERVAL per interval, everything in small filtered runs. */
 static double rollup_score(const struct watch *w, const struct ls_process *p)
 {
-	if (w->opts->npids || w->opts->have_comm || w->opts->cmd_argv)
+	if (filtered(w->opts))
 		return 10;
 	if (!p)
 		return 0;
@@ -195,6 +234,7 @@ static int sample_pid(pid_t pid, void *ctx)
 		if (procfs__read_meta(pid, &meta) == 0) {
 			meta.hdr.ts_ns = ls_now_boot_ns();
 			sink(w, &meta.hdr, sizeof(meta));
+			send_cgroup(w, pid, meta.start_ns);
 		}
 	}
 	if (rollup_chosen(w, pid))
@@ -204,11 +244,6 @@ static int sample_pid(pid_t pid, void *ctx)
 	s.hdr.ts_ns = ls_now_boot_ns();
 	sink(w, &s.hdr, sizeof(s));
 	return 0;
-}
-
-static bool filtered(const struct options *o)
-{
-	return o->npids || o->have_comm || o->cmd_argv;
 }
 
 /* Processes to sample: the kernel's traced set when filtered, else all. */
@@ -237,6 +272,7 @@ static void name_peers(struct watch *w)
 			continue;	/* gone, or the pid is another process's now */
 		meta.hdr.ts_ns = ls_now_boot_ns();
 		sink(w, &meta.hdr, sizeof(meta));
+		send_cgroup(w, (pid_t)p->tgid, meta.start_ns);
 	}
 }
 
@@ -341,6 +377,9 @@ static void interval(struct watch *w, bool final)
 
 	w->now_ns = ls_now_boot_ns();
 	w->final = final;
+	/* processes that entered the container (or cgroup) since */
+	if (!final)
+		trace_containers(w);
 	/* what happened before now comes first; at the end, all of it */
 	rings__flush(loader__rings(w->loader), final);
 	verify_closes(w);
@@ -536,6 +575,11 @@ int cmd_watch(const struct options *o)
 			return 1;
 		}
 	}
+	w.cf.prefix = o->container;
+	w.cf.cgroup = o->cgroup;
+	err = containers__resolve(&w.cf);
+	if (err)
+		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
 	if (loader__check_env())
 		return 1;
 	w.model = model__new(&mopts);
@@ -561,6 +605,10 @@ int cmd_watch(const struct options *o)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
 		loader__trace_pid(w.loader, o->pids[i]);
+	trace_containers(&w);
+	if (o->verbose && (w.cf.id[0] || w.cf.cgroup))
+		fprintf(stderr, "leakscope: container filter: %.3f ms a pass over /proc\n",
+			(double)w.cf_ns / 1e6);
 	/* stopped while attaching: CMD is not started (it exits 127) */
 	if (w.child > 0 && !stop_signal) {
 		loader__trace_pid(w.loader, w.child);

@@ -6,12 +6,14 @@
  * its input.  Must never crash or read out of bounds (ASan, UBSan), and
  * what they make of it must hold: a comm of at most 15 bytes, NUL-filled;
  * sock_diag records the model takes as well formed, with a path no longer
- * than a path.
+ * than a path; a cgroup path (user/core/cgroup_path.c) within its buffer,
+ * and a container id of exactly 64 hex digits or none.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "cgroup_path.h"
 #include "procfs.h"
 #include "records.h"
 #include "sockdiag.h"
@@ -52,7 +54,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(in, data + 1, size - 1);
 	in[size - 1] = 0;	/* the readers' buffers end with a NUL */
 	memset(&s, 0, sizeof(s));
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		if (procfs__parse_stat((char *)in, &st) == 0)
 			REQUIRE(strrchr((char *)in, ')'));
@@ -69,6 +71,29 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		for (size_t i = strlen(comm); i < LS_COMM_LEN; i++)
 			REQUIRE(comm[i] == 0);
 		break;
+	case 6: {
+		/* /proc/PID/cgroup, into a small buffer (the record's) so the
+		 * cut is exercised; then the container of what it gave */
+		char path[LS_CGROUP_LEN];
+		struct cgroup_info ci;
+		bool cut;
+		int n = cgroup_path__from_proc((char *)in, path, sizeof(path), &cut);
+
+		if (n < 0)
+			break;
+		REQUIRE((size_t)n < sizeof(path) && strlen(path) == (size_t)n);
+		REQUIRE(cut || path[0] == '/');
+		if (cgroup_path__parse(path, (size_t)n, &ci)) {
+			REQUIRE(strlen(ci.id) == CGROUP_ID_LEN && strspn(ci.id, "0123456789abcdef") == CGROUP_ID_LEN);
+			REQUIRE(strstr(path, ci.id));
+			REQUIRE(ci.runtime != CGROUP_RT_NONE && ci.runtime != CGROUP_RT_SYSTEMD);
+		} else {
+			REQUIRE(ci.id[0] == 0 && ci.pod_uid[0] == 0);
+		}
+		REQUIRE(strnlen(ci.unit, CGROUP_UNIT_LEN) < CGROUP_UNIT_LEN);
+		REQUIRE(!ci.pod_uid[0] || strlen(ci.pod_uid) == CGROUP_UID_LEN);
+		break;
+	}
 	case 4:
 	case 5: {
 		/* the recv()'s bytes, not NUL-terminated, in a buffer of their

@@ -3,7 +3,7 @@
 # made here:
 #   text     text__escape() and the JSON string writer (fuzz_text.c): names
 #            with escapes, C1, bidi controls, bytes that are not UTF-8
-#   readers  the /proc and sock_diag parsers (fuzz_readers.c): this
+#   readers  the /proc, cgroup and sock_diag parsers (fuzz_readers.c): this
 #            machine's own /proc files and sock_diag dumps, each behind the
 #            selector byte its parser takes
 # Prints "ok"/"not ok" for tests/run.sh; a crash leaves its input in
@@ -35,7 +35,7 @@ if name == "text":
               b"\\\t\r\x7f\"/", b"\xf4\x8f\xbf\xbf\xf4\x90\x80\x80", bytes(range(1, 256))]:
         seed(s)
 else:
-    # selector byte % 6: stat, status, smaps_rollup, comm, unix dump, TCP dump
+    # selector byte % 7: stat, status, smaps_rollup, comm, unix dump, TCP dump, cgroup
     for sel, f in enumerate(["stat", "status", "smaps_rollup", "comm"]):
         try:
             seed(bytes([sel]) + open(f"/proc/self/{f}", "rb").read())
@@ -43,6 +43,16 @@ else:
             pass
     seed(bytes([0]) + b"42 (a) b\n) (c) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0")
     seed(bytes([3]) + b"\x1b[31mEVIL\x1b[0m\n\n")
+    try:
+        seed(bytes([6]) + open("/proc/self/cgroup", "rb").read())
+    except OSError:
+        pass
+    cid = b"8394aa18728a29402f40483b0944acc65ba7f0e045627df93edd89ed30c34c09"
+    uid = b"2a0f3c5e_1b7d_4c8e_9f10_a1b2c3d4e5f6"
+    seed(bytes([6]) + b"9:name=systemd:/docker/" + cid + b"\n4:memory:/docker/" + cid + b"\n0::/\n")
+    seed(bytes([6]) + b"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid
+         + b".slice/cri-containerd-" + cid + b".scope\n")
+    seed(bytes([6]) + b"0::/system.slice/cron.service\n")
     # real dumps of this machine's sockets (NETLINK_SOCK_DIAG = 4), one
     # recv() each; SOCK_DIAG_BY_FAMILY = 20, NLM_F_REQUEST|NLM_F_DUMP
     try:

@@ -29,6 +29,25 @@ for path in sys.argv[2:]:
                 f.write(raw[i:i + 4096])
             n += 1
         off += 16 + clen
+# a stream with cgroup records (format 4; the committed recordings are
+# older): samples of two processes, one in a docker container with a
+# hostile name, one cut path, and a final interval
+def hdr(t, size, tgid, ts):
+    return struct.pack("<HHIQ", t, size, tgid, ts)
+def sample(tgid, ts):
+    return hdr(102, 112, tgid, ts) + struct.pack("<QII10Q", 5, 0, 3, 1 << 20, *([0] * 9))
+def cgroup(tgid, ts, path, name, flags=0):
+    return (hdr(106, 352, tgid, ts) + struct.pack("<QII", 5, flags, 0) + path.ljust(256, b"\0")[:256]
+            + name.ljust(64, b"\0")[:64])
+cid = b"8394aa18728a29402f40483b0944acc65ba7f0e045627df93edd89ed30c34c09"
+raw = b""
+for i in range(1, 4):
+    raw += sample(100, i * 10**9) + sample(200, i * 10**9)
+raw += cgroup(100, 10**9, b"/system.slice/docker-" + cid + b".scope", b"web\x1b[2J\xff")
+raw += cgroup(200, 10**9, b"x" * 200 + b"/kubepods-pod2a0f3c5e_1b7d_4c8e_9f10_a1b2c3d4e5f6.slice/crio-" + cid, b"", 1)
+raw += hdr(110, 112, 0, 4 * 10**9) + struct.pack("<Q8QQQII", 10**9, *([0] * 8), 0, 0, 1, 0)
+with open(os.path.join(out, "cgroup.raw"), "wb") as f:
+    f.write(raw)
 PY
 if [ ! -x "$BIN" ]; then
 	echo "not ok fuzz/recording_reader: $BIN not built (make fuzz)"

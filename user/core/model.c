@@ -406,6 +406,17 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 		p->ppid = meta->ppid;
 		break;
 	}
+	case LS_REC_PROC_CGROUP: {
+		const struct ls_proc_cgroup *cg = (const void *)rec;
+
+		memcpy(p->cgroup, cg->path, sizeof(p->cgroup));
+		p->cgroup[sizeof(p->cgroup) - 1] = 0;
+		p->cgroup_cut = cg->flags & LS_CGROUP_CUT;
+		cgroup_path__parse(p->cgroup, sizeof(p->cgroup), &p->container);
+		memcpy(p->container_name, cg->name, sizeof(p->container_name));
+		p->container_name[sizeof(p->container_name) - 1] = 0;
+		break;
+	}
 	case LS_REC_PROC_FORK: {
 		const struct ls_proc_fork *f = (const void *)rec;
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "leakscope.h"
+#include "cgroup_path.h"
 #include "series.h"
 #include "verdict.h"
 
@@ -80,6 +81,10 @@ struct ls_process {
 	uint64_t start_ns;	/* identity with tgid: pid reuse starts a new entry */
 	char comm[LS_COMM_LEN];
 	char exe[LS_EXE_LEN];
+	char cgroup[LS_CGROUP_LEN];	/* "" until a cgroup record */
+	bool cgroup_cut;		/* cgroup is the path's last bytes */
+	struct cgroup_info container;	/* derived from cgroup */
+	char container_name[LS_CONTAINER_NAME_LEN];
 	uint64_t first_ts_ns;	/* first record about it */
 	uint64_t last_ts_ns;
 	bool exited;

@@ -17,7 +17,8 @@
 #include "records.h"
 
 #define REC_MAGIC		"LKSCOPE"	/* 8 bytes with its NUL */
-#define REC_VERSION		3	/* 2: unix records cut after their path; 3: exec records */
+/* 2: unix records cut after their path; 3: exec records; 4: cgroup records */
+#define REC_VERSION		4
 #define BLOCK_TAG		0x4b42534cU	/* "LSBK" */
 #define BLOCK_RAW_TARGET	(64 << 10)	/* flush a block at this size */
 #define BLOCK_MAX		(16 << 20)	/* refuse anything larger */

@@ -20,6 +20,7 @@ size_t ls_rec_size(uint16_t type)
 	case LS_REC_GROWTH_SITE: return sizeof(struct ls_growth_site);
 	case LS_REC_UNIX_EXISTING: return sizeof(struct ls_unix_existing);
 	case LS_REC_TCP_EXISTING: return sizeof(struct ls_tcp_existing);
+	case LS_REC_PROC_CGROUP: return sizeof(struct ls_proc_cgroup);
 	case LS_REC_INTERVAL: return sizeof(struct ls_interval);
 	default: return 0;
 	}
@@ -43,6 +44,7 @@ const char *ls_rec_name(uint16_t type)
 	case LS_REC_GROWTH_SITE: return "growth-site";
 	case LS_REC_UNIX_EXISTING: return "unix-existing";
 	case LS_REC_TCP_EXISTING: return "tcp-existing";
+	case LS_REC_PROC_CGROUP: return "proc-cgroup";
 	case LS_REC_INTERVAL: return "interval";
 	default: return "unknown";
 	}

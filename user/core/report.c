@@ -64,14 +64,50 @@ static void wall_time(const struct model *m, uint64_t boot_ns, char *buf, size_t
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* "" unknown (no cgroup record: an old recording, or the read failed);
+ * "..." before a path cut to its last bytes (a real one starts with '/') */
+static const char *cgroup_str(const struct ls_process *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", p->cgroup_cut ? "..." : "", p->cgroup);
+	return buf;
+}
+
+/* container: null outside any container and service; a systemd service
+ * has runtime "systemd", its unit as name and a null id */
+static void json_container(const struct ls_process *p, struct json *j)
+{
+	const struct cgroup_info *ci = &p->container;
+
+	if (ci->runtime == CGROUP_RT_NONE) {
+		json__null(j, "container");
+		return;
+	}
+	json__obj_begin(j, "container");
+	if (ci->id[0])
+		json__str(j, "id", ci->id);
+	else
+		json__null(j, "id");
+	json__str(j, "runtime", cgroup_path__runtime_name(ci->runtime));
+	if (ci->runtime == CGROUP_RT_SYSTEMD)
+		json__str(j, "name", ci->unit);
+	else if (p->container_name[0])
+		json__str(j, "name", p->container_name);
+	if (ci->pod_uid[0])
+		json__str(j, "pod_uid", ci->pod_uid);
+	json__obj_end(j);
+}
+
 static void json_process(const struct model *m, const struct ls_process *p, struct json *j)
 {
 	struct verdict_result fv;
+	char cg[LS_CGROUP_LEN + 4];
 
 	json__obj_begin(j, NULL);
 	json__u64(j, "pid", p->tgid);
 	json__str(j, "comm", p->comm);
 	json__str(j, "exe", p->exe);
+	json__str(j, "cgroup", cgroup_str(p, cg, sizeof(cg)));
+	json_container(p, j);
 	json__u64(j, "ppid", p->ppid);
 	json__u64(j, "start_ns", p->start_ns);
 	json__bool(j, "exited", p->exited);
@@ -165,8 +201,27 @@ static void text_header(const struct model *m, bool final, FILE *out)
 			model__duration_s(m), m->nprocs, m->nprocs == 1 ? "" : "es", lost);
 }
 
+/* " (docker 8394aa18728a web)": the container on the process's line,
+ * short id as docker prints it; what the runtime or a unit file named is
+ * escaped */
+static const char *container_text(const struct ls_process *p, char *buf, size_t len)
+{
+	const struct cgroup_info *ci = &p->container;
+	char name[TEXT_ESC_SIZE(CGROUP_UNIT_LEN)];
+
+	buf[0] = 0;
+	if (ci->runtime == CGROUP_RT_SYSTEMD)
+		snprintf(buf, len, " (systemd %s)", text__escape(name, sizeof(name), ci->unit, sizeof(ci->unit)));
+	else if (ci->runtime != CGROUP_RT_NONE)
+		snprintf(buf, len, " (%s container %.12s%s%s)", cgroup_path__runtime_name(ci->runtime), ci->id,
+			 p->container_name[0] ? " " : "",
+			 text__escape(name, sizeof(name), p->container_name, sizeof(p->container_name)));
+	return buf;
+}
+
 void report__text(const struct model *m, bool final, FILE *out)
 {
+	char ctr[TEXT_ESC_SIZE(CGROUP_UNIT_LEN) + 64];
 	const struct ls_process **rows = malloc(m->max_procs * sizeof(*rows));
 	uint32_t n = rows ? model__ranked(m, rows, m->max_procs, final) : 0;
 	char real[32], lazy[32], rss[32], rate[32];
@@ -201,10 +256,11 @@ void report__text(const struct model *m, bool final, FILE *out)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct ls_process *p = rows[i];
 
-		fprintf(out, "\n[%u] %s (pid %u)%s%s%s%s\n", i + 1,
+		fprintf(out, "\n[%u] %s (pid %u)%s%s%s%s%s\n", i + 1,
 			p->comm[0] ? text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)) : "?",
 			p->tgid, p->exe[0] ? " " : "",
-			text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)), p->exited ? " (exited)" : "",
+			text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)),
+			container_text(p, ctr, sizeof(ctr)), p->exited ? " (exited)" : "",
 			p->incomplete ? " (incomplete)" : "");
 		ns_model__text(m, p, out, true);
 		sock_model__text(m, p, out, true);

@@ -1228,6 +1228,8 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 		json__u64(j, "pid", g->peer_tgid);
 		json__str(j, "comm", q ? q->comm : "");
 		json__str(j, "exe", q ? q->exe : "");
+		if (q && q->container.id[0])
+			json__str(j, "container_id", q->container.id);
 		json__str(j, "path", path_name(m->sock, g->path, buf, sizeof(buf)));
 		json__u64(j, "open", g->open);
 		json__u64(j, "opened", g->opened);
