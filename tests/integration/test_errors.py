@@ -69,8 +69,11 @@ def main():
                     "--inh-caps=-all", "--bounding-set=-all", LEAKSCOPE, "-d", "1"]
         else:
             argv = [LEAKSCOPE, "-d", "1"]
+        # kernels before 5.11 count BPF maps against RLIMIT_MEMLOCK
+        old = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2]) < (5, 11)
         one_error_line(run(argv), 1, "lacks CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH, "
-                       "CAP_SYS_PTRACE: run it as root, or with the capabilities")
+                       "CAP_SYS_PTRACE" + (", CAP_SYS_RESOURCE" if old else "") +
+                       ": run it as root, or with the capabilities")
 
     def root_without_capabilities():
         # uid 0 is not enough: the check must look at the capabilities

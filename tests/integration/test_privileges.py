@@ -16,8 +16,15 @@ from lsharness import LEAKSCOPE, Failed, Suite, check, check_near, json_lines, f
 NAMES = ["least_capabilities_give_the_root_report", "capabilities_dropped_after_attach",
          "each_missing_capability_named", "command_runs_without_the_granted_capabilities"]
 NEEDED = ["bpf", "perfmon", "dac_read_search", "sys_ptrace"]
-CAP = {"dac_read_search": 2, "sys_ptrace": 19, "perfmon": 38, "bpf": 39,
+# kernels before 5.11 count BPF maps against RLIMIT_MEMLOCK: without
+# CAP_SYS_RESOURCE (or an unlimited limit) the maps cannot be made
+OLD_MEMLOCK = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2]) < (5, 11)
+if OLD_MEMLOCK:
+    NEEDED.append("sys_resource")
+CAP = {"dac_read_search": 2, "sys_ptrace": 19, "sys_resource": 24, "perfmon": 38, "bpf": 39,
        "checkpoint_restore": 40}
+MEMLOCK_WHY = (" (CAP_SYS_RESOURCE: kernels before 5.11 count BPF maps against RLIMIT_MEMLOCK; "
+               "or ulimit -l unlimited)")
 
 
 def as_nobody(caps, argv):
@@ -75,12 +82,26 @@ def main():
         args = [LEAKSCOPE, "-i", "1", "-d", "28", "--json"]  # a leak: 7 samples over 24 s
         for p in pids:
             args += ["-p", str(p)]
-        # both at once: a second leakscope works beside the first
-        runs = {"root": s.spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE),
-                "nobody": s.spawn(as_nobody(NEEDED, args), stdout=subprocess.PIPE,
+        # both at once: a second leakscope works beside the first; each
+        # says when it has attached (and dropped what it does not need)
+        gates = os.path.join(tmp, "gates")	# nobody's run writes its file here
+        os.makedirs(gates, exist_ok=True)
+        os.chmod(gates, 0o1777)
+        # root's is the subtest's gate: the workloads start when it attaches
+        ready = {"root": os.environ["LEAKSCOPE_READY_FILE"],
+                 "nobody": os.path.join(gates, "ready-nobody")}
+        env = {w: dict(os.environ, LEAKSCOPE_READY_FILE=ready[w]) for w in ready}
+        runs = {"root": s.spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=env["root"]),
+                "nobody": s.spawn(as_nobody(NEEDED, args), env=env["nobody"],
+                                  stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)}
-        time.sleep(5)
         for who, p in runs.items():
+            try:
+                wait_for_file(ready[who], 120)
+            except Failed:
+                out, err = p.communicate(timeout=60)
+                raise Failed(f"{who}: never attached: {err.decode()[-300:]}")
             seen[who] = caps_of(p.pid)
         reps = {}
         for who, p in runs.items():
@@ -130,7 +151,9 @@ def main():
                                capture_output=True, text=True, timeout=30)
             lines = [l for l in p.stderr.splitlines() if l.strip()]
             want = f"Error: leakscope lacks CAP_{cap.upper()}: run it as root, or with the " \
-                   "capabilities CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE"
+                   "capabilities CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE" + \
+                   (", CAP_SYS_RESOURCE" if OLD_MEMLOCK else "") + \
+                   (MEMLOCK_WHY if cap == "sys_resource" else "")
             check(p.returncode == 1 and lines == [want], f"without CAP_{cap.upper()}",
                   f"exit 1, [{want!r}]", f"exit {p.returncode}, {lines}")
 
