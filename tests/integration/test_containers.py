@@ -169,7 +169,7 @@ def main():
     def replay():
         if "rec" not in st:
             raise Skipped("the filtered run made no recording")
-        r = subprocess.run([LEAKSCOPE, "report", st["rec"], "--json"], capture_output=True,
+        r = subprocess.run([LEAKSCOPE, "report", st["rec"], "--json", "--intervals"], capture_output=True,
                            text=True, timeout=120)
         check(r.returncode == 0, "report exit status", 0, r.stderr[-300:])
         a = WALL.sub("", st["live"]).splitlines()
@@ -216,7 +216,7 @@ def main():
     def bad_arguments():
         for args, rc, want in ((["--container", "xyz"], 2, "--container 'xyz'"),
                                (["--container", "12345"], 2, "--container '12345'"),
-                               (["--cgroup", "docker"], 2, "--cgroup 'docker'"),
+                               (["--cgroup", "docker"], 2, "--cgroup needs a cgroup path"),
                                (["--container", "000000000000"], 1, "no running process")):
             p = subprocess.run([LEAKSCOPE, "-d", "1", *args], capture_output=True, text=True,
                                timeout=60)
