@@ -49,7 +49,7 @@ struct model *model__new(const struct model_opts *opts)
 	if (ix)
 		ix->slot = malloc(cap * sizeof(uint32_t));
 	m->index = ix;
-	m->sock = sock_model__new();
+	m->sock = sock_model__new(m->opts.max_sockets);
 	if (!ix || !ix->slot || !m->procs || !m->free_slots || !m->sock) {
 		model__free(m);
 		return NULL;

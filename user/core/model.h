@@ -105,6 +105,7 @@ struct ls_process {
 struct model_opts {
 	uint32_t top_n;		/* processes in a report besides non-stable ones */
 	uint32_t max_procs;	/* 0: MODEL_MAX_PROCS */
+	uint32_t max_sockets;	/* 0: SOCK_TABLE_MAX (sock_table.h) */
 	uint32_t only_tgid;	/* report filter (report -p); 0 = all */
 	int64_t wall_minus_boot_ns;	/* to print wall-clock times; 0 = unknown */
 };
@@ -169,7 +170,8 @@ void mem_model__json(const struct ls_process *p, struct json *j);
 void mem_model__text(const struct ls_process *p, FILE *out, bool final);
 uint64_t mem_model__real_bytes(const struct mem_state *ms);
 
-struct sock_model *sock_model__new(void);
+/* max_sockets: 0 for SOCK_TABLE_MAX (sock_table.h); tests set less */
+struct sock_model *sock_model__new(uint32_t max_sockets);
 void sock_model__free(struct sock_model *sm);
 void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);

@@ -15,10 +15,9 @@
 #include "records.h"
 #include "report.h"
 #include "sock_model.h"
+#include "sock_table.h"
 #include "text.h"
 
-#define SOCK_TABLE_CAP		65536	/* power of two */
-#define SOCK_TABLE_MIN		1024	/* first size; doubles up to the cap */
 #define SOCK_MAX_PATHS		256	/* distinct unix paths */
 #define SOCK_MAX_GROUPS		16	/* peer groups per process */
 #define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
@@ -33,37 +32,6 @@ enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8
 static const char *const tcp_state_names[TCP_NSTATES] = {
 	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
 	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
-};
-
-struct sock_entry {
-	uint64_t key;		/* sk, or ino | EXISTING_BIT; 0 = empty slot */
-	uint64_t peer_key;	/* the other end's key (unix) */
-	uint64_t peer_start;	/* the other end's owner, once paired: kept */
-	uint32_t peer_tgid;	/* after the peer exits */
-	uint32_t cred_tgid;	/* accept: the connecting process, when its end is not seen */
-	uint64_t ino;
-	uint64_t start_ns;	/* owner's */
-	uint64_t since_ns;	/* opened (unix) or entered its state (tcp) */
-	uint32_t tgid;		/* owner */
-	uint16_t family;	/* 1 unix, 2/10 inet */
-	uint16_t path;		/* index in paths, 0 = unnamed */
-	uint8_t state;		/* tcp state */
-	uint8_t existing;	/* known from sock_diag: not "opened" in the run */
-	uint8_t counted;	/* its group has counted it as opened */
-	uint8_t accepted;	/* this end came from accept(): the server's */
-	uint8_t kind;		/* enum ls_unix_conn_kind; 0 from sock_diag */
-	uint8_t closed;		/* closed before its peer was seen: kept to pair */
-	uint8_t unverified;	/* its close came unverified: open until the
-				 * loader finds the socket gone */
-	uint8_t check_only;	/* unverified, but not by the owner's own
-				 * close: another process closed its copy,
-				 * or the owner ran exec() */
-	uint8_t _pad3[4];
-	uint64_t closed_ns;	/* when closed, or when the unverified close came */
-	uint16_t dport;
-	uint16_t sport;
-	uint8_t daddr[16];
-	uint8_t saddr[16];
 };
 
 struct sock_path {
@@ -81,11 +49,8 @@ struct tcp_listener {
 };
 
 struct sock_model {
-	struct sock_entry *table;	/* open addressing, linear probing */
-	uint32_t cap;			/* slots: grows with use, so the
-					 * per-interval passes cost what is
-					 * tracked, not the cap */
-	uint32_t used;
+	struct sock_table table;	/* grows with use, so the per-interval
+					 * passes cost what is tracked */
 	uint64_t dropped;		/* sockets not tracked: table full */
 	uint32_t unpaired_closed;	/* entries with closed set */
 	uint32_t unverified;		/* entries with unverified set */
@@ -153,23 +118,13 @@ struct sock_state {
 	char tcp_explanation[512];
 };
 
-static inline uint32_t slot_of(const struct sock_model *sm, uint64_t key)
-{
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (uint32_t)key & (sm->cap - 1);
-}
-
-struct sock_model *sock_model__new(void)
+struct sock_model *sock_model__new(uint32_t max_sockets)
 {
 	struct sock_model *sm = calloc(1, sizeof(*sm));
 
 	if (!sm)
 		return NULL;
-	sm->cap = SOCK_TABLE_MIN;
-	sm->table = calloc(sm->cap, sizeof(*sm->table));
-	if (!sm->table) {
+	if (sock_table__init(&sm->table, max_sockets)) {
 		free(sm);
 		return NULL;
 	}
@@ -181,7 +136,7 @@ void sock_model__free(struct sock_model *sm)
 {
 	if (!sm)
 		return;
-	free(sm->table);
+	sock_table__free(&sm->table);
 	free(sm);
 }
 
@@ -196,88 +151,24 @@ void sock_state__free(struct sock_state *s)
 
 static struct sock_entry *find(struct sock_model *sm, uint64_t key)
 {
-	uint32_t i = slot_of(sm, key);
-
-	if (!key)
-		return NULL;
-	for (uint32_t n = 0; n < sm->cap; n++, i = (i + 1) & (sm->cap - 1)) {
-		if (sm->table[i].key == key)
-			return &sm->table[i];
-		if (!sm->table[i].key)
-			return NULL;
-	}
-	return NULL;
+	return sock_table__find(&sm->table, key);
 }
 
-/* Double the table (entries move: callers hold no entry pointer across
- * an insert).  On failure the table stays as it was. */
-static void grow(struct sock_model *sm)
-{
-	struct sock_entry *old = sm->table;
-	uint32_t old_cap = sm->cap;
-	struct sock_entry *t = calloc((size_t)old_cap * 2, sizeof(*t));
-
-	if (!t)
-		return;
-	sm->table = t;
-	sm->cap = old_cap * 2;
-	for (uint32_t i = 0; i < old_cap; i++) {
-		uint32_t j;
-
-		if (!old[i].key)
-			continue;
-		for (j = slot_of(sm, old[i].key); t[j].key; j = (j + 1) & (sm->cap - 1))
-			;
-		t[j] = old[i];
-	}
-	free(old);
-}
-
-/* Below the cap the table stays at most half full, at the cap 7/8, so
- * probes stay short. */
+/* The entry for key (zeroed if new); NULL, counted, when the table is full. */
 static struct sock_entry *insert(struct sock_model *sm, uint64_t key)
 {
-	struct sock_entry *e = find(sm, key);
-	uint32_t i;
+	struct sock_entry *e = sock_table__insert(&sm->table, key);
 
-	if (e)
-		return e;
-	if (sm->used >= sm->cap / 2 && sm->cap < SOCK_TABLE_CAP)
-		grow(sm);
-	if (sm->used >= sm->cap / 8 * 7) {
+	if (!e)
 		sm->dropped++;
-		return NULL;
-	}
-	for (i = slot_of(sm, key); sm->table[i].key; i = (i + 1) & (sm->cap - 1))
-		;
-	memset(&sm->table[i], 0, sizeof(sm->table[i]));
-	sm->table[i].key = key;
-	sm->used++;
-	return &sm->table[i];
+	return e;
 }
 
-/* Backward-shift deletion (no tombstones). */
 static void erase(struct sock_model *sm, struct sock_entry *e)
 {
-	uint32_t i = (uint32_t)(e - sm->table), j = i;
-
 	if (e->unverified)
 		sm->unverified--;
-	sm->table[i].key = 0;
-	sm->used--;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & (sm->cap - 1);
-		if (!sm->table[j].key)
-			return;
-		home = slot_of(sm, sm->table[j].key);
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			sm->table[i] = sm->table[j];
-			sm->table[j].key = 0;
-			i = j;
-		}
-	}
+	sock_table__erase(&sm->table, e);
 }
 
 static uint16_t intern_path(struct sock_model *sm, const char *name, uint16_t len, uint8_t abstract)
@@ -473,7 +364,6 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	struct sock_model *sm = m->sock;
 	struct sock_entry *e = find(sm, c->sk), *peer;
 	struct ls_process *p;
-	uint64_t peer_key;
 
 	/* the address of an end closed unpaired is free again: settle it; an
 	 * end whose close came unverified is proven gone */
@@ -546,10 +436,8 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	count_opened(m, e, peer);
 	count_opened(m, peer, e);
 	if (peer->closed) {
-		/* it closed before we saw this end: now it can be counted
-		 * (erasing may move e, so look it up again after) */
-		peer_key = e->key;
-		settle_close(m, peer, find(sm, peer_key));
+		/* it closed before we saw this end: now it can be counted */
+		settle_close(m, peer, e);
 	}
 }
 
@@ -642,10 +530,10 @@ uint32_t sock_model__unverified(const struct model *m, uint64_t since_ns, uint32
 	if (!sm || !sm->unverified)
 		return 0;
 	left = sm->unverified;
-	for (uint32_t i = 0; left && n < max && i < sm->cap; i++) {
-		const struct sock_entry *e = &sm->table[i];
+	for (uint32_t i = 0; left && n < max && i < sm->table.hi; i++) {
+		const struct sock_entry *e = sock_table__at(&sm->table, i);
 
-		if (!e->key || !e->unverified)
+		if (!e || !e->unverified)
 			continue;
 		left--;
 		if (e->closed_ns < since_ns)
@@ -664,16 +552,15 @@ static void close_exited(struct model *m)
 {
 	struct sock_model *sm = m->sock;
 
-	for (uint32_t i = 0; i < sm->cap; i++) {
-		struct sock_entry *e = &sm->table[i];
+	for (uint32_t i = 0; i < sm->table.hi; i++) {
+		struct sock_entry *e = sock_table__at(&sm->table, i);
 		const struct ls_process *p;
 
-		if (!e->key || e->closed)
+		if (!e || e->closed)
 			continue;
 		p = model__find(m, e->tgid);
 		if (!p || p->exited || (p->start_ns && e->start_ns && p->start_ns != e->start_ns)) {
 			close_entry(m, e, p && p->exited ? p->exit_ts_ns : 0);
-			i--;	/* backward shift may have moved another entry here */
 		}
 	}
 	sm->exits_pending = false;
@@ -684,13 +571,11 @@ static void settle_unpaired(struct model *m, uint64_t now)
 {
 	struct sock_model *sm = m->sock;
 
-	for (uint32_t i = 0; sm->unpaired_closed && i < sm->cap; i++) {
-		struct sock_entry *e = &sm->table[i];
+	for (uint32_t i = 0; sm->unpaired_closed && i < sm->table.hi; i++) {
+		struct sock_entry *e = sock_table__at(&sm->table, i);
 
-		if (e->key && e->closed && e->closed_ns + UNPAIRED_WAIT_NS <= now) {
+		if (e && e->closed && e->closed_ns + UNPAIRED_WAIT_NS <= now)
 			settle_close(m, e, NULL);
-			i--;
-		}
 	}
 }
 
@@ -932,18 +817,18 @@ static void compute_views(struct model *m, uint64_t now)
 		}
 		ss->now_ns = now;
 	}
-	for (uint32_t i = 0; i < sm->cap; i++) {
-		struct sock_entry *e = &sm->table[i];
+	for (uint32_t i = 0; i < sm->table.hi; i++) {
+		struct sock_entry *e = sock_table__at(&sm->table, i);
 		struct ls_process *p;
 		struct sock_state *ss;
 
-		if (!e->key || e->closed)
+		if (!e || e->closed)
 			continue;
 		p = model__find(m, e->tgid);
 		if (!p || p->start_ns != e->start_ns || !(ss = state_of(p)))
 			continue;
 		if (e->family == 1) {
-			const struct sock_entry *peer = peer_entry(sm, e);
+			const struct sock_entry *peer = e->settled ? NULL : peer_entry(sm, e);
 			uint32_t ptgid;
 			uint64_t pstart;
 			struct peer_group *g;
@@ -952,6 +837,16 @@ static void compute_views(struct model *m, uint64_t now)
 			if (!e->peer_tgid && peer && peer->tgid) {
 				e->peer_tgid = peer->tgid;	/* sock_diag pairs resolve here */
 				e->peer_start = peer->start_ns;
+			}
+			/* both ends from sock_diag: nothing about the pair changes
+			 * but closes, so look the peer up once, not every
+			 * interval (a million-socket host has a million) */
+			if (e->existing && peer && peer->existing && peer->tgid &&
+			    peer->tgid == e->peer_tgid) {
+				e->peer_start = peer->start_ns;
+				if (!e->path)
+					e->path = peer->path;
+				e->settled = 1;
 			}
 			g = group_of(ss, ptgid, pstart, e->path ? e->path : (peer ? peer->path : 0));
 
