@@ -68,7 +68,7 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
-        vmlinux-arm64 FORCE test-kernels test-ringbuf soak
+        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -216,6 +216,10 @@ $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 
 bench: all $(BENCH_BINS)
 	$(Q)OUT=$(OUT) bench/run.sh
+
+# cost as the host grows: a million unix ends, thousands of processes
+bench-scale: all
+	$(Q)OUT=$(OUT) python3 bench/scale.py
 
 # ---- man page and install
 $(OUT)/leakscope.8: docs/leakscope.8.scd VERSION | $(OUT)

@@ -827,4 +827,32 @@ int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int 
 	return 0;
 }
 
+/* ---- the attach-time snapshot: every socket fd of every process, for
+ * the loader to read through an iterator (struct ls_sock_fd) instead of a
+ * readlink of each fd in /proc (a million sockets: seconds).  Threads
+ * sharing their leader's fd table are skipped by the kernel; an inode
+ * met twice (fork, SCM_RIGHTS) is kept by its first holder in user space.
+ * Not loaded where the kernel has no task_file iterator: the loader reads
+ * /proc then. */
+SEC("iter/task_file")
+int ls_iter_sock_fds(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct ls_sock_fd r;
+	struct inode *inode;
+
+	if (!task || !file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & LS_S_IFMT_) != LS_S_IFSOCK_)
+		return 0;
+	r.ino = BPF_CORE_READ(inode, i_ino);
+	r.tgid = BPF_CORE_READ(task, tgid);
+	r.fd = (__s32)ctx->fd;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
+
 #endif

@@ -38,7 +38,10 @@
 #define LS_MAX_STACKS		4096	/* user stacks of growth sites */
 #define LS_MAX_SITES		16384	/* (process, stack) -> bytes, LRU */
 #define LS_STACK_DEPTH		16
-#define LS_MAX_SOCKS		65536	/* tracked sockets, LRU */
+#define LS_MAX_SOCKS		65536	/* tracked sockets, LRU: at least; the
+					 * loader sizes them for the host's
+					 * sockets up to LS_MAX_SOCKS_CAP */
+#define LS_MAX_SOCKS_CAP	(1U << 21)
 #define LS_RINGBUF_BYTES	(1U << 22)
 
 enum ls_rec_type {
@@ -385,6 +388,15 @@ struct ls_tcp_state {
 	__u8 newstate;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/* A socket fd of a process, from the attach-time snapshot's iterator
+ * (iter/task_file): who holds which socket inode, without a readlink of
+ * every fd in /proc.  Not a record: read by the loader only. */
+struct ls_sock_fd {
+	__u64 ino;
+	__u32 tgid;
+	__s32 fd;
 };
 
 /* Sockets that existed before attach, from NETLINK_SOCK_DIAG (loader). */

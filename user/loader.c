@@ -20,6 +20,7 @@
 #include "links.h"
 #include "options.h"
 #include "privs.h"
+#include "procfs.h"
 #include "symbols.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
@@ -51,12 +52,14 @@ struct site_cache_entry {
 struct loader {
 	struct leakscope_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
+	struct bpf_link *sock_fds_iter;	/* one of links, or NULL */
 	unsigned nlinks;
 	struct loader_opts opts;
 	struct symbolizer *syms;
 	struct site_cache_entry site_cache[SITE_CACHE];
 	unsigned site_next;
 	unsigned ncpus;
+	uint32_t max_socks;	/* sock_owners and existing_inodes entries */
 	struct rings *rings;		/* read by a thread of their own */
 };
 
@@ -216,6 +219,15 @@ static int check_programs(struct loader *l)
 		}
 		if (!bpf_program__autoload(prog))
 			continue;	/* a fallback this kernel does not need */
+		if (!strncmp(sec, "iter/", 5)) {
+			char type[64];
+
+			/* none before 5.8: the snapshot reads /proc */
+			snprintf(type, sizeof(type), "bpf_iter__%s", sec + 5);
+			if (!vmlinux || btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT) <= 0)
+				bpf_program__set_autoload(prog, false);
+			continue;
+		}
 		found = tracepoint_exists(sec, vmlinux);
 		if (found < 0) {
 			err = -1;
@@ -243,7 +255,26 @@ static int check_programs(struct loader *l)
 		ls_error("cannot size the per-CPU rings for %u CPUs", l->ncpus);
 		err = -1;
 	}
+	if (!err && (bpf_map__set_max_entries(l->skel->maps.sock_owners, l->max_socks) ||
+		     bpf_map__set_max_entries(l->skel->maps.existing_inodes, l->max_socks))) {
+		ls_error("cannot size the socket tables for %u sockets", l->max_socks);
+		err = -1;
+	}
+	if (ls_verbose)
+		fprintf(stderr, "leakscope: BPF socket tables: %u entries each\n", l->max_socks);
 	return err;
+}
+
+/* The BPF socket tables (preallocated LRU hashes, about 70 bytes an
+ * entry): room for the sockets the host holds now and half as many again,
+ * at least LS_MAX_SOCKS, at most LS_MAX_SOCKS_CAP. */
+static uint32_t socket_table_size(uint64_t used)
+{
+	uint64_t want = used + used / 2, n = LS_MAX_SOCKS;
+
+	while (n < want && n < LS_MAX_SOCKS_CAP)
+		n <<= 1;
+	return (uint32_t)n;
 }
 
 struct loader *loader__start(const struct loader_opts *opts)
@@ -258,6 +289,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 	l->opts = *opts;
 	libbpf_set_print(libbpf_print);
 
+	l->max_socks = socket_table_size(procfs__sockets_used());
 	l->skel = leakscope_bpf__open();
 	if (!l->skel) {
 		ls_error("cannot open the BPF object: %s", strerror(errno));
@@ -323,6 +355,8 @@ int loader__attach(struct loader *l)
 			goto fail;
 		}
 		l->links[l->nlinks++] = link;
+		if (prog == l->skel->progs.ls_iter_sock_fds)
+			l->sock_fds_iter = link;
 	}
 	return 0;
 fail:
@@ -334,6 +368,44 @@ void loader__detach(struct loader *l)
 {
 	links__destroy(l->links, l->nlinks);
 	l->nlinks = 0;
+	l->sock_fds_iter = NULL;
+}
+
+int loader__for_each_sock_fd(struct loader *l, void (*fn)(void *ctx, const struct ls_sock_fd *r),
+			     void *ctx)
+{
+	/* whole records only: a read may end inside one */
+	static char buf[65536 + sizeof(struct ls_sock_fd)];
+	size_t have = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!l->sock_fds_iter)
+		return -EOPNOTSUPP;
+	fd = bpf_iter_create(bpf_link__fd(l->sock_fds_iter));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + have, sizeof(buf) - have)) != 0) {
+		size_t off = 0;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		have += (size_t)n;
+		for (; have - off >= sizeof(struct ls_sock_fd); off += sizeof(struct ls_sock_fd)) {
+			struct ls_sock_fd r;
+
+			memcpy(&r, buf + off, sizeof(r));
+			fn(ctx, &r);
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	close(fd);
+	return err;
 }
 
 void loader__destroy(struct loader *l)

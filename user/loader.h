@@ -44,6 +44,11 @@ int loader__attach(struct loader *l);
 int loader__trace_pid(struct loader *l, pid_t pid);
 /* Watch close() of a socket that existed before attach. */
 int loader__watch_inode(struct loader *l, uint64_t ino);
+/* Every socket fd of every process (the snapshot's holders), through the
+ * BPF task_file iterator: fn once each.  -EOPNOTSUPP where this kernel
+ * has no such iterator (the caller reads /proc instead), or -errno. */
+int loader__for_each_sock_fd(struct loader *l, void (*fn)(void *ctx, const struct ls_sock_fd *r),
+			     void *ctx);
 /* Is pid in the kernel's traced set (a -p target, a child, a -c match)? */
 bool loader__is_traced(struct loader *l, pid_t pid);
 /* Calls fn for each tgid in the kernel's traced set (filtered runs). */

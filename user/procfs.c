@@ -193,6 +193,19 @@ uint64_t procfs__netns(pid_t pid)
 	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
 }
 
+uint64_t procfs__sockets_used(void)
+{
+	unsigned long long n = 0;
+	FILE *f = fopen("/proc/net/sockstat", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "sockets: used %llu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 void procfs__parse_comm(const char *buf, size_t n, char comm[LS_COMM_LEN])
 {
 	/* the kernel ends it with a newline; a comm can end with one too */

@@ -35,6 +35,9 @@ int procfs__read_meta(pid_t pid, struct ls_proc_meta *meta);
 /* Inode of pid's network namespace (0: this process); 0 if gone. */
 uint64_t procfs__netns(pid_t pid);
 bool procfs__comm_is(pid_t pid, const char *comm);
+/* Sockets in use in this network namespace (/proc/net/sockstat's
+ * "sockets: used"); 0 if unknown. */
+uint64_t procfs__sockets_used(void);
 /* Calls fn for every numeric entry of /proc; stops if fn returns non-zero. */
 int procfs__for_each_pid(int (*fn)(pid_t pid, void *ctx), void *ctx);
 

@@ -23,14 +23,27 @@
 #include "procfs.h"
 #include "sockdiag.h"
 
-#define INO_TABLE_CAP	(1U << 18)	/* socket inodes held by processes */
-#define MAX_SOCKETS	65536		/* per dump */
+/* Socket inodes held by processes: the table starts small and doubles,
+ * kept under half full, up to 8,388,608 slots (128 MiB, during the
+ * snapshot only) for 4,194,304 sockets: a million-socket host fits. */
+#define INO_TABLE_MIN	(1U << 16)
+#define INO_TABLE_MAX	(1U << 23)
+#define MAX_SOCKETS	(INO_TABLE_MAX / 2)	/* per dump */
 #define TCP_LISTEN_STATE	10
 
 struct ino_owner {
 	uint64_t ino;
 	uint32_t tgid;
 	int32_t fd;
+};
+
+/* Holders' start times: a million sockets are held by a few thousand
+ * processes, each of whose /proc/PID/stat would otherwise be read once a
+ * socket. */
+#define START_MEMO	4096	/* power of two */
+struct start_memo {
+	uint32_t tgid;		/* 0: empty */
+	uint64_t start_ns;	/* 0: gone */
 };
 
 /* An inode asked about and its place in the caller's arrays. */
@@ -41,6 +54,8 @@ struct ino_query {
 
 struct sockdiag {
 	struct ino_owner *owners;	/* open addressing on ino */
+	uint32_t owners_cap;		/* power of two */
+	struct start_memo *starts;	/* START_MEMO of them, by tgid */
 	uint32_t nowners;
 	uint64_t skipped;		/* what did not fit */
 	uint64_t untraced_skipped;	/* of it, no traced process's */
@@ -59,24 +74,51 @@ struct sockdiag {
 	uint8_t *found;			/* by the caller's index */
 };
 
-static uint32_t ino_slot(uint64_t ino)
+static uint32_t ino_slot(const struct sockdiag *sd, uint64_t ino)
 {
-	return (uint32_t)((ino * 0x9e3779b97f4a7c15ULL) >> 46) & (INO_TABLE_CAP - 1);
+	return (uint32_t)((ino * 0x9e3779b97f4a7c15ULL) >> 32) & (sd->owners_cap - 1);
+}
+
+/* Double the owner table; false when memory ran out or it is at its cap. */
+static bool owners_grow(struct sockdiag *sd)
+{
+	struct ino_owner *old = sd->owners;
+	uint32_t old_cap = sd->owners_cap;
+
+	if (old_cap >= INO_TABLE_MAX)
+		return false;
+	sd->owners = calloc((size_t)old_cap * 2, sizeof(*sd->owners));
+	if (!sd->owners) {
+		sd->owners = old;
+		return false;
+	}
+	sd->owners_cap = old_cap * 2;
+	for (uint32_t i = 0; i < old_cap; i++) {
+		uint32_t j;
+
+		if (!old[i].ino)
+			continue;
+		for (j = ino_slot(sd, old[i].ino); sd->owners[j].ino; j = (j + 1) & (sd->owners_cap - 1))
+			;
+		sd->owners[j] = old[i];
+	}
+	free(old);
+	return true;
 }
 
 static void owner_add(struct sockdiag *sd, uint64_t ino, uint32_t tgid, int fd)
 {
-	uint32_t i = ino_slot(ino);
+	uint32_t i;
 
-	if (sd->nowners >= INO_TABLE_CAP / 2) {
+	if (sd->nowners >= sd->owners_cap / 2 && !owners_grow(sd)) {
 		if (sd->traced && !sd->traced(sd->ctx, tgid))
 			sd->untraced_skipped++;
 		else
 			sd->skipped++;
 		return;
 	}
-	while (sd->owners[i].ino && sd->owners[i].ino != ino)
-		i = (i + 1) & (INO_TABLE_CAP - 1);
+	for (i = ino_slot(sd, ino); sd->owners[i].ino && sd->owners[i].ino != ino;)
+		i = (i + 1) & (sd->owners_cap - 1);
 	if (sd->owners[i].ino)
 		return;	/* shared by several processes: the first one holds it */
 	sd->owners[i] = (struct ino_owner){ ino, tgid, fd };
@@ -85,15 +127,13 @@ static void owner_add(struct sockdiag *sd, uint64_t ino, uint32_t tgid, int fd)
 
 static const struct ino_owner *owner_of(const struct sockdiag *sd, uint64_t ino)
 {
-	uint32_t i = ino_slot(ino);
+	uint32_t i;
 
 	if (sd->everyone)
 		return sd->everyone;
-	while (sd->owners[i].ino) {
+	for (i = ino_slot(sd, ino); sd->owners[i].ino; i = (i + 1) & (sd->owners_cap - 1))
 		if (sd->owners[i].ino == ino)
 			return &sd->owners[i];
-		i = (i + 1) & (INO_TABLE_CAP - 1);
-	}
 	return NULL;
 }
 
@@ -114,13 +154,12 @@ static int scan_fds(pid_t pid, void *arg)
 		return 0;
 	while ((de = readdir(d))) {
 		unsigned long long ino;
-		char full[320];
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
-		n = readlink(full, link, sizeof(link) - 1);
+		/* relative to the open directory: no path walk a socket */
+		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (n <= 0)
 			continue;
 		link[n] = 0;
@@ -172,7 +211,7 @@ static int parse(struct sockdiag *sd, const void *buf, size_t n, msg_fn fn, int 
 			return 1;
 		if (h->nlmsg_type == NLMSG_ERROR)
 			return -EPROTO;
-		if ((*seen)++ < MAX_SOCKETS)
+		if ((uint32_t)(*seen)++ < MAX_SOCKETS)
 			fn(sd, h);
 		else
 			count_skipped_msg(sd, h);
@@ -233,7 +272,18 @@ static int dump_unix(int fd, __u32 show, msg_fn fn, struct sockdiag *sd)
 /* The start time of a socket's holder (none when parsing for a test). */
 static uint64_t start_of(const struct sockdiag *sd, uint32_t tgid)
 {
-	return sd->everyone ? 0 : procfs__start_ns((pid_t)tgid);
+	struct start_memo *m;
+
+	if (sd->everyone)
+		return 0;
+	if (!sd->starts)
+		return procfs__start_ns((pid_t)tgid);
+	m = &sd->starts[tgid & (START_MEMO - 1)];
+	if (m->tgid != tgid) {
+		m->tgid = tgid;
+		m->start_ns = procfs__start_ns((pid_t)tgid);
+	}
+	return m->start_ns;
 }
 
 static void on_unix(struct sockdiag *sd, const struct nlmsghdr *h)
@@ -311,8 +361,35 @@ static void on_tcp(struct sockdiag *sd, const struct nlmsghdr *h)
 	sd->emit(sd->ctx, &x.hdr, sizeof(x), x.state == TCP_LISTEN_STATE ? 0 : x.ino);
 }
 
+/* One socket fd from the holders' callback, as scan_fds takes it. */
+static void add_holder(void *arg, const struct ls_sock_fd *r)
+{
+	struct sockdiag *sd = arg;
+
+	if (sd->traced && sd->traced(sd->ctx, r->tgid) != sd->scanning_traced)
+		return;
+	owner_add(sd, r->ino, r->tgid, r->fd);
+}
+
+/* Every process's socket fds into the owner table, the traced ones' first:
+ * from holders, or from /proc when there are none or they fail. */
+static void find_holders(struct sockdiag *sd, sockdiag_holders_fn holders)
+{
+	for (int pass = sd->traced ? 0 : 1; pass < 2; pass++) {
+		sd->scanning_traced = pass == 0;
+		/* a failure part-way leaves what came: owner_add keeps the
+		 * first holder of an inode, so /proc adds only the rest */
+		if (!holders || holders(sd->ctx, add_holder, sd) < 0) {
+			holders = NULL;
+			procfs__for_each_pid(scan_fds, sd);
+		}
+	}
+	sd->scanning_traced = false;
+}
+
 int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx,
-		       sockdiag_traced_fn traced, uint64_t *skipped, uint64_t *untraced_skipped)
+		       sockdiag_traced_fn traced, sockdiag_holders_fn holders,
+		       uint64_t *skipped, uint64_t *untraced_skipped)
 {
 	struct sockdiag sd = { .emit = emit, .ctx = ctx, .now_ns = now_ns, .traced = traced };
 	struct {
@@ -325,15 +402,15 @@ int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx,
 	};
 	int fd, ret = 0;
 
-	sd.owners = calloc(INO_TABLE_CAP, sizeof(*sd.owners));
-	if (!sd.owners)
+	sd.owners_cap = INO_TABLE_MIN;
+	sd.owners = calloc(sd.owners_cap, sizeof(*sd.owners));
+	sd.starts = calloc(START_MEMO, sizeof(*sd.starts));
+	if (!sd.owners || !sd.starts) {
+		free(sd.owners);
+		free(sd.starts);
 		return -ENOMEM;
-	if (traced) {
-		sd.scanning_traced = true;
-		procfs__for_each_pid(scan_fds, &sd);
-		sd.scanning_traced = false;
 	}
-	procfs__for_each_pid(scan_fds, &sd);
+	find_holders(&sd, holders);
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0) {
 		ret = -errno;
@@ -356,6 +433,7 @@ out:
 	if (untraced_skipped)
 		*untraced_skipped = sd.untraced_skipped;
 	free(sd.owners);
+	free(sd.starts);
 	return ret;
 }
 

@@ -16,12 +16,19 @@ typedef void (*sockdiag_emit_fn)(void *ctx, const struct ls_rec_hdr *rec, size_t
 /* Is this process traced (a filtered run)? */
 typedef bool (*sockdiag_traced_fn)(void *ctx, uint32_t tgid);
 
+/* Who holds which socket: fn(arg, r) for every socket fd of every
+ * process; 0, or -errno (the snapshot then reads /proc/PID/fd). */
+typedef int (*sockdiag_holders_fn)(void *ctx, void (*fn)(void *arg, const struct ls_sock_fd *r),
+				   void *arg);
+
 /* 0, or -errno.  *skipped counts sockets past the tables' caps.  traced
  * (NULL: every process is): the traced processes' sockets are taken
  * first, and a skipped socket no traced process holds is counted in
- * *untraced_skipped instead (it concerns nothing reported). */
+ * *untraced_skipped instead (it concerns nothing reported).  holders
+ * (NULL: /proc/PID/fd is read) names each socket's holders, with ctx. */
 int sockdiag__snapshot(uint64_t now_ns, sockdiag_emit_fn emit, void *ctx,
-		       sockdiag_traced_fn traced, uint64_t *skipped, uint64_t *untraced_skipped);
+		       sockdiag_traced_fn traced, sockdiag_holders_fn holders,
+		       uint64_t *skipped, uint64_t *untraced_skipped);
 
 /* For each unix socket inode of this network namespace: gone[i] = 1 if no
  * such socket exists any more, 0 if it does or that cannot be told.

@@ -308,9 +308,22 @@ static void emit_existing(void *ctx, const struct ls_rec_hdr *rec, size_t len, u
 	    !(rec->type == LS_REC_UNIX_EXISTING &&
 	      snap_traced(w, ((const struct ls_unix_existing *)rec)->peer_tgid)))
 		return;
+	/* unfiltered, BPF reports every unix close without a lookup: only
+	 * TCP sockets need their inode watched */
+	if (rec->type == LS_REC_UNIX_EXISTING && !filtered(w->opts))
+		ino = 0;
 	if (ino && loader__watch_inode(w->loader, ino))
 		w->user_drops++;
 	sink(w, rec, len);
+}
+
+/* The snapshot's holders through the BPF iterator (a readlink a socket in
+ * /proc costs seconds on a million-socket host). */
+static int sock_holders(void *ctx, void (*fn)(void *arg, const struct ls_sock_fd *r), void *arg)
+{
+	struct watch *w = ctx;
+
+	return loader__for_each_sock_fd(w->loader, fn, arg);
 }
 
 static bool want_sites(void *ctx, uint32_t tgid)
@@ -540,6 +553,26 @@ static void say_ready(void)
 		close(fd);
 }
 
+/* LEAKSCOPE_TEST_MAX_SOCKETS=N: a socket table of N entries, for the
+ * tests that make it overflow (the real one takes 2,097,152). */
+static int test_max_sockets(uint32_t *max)
+{
+	const char *v = getenv("LEAKSCOPE_TEST_MAX_SOCKETS");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || !n || n > UINT32_MAX || v[0] == '-') {
+		ls_error("LEAKSCOPE_TEST_MAX_SOCKETS needs a positive number");
+		return -1;
+	}
+	*max = (uint32_t)n;
+	return 0;
+}
+
 int cmd_watch(const struct options *o)
 {
 	struct model_opts mopts = { .top_n = o->top_n };
@@ -580,7 +613,7 @@ int cmd_watch(const struct options *o)
 	err = containers__resolve(&w.cf);
 	if (err)
 		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
-	if (loader__check_env())
+	if (loader__check_env() || test_max_sockets(&mopts.max_sockets))
 		return 1;
 	w.model = model__new(&mopts);
 	if (!w.model) {
@@ -639,7 +672,8 @@ int cmd_watch(const struct options *o)
 				loader__for_each_traced(w.loader, note_traced, &w);
 		}
 		err = sockdiag__snapshot(ls_now_boot_ns(), emit_existing, &w,
-					 w.snap_tgids ? snap_traced_cb : NULL, &skipped, &untraced);
+					 w.snap_tgids ? snap_traced_cb : NULL, sock_holders, &skipped,
+					 &untraced);
 		free(w.snap_tgids);
 		w.snap_tgids = NULL;
 

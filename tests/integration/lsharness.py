@@ -7,6 +7,7 @@ Checks print what was expected and what came.
 """
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -24,6 +25,37 @@ GATE_DIR = tempfile.mkdtemp(prefix="leakscope-gates-")
 def workload(name):
     """Path of a built workload from tests/workloads/NAME.c."""
     return os.path.join(OUT, "workloads", name)
+
+
+def info(path):
+    """The KEY N lines a workload wrote to its $WL_INFO file."""
+    vals = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                k, v = line.split()
+                vals[k] = int(v)
+    return vals
+
+
+def hold_unix_ends(n):
+    """python3 processes holding n unix ends between them (socketpairs),
+    as many a process as its hard fd limit allows; returns them once all
+    hold theirs.  Kill them (kill() and wait()) when done."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    holders = -(-n // (2 * min(n // 2, (hard - 64) // 2)))
+    pairs = -(-n // (2 * holders))
+    script = os.path.join(ROOT, "tests", "workloads", "hold_unix_ends.py")
+    hs = [subprocess.Popen(["python3", script, str(pairs)], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, start_new_session=True)
+          for _ in range(holders)]
+    for h in hs:
+        if h.stdout.readline() != b"held\n":
+            for k in hs:
+                k.kill()
+                k.wait()
+            raise Failed(f"a holder of unix ends failed (exit {h.poll()}: fd or memory limits?)")
+    return hs
 
 
 class Failed(Exception):

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, json_lines, proc_in,
+from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, info, json_lines, proc_in,
                        run_leakscope, wait_attached, wait_for_file, workload)
 
 NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client_is_stable",
@@ -97,16 +97,6 @@ for a in sys.argv[3:]:
         kept.append(c)
 time.sleep(float(sys.argv[1]))
 """
-
-
-def info(path):
-    vals = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                k, v = line.split()
-                vals[k] = int(v)
-    return vals
 
 
 def within(got, truth, rel, what):
