@@ -10,7 +10,8 @@ a client making one every 50 ms):
   - idle processes: 100, 1,000, 5,000 (sleep).
 For each: the time from start to ready (attached, the sock_diag snapshot
 taken, the first samples read), leakscope's peak RSS, and its CPU time a
-1 s interval over a BENCH_SECS (default 10) run.  Then the growth as
+1 s interval over a BENCH_SECS (default 10) run: the mean, the worst
+second and the median one.  Then the growth as
 ratios against the series' first point, so a regression in how cost grows
 shows, and whether the leaking pair was counted (the server's open count
 against the client's connects).
@@ -81,14 +82,19 @@ def one_run(tmp, tag):
     cpu0 = cpu_s(ls.pid)
     cli = subprocess.Popen([PEER, "unix-client", sock, "50", str(SECS - 1), "keep", "60"],
                            env=dict(env, WL_INFO=info))
-    peak = cpu1 = 0
+    peak = 0
+    cpu_at = [cpu0]	# at each second after ready
+    t1 = time.monotonic()
     while ls.poll() is None:
         try:
             peak = max(peak, hwm_kib(ls.pid))
-            cpu1 = cpu_s(ls.pid)
+            cpu = cpu_s(ls.pid)
         except (OSError, IndexError):
             break
-        time.sleep(0.2)
+        if time.monotonic() - t1 >= len(cpu_at):
+            cpu_at.append(cpu)
+        time.sleep(0.05)
+    per_s = sorted(100 * (b - a) for a, b in zip(cpu_at, cpu_at[1:])) or [0.0]
     ls.wait()
     report.seek(0)
     out = report.read()
@@ -101,7 +107,8 @@ def one_run(tmp, tag):
     for p in (cli, srv):
         p.kill()
         p.wait()
-    return t_ready, peak / 1024, 100 * (cpu1 - cpu0) / SECS, srv_open, connects
+    return (t_ready, peak / 1024, 100 * (cpu_at[-1] - cpu0) / max(1, len(cpu_at) - 1),
+            per_s[-1], per_s[len(per_s) // 2], srv_open, connects)
 
 
 def series(name, points, setup):
@@ -115,14 +122,14 @@ def series(name, points, setup):
             h.kill()
             h.wait()
     subprocess.run(["rm", "-rf", tmp])
-    print(f"{name:>12} {'ready s':>8} {'peak MiB':>9} {'CPU %/s':>8} "
+    print(f"{name:>12} {'ready s':>8} {'peak MiB':>9} {'CPU %':>6} {'worst':>6} {'median':>6} "
           f"{'x ready':>8} {'x peak':>7} {'x CPU':>6}  leaking pair (tool / truth)")
     base = rows[0]
-    for n, ready, peak, cpu, srv_open, truth in rows:
+    for n, ready, peak, cpu, worst, median, srv_open, truth in rows:
         x = [a / b if b else float("nan") for a, b in ((ready, base[1]), (peak, base[2]),
                                                       (cpu, base[3]))]
-        print(f"{n:>12,} {ready:8.2f} {peak:9.1f} {cpu:8.1f} {x[0]:8.2f} {x[1]:7.2f} {x[2]:6.2f}"
-              f"  {srv_open} / {truth}")
+        print(f"{n:>12,} {ready:8.2f} {peak:9.1f} {cpu:6.1f} {worst:6.1f} {median:6.1f} "
+              f"{x[0]:8.2f} {x[1]:7.2f} {x[2]:6.2f}  {srv_open} / {truth}")
     return rows
 
 

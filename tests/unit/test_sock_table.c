@@ -99,10 +99,10 @@ TEST(memory_follows_the_sockets_held)
 	       (unsigned long long)small >> 10, (unsigned long long)big >> 10,
 	       sizeof(struct sock_entry));
 	ASSERT_LE(small, 1024 * 1024);
-	/* entries and 8 to 16 bytes of index each (4-byte slots, the index
+	/* entries and 16 to 32 bytes of index each (8-byte slots, the index
 	 * kept under half full), a chunk of slack */
-	ASSERT_LE(big, 200000 * (sizeof(struct sock_entry) + 16) +
-		       SOCK_CHUNK * sizeof(struct sock_entry) + 4 * SOCK_INDEX_MIN);
+	ASSERT_LE(big, 200000 * (sizeof(struct sock_entry) + 32) +
+		       SOCK_CHUNK * sizeof(struct sock_entry) + 8 * SOCK_INDEX_MIN);
 	sock_table__free(&t);
 }
 

@@ -2,9 +2,10 @@
 /*
  * The sockets the socket model knows: entries in chunks that never move
  * (an entry pointer stays good until that entry is erased), found through
- * an open-addressing index of 32-bit entry numbers.  Memory grows with the
- * sockets tracked, a chunk and an index doubling at a time, up to a cap:
- * past it an insert fails and the caller counts the drop.
+ * an open-addressing index of entry numbers (with each key's hash).
+ * Memory grows with the sockets tracked, a chunk and an index doubling at
+ * a time, up to a cap: past it an insert fails and the caller counts the
+ * drop.
  */
 #ifndef LS_SOCK_TABLE_H
 #define LS_SOCK_TABLE_H
@@ -12,8 +13,8 @@
 #include <stdint.h>
 #include "leakscope.h"
 
-/* 2,097,152 entries (120 bytes each), 256 MiB at most with the index: a million unix connections, both
- * ends, with room for what the run makes */
+/* 2,097,152 entries (120 bytes each), 304 MiB at most with the index: a
+ * million unix connections, both ends, with room for what the run makes */
 #define SOCK_TABLE_MAX		(1U << 21)
 #define SOCK_CHUNK_SHIFT	12	/* 4,096 entries (480 KiB) a chunk */
 #define SOCK_CHUNK		(1U << SOCK_CHUNK_SHIFT)
@@ -60,7 +61,7 @@ struct sock_table {
 	uint32_t hi;		/* entries ever handed out: iterate below it */
 	uint32_t used;
 	uint32_t free_head;	/* free entry number + 1; 0: none */
-	uint32_t *index;	/* entry number + 1 by key's hash; 0 empty */
+	uint64_t *index;	/* key's hash << 32 | entry number + 1; 0 empty */
 	uint32_t index_cap;	/* power of two, at least twice used */
 };
 
