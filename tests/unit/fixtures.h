@@ -30,9 +30,9 @@ static inline void fx_exit(struct model *m, uint32_t tgid, uint64_t start, uint6
 	model__ingest(m, &e.hdr, sizeof(e));
 }
 
-/* A /proc sample; lazy != 0 also says smaps_rollup was read. */
-static inline void fx_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts,
-			     uint64_t anon, uint64_t file, uint64_t lazy)
+/* A /proc sample with smaps_rollup read, and fds counted when fds != 0. */
+static inline void fx_sample_fds(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts,
+				 uint64_t anon, uint64_t file, uint64_t lazy, uint32_t fds)
 {
 	struct ls_proc_sample s = { 0 };
 
@@ -41,9 +41,18 @@ static inline void fx_sample(struct model *m, uint32_t tgid, uint64_t start, uin
 	s.rss_anon_bytes = anon;
 	s.rss_file_bytes = file;
 	s.lazyfree_bytes = lazy;
-	s.flags = LS_SAMPLE_HAS_ROLLUP;
+	s.fds_open = fds;
+	s.flags = LS_SAMPLE_HAS_ROLLUP | (fds ? LS_SAMPLE_HAS_FDS : 0);
 	model__ingest(m, &s.hdr, sizeof(s));
 }
+
+/* A /proc sample; lazy != 0 also says smaps_rollup was read. */
+static inline void fx_sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts,
+			     uint64_t anon, uint64_t file, uint64_t lazy)
+{
+	fx_sample_fds(m, tgid, start, ts, anon, file, lazy, 0);
+}
+
 
 static inline void fx_interval(struct model *m, uint64_t ts, bool final)
 {
@@ -64,17 +73,22 @@ static inline struct model *fx_model(uint32_t max_procs)
 	return model__new(&o);
 }
 
-/* The final report as JSON (caller frees).  noinline: inlined, gcc 12
- * takes the memstream buffer for a local (-Wdangling-pointer). */
-__attribute__((noinline, unused)) static char *fx_report_json(const struct model *m)
+/* The final report as JSON or text (caller frees).  noinline: inlined,
+ * gcc 12 takes the memstream buffer for a local (-Wdangling-pointer). */
+__attribute__((noinline, unused)) static char *fx_report(const struct model *m, bool json)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	report__json(m, true, f);
+	if (json)
+		report__json(m, true, f);
+	else
+		report__text(m, true, f);
 	fclose(f);
 	return buf;
 }
+#define fx_report_json(m)	fx_report((m), true)
+#define fx_final_text(m)	fx_report((m), false)
 
 #endif

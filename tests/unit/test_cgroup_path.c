@@ -309,17 +309,6 @@ static void fx_cgroup(struct model *m, uint32_t tgid, uint64_t start, uint64_t t
 	model__ingest(m, &c.hdr, sizeof(c));
 }
 
-static char *report_text(const struct model *m)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	report__text(m, true, f);
-	fclose(f);
-	return buf;
-}
-
 TEST(record_names_the_container_in_both_reports)
 {
 	struct model *m = fx_model(16);
@@ -336,7 +325,7 @@ TEST(record_names_the_container_in_both_reports)
 	ASSERT_CONTAINS(json, "\"cgroup\":\"/docker/" ID "\",\"container\":{\"id\":\"" ID
 			"\",\"runtime\":\"docker\",\"name\":\"web\\u001b[2J\"}");
 	ASSERT_CONTAINS(json, "\"container\":{\"id\":null,\"runtime\":\"systemd\",\"name\":\"cron.service\"}");
-	text = report_text(m);
+	text = fx_final_text(m);
 	ASSERT_CONTAINS(text, "(docker container 8394aa18728a web\\x1b[2J)");
 	ASSERT_CONTAINS(text, "(systemd cron.service)");
 	ASSERT_TRUE(strchr(text, 0x1b) == NULL);

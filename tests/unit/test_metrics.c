@@ -25,22 +25,6 @@ static void meta(struct model *m, uint32_t tgid, uint64_t start, const char *com
 	model__ingest(m, &r.hdr, sizeof(r));
 }
 
-/* A /proc sample with smaps_rollup read and fds counted. */
-static void sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts, uint64_t anon,
-		   uint64_t file, uint64_t lazy, uint32_t fds)
-{
-	struct ls_proc_sample s = { 0 };
-
-	fx_hdr(&s.hdr, LS_REC_PROC_SAMPLE, sizeof(s), tgid, ts);
-	s.start_ns = start;
-	s.rss_anon_bytes = anon;
-	s.rss_file_bytes = file;
-	s.lazyfree_bytes = lazy;
-	s.fds_open = fds;
-	s.flags = LS_SAMPLE_HAS_ROLLUP | LS_SAMPLE_HAS_FDS;
-	model__ingest(m, &s.hdr, sizeof(s));
-}
-
 static void setns_fail(struct model *m, uint32_t nstype, int err, uint64_t ino, uint64_t ts)
 {
 	struct ls_setns e = { 0 };
@@ -91,9 +75,9 @@ static struct model *known_model(void)
 			meta(m, LEAK_PID, LEAK_START, "leaky", ts);
 			meta(m, EVIL_PID, EVIL_START, EVIL_COMM, ts);
 		}
-		sample(m, LEAK_PID, LEAK_START, ts, (10ULL << 20) + (uint64_t)i * (1 << 20),
-		       1 << 20, 2 << 20, 7);
-		sample(m, EVIL_PID, EVIL_START, ts, 4 << 20, 0, 0, 3);
+		fx_sample_fds(m, LEAK_PID, LEAK_START, ts, (10ULL << 20) + (uint64_t)i * (1 << 20),
+			      1 << 20, 2 << 20, 7);
+		fx_sample_fds(m, EVIL_PID, EVIL_START, ts, 4 << 20, 0, 0, 3);
 		if (i <= 3)
 			setns_fail(m, 0x40000000, EINVAL, 1000 + (uint64_t)i % 2, ts);	/* net */
 		if (i == 4)

@@ -210,17 +210,6 @@ static void interval_with_drops(struct model *m, uint64_t ts, uint64_t ringbuf, 
 	model__ingest(m, &iv.hdr, sizeof(iv));
 }
 
-__attribute__((noinline)) static char *final_text(const struct model *m)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	report__text(m, true, f);
-	fclose(f);
-	return buf;
-}
-
 /* A reader stopped for a while: the processes alive while events were lost
  * are marked, those gone before or come after are not, and the report says
  * when. */
@@ -249,7 +238,7 @@ TEST(lost_events_mark_the_processes_alive_then)
 	ASSERT_CONTAINS(js, "\"lost_events\":800,\"lost_from_ts\":5000000000,\"lost_to_ts\":9000000000");
 	ASSERT_CONTAINS(js, "\"pid\":10,");
 	ASSERT_CONTAINS(js, "\"exited\":false,\"incomplete\":true");
-	txt = final_text(m);
+	txt = fx_final_text(m);
 	ASSERT_CONTAINS(txt, "Events were lost from +4 s to +8 s");
 	ASSERT_CONTAINS(txt, "(pid 10) (incomplete)");
 	ASSERT_FALSE(strstr(txt, "(pid 12) (incomplete)"));
@@ -266,7 +255,7 @@ TEST(nothing_lost_nothing_marked)
 	feed_sample(m, 10, SEC, 1 * SEC, 1 << 20);
 	interval_with_drops(m, 2 * SEC, 0, true);
 	js = fx_report_json(m);
-	txt = final_text(m);
+	txt = fx_final_text(m);
 	ASSERT_CONTAINS(js, "\"lost_events\":0,\"lost_from_ts\":0,\"lost_to_ts\":0");
 	ASSERT_CONTAINS(js, "\"incomplete\":false");
 	ASSERT_FALSE(strstr(txt, "Events were lost"));
