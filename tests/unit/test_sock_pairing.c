@@ -1137,6 +1137,7 @@ TEST(socket_table_full_is_counted)
 	struct model *m = model__new(&o);
 	const struct ls_process *p;
 	struct sock_unix_view v;
+	char why[240], want[240];
 	uint64_t i = 0;
 
 	meta(m, CLI, CLI_START, "agent");
@@ -1157,6 +1158,14 @@ TEST(socket_table_full_is_counted)
 	ASSERT_EQ(v.open, 4096);
 	if (v.verdict == VERDICT_STABLE && v.confidence > 0.5)
 		LS_FAIL("a full table read as stable with confidence %.2f", v.confidence);
+	/* the reason names this process's own drops first */
+	snprintf(want, sizeof(want), "%llu socket records about this process dropped (socket "
+		 "table full); %llu events lost (socket table full %llu)",
+		 (unsigned long long)(i - 4096), (unsigned long long)(i - 4096),
+		 (unsigned long long)(i - 4096));
+	sock_model__incomplete_reason(m, p, why, sizeof(why));
+	ASSERT_STREQ(why, want);
+	ASSERT_CONTAINS(v.explanation, want);
 	model__free(m);
 }
 

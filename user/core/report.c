@@ -115,9 +115,9 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 		json__i64(j, "exit_code", p->exit_code);
 	json__bool(j, "incomplete", p->incomplete);
 	if (p->incomplete) {
-		char why[160];
+		char why[240];
 
-		model__loss_reason(m, why, sizeof(why));
+		sock_model__incomplete_reason(m, p, why, sizeof(why));
 		json__str(j, "incomplete_reason", why);
 	}
 	mem_model__json(p, j);

@@ -102,6 +102,7 @@ struct sock_state {
 	uint32_t exec_pass;		/* exec'd before that compute_views pass ... */
 	uint64_t exec_ns;		/* ... at this time: its ends get checked */
 	uint64_t groups_dropped;
+	uint64_t dropped;		/* its socket records past a full table */
 	struct peer_group groups[SOCK_MAX_GROUPS];
 	uint32_t ngroups;
 	struct series unix_series;
@@ -154,15 +155,6 @@ static struct sock_entry *find(struct sock_model *sm, uint64_t key)
 	return sock_table__find(&sm->table, key);
 }
 
-/* The entry for key (zeroed if new); NULL, counted, when the table is full. */
-static struct sock_entry *insert(struct sock_model *sm, uint64_t key)
-{
-	struct sock_entry *e = sock_table__insert(&sm->table, key);
-
-	if (!e)
-		sm->dropped++;
-	return e;
-}
 
 static void erase(struct sock_model *sm, struct sock_entry *e)
 {
@@ -227,6 +219,23 @@ static struct sock_state *state_of(struct ls_process *p)
 		}
 	}
 	return p->sock;
+}
+
+/* The entry for key (zeroed if new) of a socket of (tgid, start); NULL when
+ * the table is full, counted run-wide and, when the owner is known, as
+ * that process's: its report says how many of its sockets went uncounted. */
+static struct sock_entry *insert(struct model *m, uint64_t key, uint32_t tgid, uint64_t start)
+{
+	struct sock_entry *e = sock_table__insert(&m->sock->table, key);
+	struct ls_process *p;
+	struct sock_state *ss;
+
+	if (e)
+		return e;
+	m->sock->dropped++;
+	if (tgid && (p = model__proc(m, tgid, start)) && (ss = state_of(p)))
+		ss->dropped++;
+	return NULL;
 }
 
 static struct peer_group *group_of(struct sock_state *ss, uint32_t peer_tgid, uint64_t peer_start,
@@ -382,7 +391,7 @@ static void add_unix(struct model *m, const struct ls_unix_conn *c)
 	/* made while we attached: the sock_diag snapshot has it too */
 	if (c->ino && (e = find(sm, c->ino | EXISTING_BIT)) && e->tgid == c->hdr.tgid)
 		erase(sm, e);
-	e = insert(sm, c->sk);
+	e = insert(m, c->sk, c->hdr.tgid, c->start_ns);
 	if (!e)
 		return;
 	p = model__proc(m, c->hdr.tgid, c->start_ns);
@@ -598,7 +607,7 @@ static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 	if (!e) {
 		struct ls_process *p = model__proc(m, t->hdr.tgid, t->start_ns);
 
-		e = insert(sm, t->sk);
+		e = insert(m, t->sk, t->hdr.tgid, t->start_ns);
 		if (!e)
 			return;
 		e->tgid = t->hdr.tgid;
@@ -620,7 +629,7 @@ static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 
 static void add_existing_unix(struct model *m, const struct ls_unix_existing *x)
 {
-	struct sock_entry *e = insert(m->sock, x->ino | EXISTING_BIT);
+	struct sock_entry *e = insert(m, x->ino | EXISTING_BIT, x->hdr.tgid, x->start_ns);
 
 	if (!e)
 		return;
@@ -696,7 +705,7 @@ static void add_existing_tcp(struct model *m, const struct ls_tcp_existing *x)
 		add_listener(m->sock, x);
 		return;
 	}
-	e = insert(m->sock, x->ino | EXISTING_BIT);
+	e = insert(m, x->ino | EXISTING_BIT, x->hdr.tgid, x->start_ns);
 	if (!e)
 		return;
 	e->tgid = x->hdr.tgid;
@@ -984,16 +993,17 @@ static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, 
  * not certain (a leak whose opens were dropped looks flat).  Its confidence
  * is capped at MODEL_INCOMPLETE_CONFIDENCE and the explanation says why;
  * a leak or growth seen despite the loss stands. */
-static void doubt(const struct model *m, struct verdict_result *v, char *expl, size_t size)
+static void doubt(const struct model *m, const struct ls_process *p, struct verdict_result *v,
+		  char *expl, size_t size)
 {
 	size_t len = strlen(expl);
-	char why[160];
+	char why[240];
 
 	if (v->verdict == VERDICT_LEAK || v->verdict == VERDICT_GROWING)
 		return;
 	if (v->confidence > MODEL_INCOMPLETE_CONFIDENCE)
 		v->confidence = MODEL_INCOMPLETE_CONFIDENCE;
-	model__loss_reason(m, why, sizeof(why));
+	sock_model__incomplete_reason(m, p, why, sizeof(why));
 	snprintf(expl + len, size - len, "; not certain: %s while it ran, its counts may be short",
 		 why);
 }
@@ -1075,8 +1085,8 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	explain_unix(m, p, ss);
 	explain_tcp(p, ss);
 	if (p->incomplete) {
-		doubt(m, &ss->unix_v, ss->explanation, sizeof(ss->explanation));
-		doubt(m, &ss->tcp_v, ss->tcp_explanation, sizeof(ss->tcp_explanation));
+		doubt(m, p, &ss->unix_v, ss->explanation, sizeof(ss->explanation));
+		doubt(m, p, &ss->tcp_v, ss->tcp_explanation, sizeof(ss->tcp_explanation));
 	}
 }
 
@@ -1093,6 +1103,20 @@ bool sock_model__notable(const struct ls_process *p)
 uint64_t sock_model__dropped(const struct model *m)
 {
 	return m->sock ? m->sock->dropped : 0;
+}
+
+void sock_model__incomplete_reason(const struct model *m, const struct ls_process *p, char *buf,
+				   size_t len)
+{
+	uint64_t own = p->sock ? p->sock->dropped : 0;
+	int n = 0;
+
+	if (own)
+		n = snprintf(buf, len, "%llu socket record%s about this process dropped (socket "
+			     "table full); ", (unsigned long long)own, own == 1 ? "" : "s");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	model__loss_reason(m, buf + n, len - (size_t)n);
 }
 
 static double age_s(uint64_t now, uint64_t since)

@@ -6,6 +6,10 @@
 
 /* Sockets not tracked because the table was full. */
 uint64_t sock_model__dropped(const struct model *m);
+/* Why p's numbers may be short: its own socket records dropped, if any,
+ * then the run's losses (model__loss_reason). */
+void sock_model__incomplete_reason(const struct model *m, const struct ls_process *p, char *buf,
+				   size_t len);
 
 /* Unix ends whose close came unverified (struct ls_sock_close), at or after
  * since_ns: up to max into out; returns how many.  The loader checks that
