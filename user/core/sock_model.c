@@ -5,119 +5,17 @@
  * inode), from which each interval derives, per process, the unix
  * connections it holds grouped by (peer process, path) and its TCP
  * connections by state; verdicts come from verdict__decide like memory's.
+ * What is said of them (explanations, JSON, text) is sock_report.c's.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
-#include "json.h"
 #include "records.h"
-#include "report.h"
 #include "sock_model.h"
+#include "sock_state.h"
 #include "sock_table.h"
-#include "text.h"
 
-#define SOCK_MAX_PATHS		256	/* distinct unix paths */
-#define SOCK_MAX_GROUPS		16	/* peer groups per process */
-#define SOCK_MAX_STUCK		16	/* stuck TCP groups per process */
-#define SOCK_MAX_LISTENERS	256	/* TCP listening sockets from sock_diag */
-#define EXISTING_BIT		(1ULL << 63)	/* keys of sock_diag sockets */
-/* how long an end closed before its peer's record came waits for it */
-#define UNPAIRED_WAIT_NS	(10 * 1000000000ULL)
-#define TCP_NSTATES		SOCK_TCP_NSTATES
-
-enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LISTEN = 10 };
-
-static const char *const tcp_state_names[TCP_NSTATES] = {
-	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
-};
-
-struct sock_path {
-	char name[LS_PATH_LEN + 2];
-	uint16_t len;
-	uint8_t abstract;
-};
-
-/* A TCP listening socket from the sock_diag snapshot: the sockets the
- * snapshot lists on its port are accepted ones, the server's. */
-struct tcp_listener {
-	uint8_t family;
-	uint16_t port;
-	uint8_t addr[16];	/* all zeros: every address */
-};
-
-struct sock_model {
-	struct sock_table table;	/* grows with use, so the per-interval
-					 * passes cost what is tracked */
-	uint64_t dropped;		/* sockets not tracked: table full */
-	uint32_t unpaired_closed;	/* entries with closed set */
-	uint32_t unverified;		/* entries with unverified set */
-	bool exits_pending;		/* processes with sockets exited since the last pass */
-	uint32_t pass;			/* compute_views passes so far */
-	struct sock_path paths[SOCK_MAX_PATHS];
-	uint32_t npaths;
-	/* past the cap, a listener's sockets from before attach are grouped
-	 * by the client's port, one group each (as with no listener known) */
-	struct tcp_listener listeners[SOCK_MAX_LISTENERS];
-	uint32_t nlisteners;
-	uint64_t computed_at;		/* interval the per-process views are for */
-};
-
-struct peer_group {
-	uint32_t peer_tgid;	/* 0: peer not known */
-	uint16_t path;
-	uint16_t _pad;
-	uint64_t peer_start;
-	uint64_t opened;	/* during the run */
-	uint64_t closed;
-	uint64_t open;		/* now (derived each interval) */
-	uint64_t accepted;	/* of those, ends this process accepted */
-	uint64_t oldest_ns;	/* since of the oldest open one */
-	struct series *opens;	/* open, each interval since it first held one */
-	double rate;		/* its own growth a second, over the verdict's window */
-};
-
-/* Server ends are grouped by (client address, our service port), client
- * ends by (server address, its port): clients' ephemeral ports would give
- * every connection a group of its own. */
-struct stuck_group {
-	uint8_t state;
-	uint8_t family;
-	uint8_t accepted;	/* port is our local (service) port */
-	uint8_t _pad;
-	uint16_t port;
-	uint8_t addr[16];
-	uint64_t count;
-	uint64_t oldest_ns;
-};
-
-struct sock_state {
-	/* unix */
-	uint64_t unix_open;
-	uint64_t unix_opened;
-	uint64_t unix_closed;
-	uint64_t unix_unconfirmed;	/* open ends whose close came unverified */
-	uint32_t exec_pass;		/* exec'd before that compute_views pass ... */
-	uint64_t exec_ns;		/* ... at this time: its ends get checked */
-	uint64_t groups_dropped;
-	uint64_t dropped;		/* its socket records past a full table */
-	struct peer_group groups[SOCK_MAX_GROUPS];
-	uint32_t ngroups;
-	struct series unix_series;
-	struct verdict_result unix_v;
-	/* tcp */
-	uint32_t by_state[TCP_NSTATES];
-	struct stuck_group stuck[SOCK_MAX_STUCK];
-	uint32_t nstuck;
-	uint64_t tcp_seen;
-	struct series stuck_series;
-	struct verdict_result tcp_v;
-	uint64_t now_ns;
-	char explanation[512];
-	char tcp_explanation[512];
-};
 
 struct sock_model *sock_model__new(uint32_t max_sockets)
 {
@@ -185,8 +83,8 @@ static uint16_t intern_path(struct sock_model *sm, const char *name, uint16_t le
 	return (uint16_t)sm->npaths++;
 }
 
-/* "/var/run/docker.sock", "@name" for abstract, "(unnamed)". */
-static const char *path_name(const struct sock_model *sm, uint16_t idx, char *buf, size_t len)
+const char *sock_model__path_name(const struct sock_model *sm, uint16_t idx, char *buf,
+				  size_t len)
 {
 	const struct sock_path *p;
 
@@ -882,156 +780,6 @@ static void compute_views(struct model *m, uint64_t now)
 	sm->computed_at = now;
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-	const struct peer_group *x = a, *y = b;
-
-	if (x->open != y->open)
-		return x->open < y->open ? 1 : -1;
-	return x->opened < y->opened ? 1 : x->opened > y->opened ? -1 : 0;
-}
-
-static const char *peer_label(const struct model *m, uint32_t tgid, char *buf, size_t len)
-{
-	const struct ls_process *q = model__find(m, tgid);
-
-	if (!tgid)
-		snprintf(buf, len, "an unknown process");
-	else
-		snprintf(buf, len, "%s (%u)", q && q->comm[0] ? q->comm : "?", tgid);
-	return buf;
-}
-
-static void every(double rate, char *buf, size_t len)
-{
-	if (rate <= 0)
-		snprintf(buf, len, "not growing");
-	else if (rate >= 1)
-		snprintf(buf, len, "+%.1f a second", rate);
-	else
-		snprintf(buf, len, "+1 every %.0f s", 1 / rate);
-}
-
-/* Ends it closed whose socket is still there: counted open until it goes. */
-static void explain_unconfirmed(struct sock_state *ss)
-{
-	size_t len = strlen(ss->explanation);
-
-	if (ss->unix_unconfirmed)
-		snprintf(ss->explanation + len, sizeof(ss->explanation) - len,
-			 " (%llu of the open ones closed by it, but their sockets are still held "
-			 "elsewhere)", (unsigned long long)ss->unix_unconfirmed);
-}
-
-/* Other peers whose connections grow too, each with its own count and
- * rate (the first group's rate is its own, not the process's). */
-static void explain_other_peers(const struct model *m, struct sock_state *ss)
-{
-	for (uint32_t i = 1, said = 0; i < ss->ngroups && said < 2; i++) {
-		const struct peer_group *g = &ss->groups[i];
-		size_t len = strlen(ss->explanation);
-		char peer[64], open[32], rate[48];
-
-		if (!g->open || g->rate <= 0 || g->rate < 0.1 * ss->groups[0].rate)
-			continue;
-		peer_label(m, g->peer_tgid, peer, sizeof(peer));
-		report__count(g->open, open, sizeof(open));
-		every(g->rate, rate, sizeof(rate));
-		snprintf(ss->explanation + len, sizeof(ss->explanation) - len, "; and %s with %s, %s",
-			 open, peer, rate);
-		said++;
-	}
-}
-
-static void explain_unix(const struct model *m, const struct ls_process *p, struct sock_state *ss)
-{
-	const struct peer_group *g = ss->ngroups ? &ss->groups[0] : NULL;
-	char peer[64], path[LS_PATH_LEN + 8], open[32], closed[32], rate[48];
-
-	if (!g || !g->open) {
-		snprintf(ss->explanation, sizeof(ss->explanation),
-			 "%s (%u) holds %llu unix connections; %llu opened and %llu closed during the run",
-			 p->comm, p->tgid, (unsigned long long)ss->unix_open,
-			 (unsigned long long)ss->unix_opened, (unsigned long long)ss->unix_closed);
-		explain_unconfirmed(ss);
-		return;
-	}
-	peer_label(m, g->peer_tgid, peer, sizeof(peer));
-	path_name(m->sock, g->path, path, sizeof(path));
-	report__count(g->open, open, sizeof(open));
-	report__count(g->closed, closed, sizeof(closed));
-	every(g->rate, rate, sizeof(rate));
-	if (g->accepted * 2 >= g->open)	/* the server's side */
-		snprintf(ss->explanation, sizeof(ss->explanation),
-			 "%s (%u) holds %s connections on %.120s opened by %s, %s closed, %s", p->comm,
-			 p->tgid, open, path, peer, closed, rate);
-	else
-		snprintf(ss->explanation, sizeof(ss->explanation),
-			 "%s (%u) holds %s connections to %s on %.120s, %s closed, %s", p->comm, p->tgid,
-			 open, peer, path, closed, rate);
-	explain_other_peers(m, ss);
-	explain_unconfirmed(ss);
-}
-
-/* "10.0.0.2:443" for a server we connected to; "10.0.0.7 -> :8080" for
- * clients of our port 8080. */
-static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, bool local_port,
-			    char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
-	if (local_port)
-		snprintf(buf, len, family == 10 ? "[%s] -> :%u" : "%s -> :%u", a, port);
-	else
-		snprintf(buf, len, family == 10 ? "[%s]:%u" : "%s:%u", a, port);
-	return buf;
-}
-
-/* Events were lost while this process ran (model.c: mark_incomplete): its
- * counts may be short by what was lost, so a verdict that nothing grows is
- * not certain (a leak whose opens were dropped looks flat).  Its confidence
- * is capped at MODEL_INCOMPLETE_CONFIDENCE and the explanation says why;
- * a leak or growth seen despite the loss stands. */
-static void doubt(const struct model *m, const struct ls_process *p, struct verdict_result *v,
-		  char *expl, size_t size)
-{
-	size_t len = strlen(expl);
-	char why[240];
-
-	if (v->verdict == VERDICT_LEAK || v->verdict == VERDICT_GROWING)
-		return;
-	if (v->confidence > MODEL_INCOMPLETE_CONFIDENCE)
-		v->confidence = MODEL_INCOMPLETE_CONFIDENCE;
-	sock_model__incomplete_reason(m, p, why, sizeof(why));
-	snprintf(expl + len, size - len, "; not certain: %s while it ran, its counts may be short",
-		 why);
-}
-
-static void explain_tcp(const struct ls_process *p, struct sock_state *ss)
-{
-	const struct stuck_group *worst = NULL;
-	char peer[80], rate[48];
-
-	for (uint32_t i = 0; i < ss->nstuck; i++)
-		if (!worst || ss->stuck[i].count > worst->count)
-			worst = &ss->stuck[i];
-	if (!worst) {
-		snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
-			 "no TCP connection stuck in CLOSE_WAIT or FIN_WAIT2");
-		return;
-	}
-	addr_str(worst->family, worst->addr, worst->port, worst->accepted, peer, sizeof(peer));
-	every(ss->tcp_v.rate_per_s, rate, sizeof(rate));
-	snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
-		 worst->state == TCP_CLOSE_WAIT
-			 ? "%s (%u) has %llu connections to %s in CLOSE_WAIT: the peer closed, this "
-			   "process never closes its end (%s)"
-			 : "%s (%u) has %llu connections to %s in FIN_WAIT2: this process shut its end, "
-			   "the peer never closes (%s)",
-		 p->comm, p->tgid, (unsigned long long)worst->count, peer, rate);
-}
-
 /* Each peer group's own rate: its open count each interval (kept once it
  * holds a connection), fitted over the span the process's verdict used, so
  * that the rates of its peers add up to the process's. */
@@ -1066,6 +814,16 @@ static void group_rates(struct sock_state *ss, uint64_t now_ns)
 	}
 }
 
+/* Peer groups by open ends, then by opened: the report shows the first. */
+static int cmp_group(const void *a, const void *b)
+{
+	const struct peer_group *x = a, *y = b;
+
+	if (x->open != y->open)
+		return x->open < y->open ? 1 : -1;
+	return x->opened < y->opened ? 1 : x->opened > y->opened ? -1 : 0;
+}
+
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	struct sock_state *ss = p->sock;
@@ -1082,11 +840,11 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
 	verdict__decide(&ss->stuck_series, &verdict_params_count, &ss->tcp_v);
 	group_rates(ss, now_ns);
-	explain_unix(m, p, ss);
-	explain_tcp(p, ss);
+	sock_explain__unix(m, p, ss);
+	sock_explain__tcp(p, ss);
 	if (p->incomplete) {
-		doubt(m, p, &ss->unix_v, ss->explanation, sizeof(ss->explanation));
-		doubt(m, p, &ss->tcp_v, ss->tcp_explanation, sizeof(ss->tcp_explanation));
+		sock_explain__doubt(m, p, &ss->unix_v, ss->explanation, sizeof(ss->explanation));
+		sock_explain__doubt(m, p, &ss->tcp_v, ss->tcp_explanation, sizeof(ss->tcp_explanation));
 	}
 }
 
@@ -1105,204 +863,3 @@ uint64_t sock_model__dropped(const struct model *m)
 	return m->sock ? m->sock->dropped : 0;
 }
 
-void sock_model__incomplete_reason(const struct model *m, const struct ls_process *p, char *buf,
-				   size_t len)
-{
-	uint64_t own = p->sock ? p->sock->dropped : 0;
-	int n = 0;
-
-	if (own)
-		n = snprintf(buf, len, "%llu socket record%s about this process dropped (socket "
-			     "table full); ", (unsigned long long)own, own == 1 ? "" : "s");
-	if (n < 0 || (size_t)n >= len)
-		return;
-	model__loss_reason(m, buf + n, len - (size_t)n);
-}
-
-static double age_s(uint64_t now, uint64_t since)
-{
-	return since && now > since ? (double)(now - since) / 1e9 : 0;
-}
-
-void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j)
-{
-	const struct sock_state *ss = p->sock;
-	char buf[LS_PATH_LEN + 80];
-
-	if (!ss)
-		return;
-	json__obj_begin(j, "unix_sockets");
-	json__u64(j, "open", ss->unix_open);
-	json__u64(j, "opened", ss->unix_opened);
-	json__u64(j, "closed", ss->unix_closed);
-	json__str(j, "verdict", verdict__name(ss->unix_v.verdict));
-	json__dbl(j, "confidence", ss->unix_v.confidence, 2);
-	json__dbl(j, "growth_per_s", ss->unix_v.rate_per_s, 3);
-	json__arr_begin(j, "peers");
-	for (uint32_t i = 0; i < ss->ngroups; i++) {
-		const struct peer_group *g = &ss->groups[i];
-		const struct ls_process *q = model__find(m, g->peer_tgid);
-
-		json__obj_begin(j, NULL);
-		json__u64(j, "pid", g->peer_tgid);
-		json__str(j, "comm", q ? q->comm : "");
-		json__str(j, "exe", q ? q->exe : "");
-		if (q && q->container.id[0])
-			json__str(j, "container_id", q->container.id);
-		json__str(j, "path", path_name(m->sock, g->path, buf, sizeof(buf)));
-		json__u64(j, "open", g->open);
-		json__u64(j, "opened", g->opened);
-		json__u64(j, "closed", g->closed);
-		json__dbl(j, "growth_per_s", g->rate, 3);
-		json__dbl(j, "oldest_open_age_s", g->open ? age_s(ss->now_ns, g->oldest_ns) : 0, 1);
-		json__obj_end(j);
-	}
-	json__arr_end(j);
-	json__u64(j, "groups_dropped", ss->groups_dropped);
-	json__u64(j, "closes_unconfirmed", ss->unix_unconfirmed);
-	json__str(j, "explanation", ss->explanation);
-	json__obj_end(j);
-
-	json__obj_begin(j, "tcp");
-	json__obj_begin(j, "by_state");
-	for (int s = 1; s < TCP_NSTATES; s++)
-		if (ss->by_state[s])
-			json__u64(j, tcp_state_names[s], ss->by_state[s]);
-	json__obj_end(j);
-	json__str(j, "verdict", verdict__name(ss->tcp_v.verdict));
-	json__dbl(j, "confidence", ss->tcp_v.confidence, 2);
-	json__dbl(j, "growth_per_s", ss->tcp_v.rate_per_s, 3);
-	json__arr_begin(j, "stuck");
-	for (uint32_t i = 0; i < ss->nstuck; i++) {
-		const struct stuck_group *g = &ss->stuck[i];
-
-		json__obj_begin(j, NULL);
-		json__str(j, "state", tcp_state_names[g->state]);
-		json__str(j, "peer", addr_str(g->family, g->addr, g->port, g->accepted, buf, sizeof(buf)));
-		json__u64(j, "count", g->count);
-		json__dbl(j, "oldest_age_s", age_s(ss->now_ns, g->oldest_ns), 1);
-		json__obj_end(j);
-	}
-	json__arr_end(j);
-	json__str(j, "explanation", ss->tcp_explanation);
-	json__obj_end(j);
-}
-
-void sock_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final)
-{
-	const struct sock_state *ss = p->sock;
-	char buf[LS_PATH_LEN + 80], peer[64];
-	/* explanations name processes and paths: escaped (text.h) */
-	char esc[TEXT_ESC_SIZE(sizeof(ss->explanation))], esc2[TEXT_ESC_SIZE(sizeof(buf))];
-
-	if (!ss)
-		return;
-	if (!final) {
-		if (ss->unix_v.verdict == VERDICT_LEAK || ss->unix_v.verdict == VERDICT_GROWING)
-			fprintf(out, "%8s unix %s: %s\n", "", verdict__name(ss->unix_v.verdict),
-				text__esc(ss->explanation, esc, sizeof(esc)));
-		if (ss->tcp_v.verdict == VERDICT_LEAK || ss->tcp_v.verdict == VERDICT_GROWING)
-			fprintf(out, "%8s tcp %s: %s\n", "", verdict__name(ss->tcp_v.verdict),
-				text__esc(ss->tcp_explanation, esc, sizeof(esc)));
-		return;
-	}
-	if (ss->unix_open || ss->unix_opened) {
-		fprintf(out, "  unix sockets: %s (confidence %.2f). %s.\n",
-			verdict__name(ss->unix_v.verdict), ss->unix_v.confidence,
-			text__esc(ss->explanation, esc, sizeof(esc)));
-		for (uint32_t i = 0; i < ss->ngroups && i < 5; i++) {
-			const struct peer_group *g = &ss->groups[i];
-
-			char rate[48];
-
-			every(g->rate, rate, sizeof(rate));
-			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed, %s\n",
-				text__esc(peer_label(m, g->peer_tgid, peer, sizeof(peer)), esc, sizeof(esc)),
-				text__esc(path_name(m->sock, g->path, buf, sizeof(buf)), esc2, sizeof(esc2)),
-				(unsigned long long)g->open, (unsigned long long)g->opened,
-				(unsigned long long)g->closed, rate);
-		}
-		if (ss->ngroups > 5)
-			fprintf(out, "    and %u other peer groups (--json lists them all)\n",
-				ss->ngroups - 5);
-		if (ss->groups_dropped)
-			fprintf(out, "    %llu connections in peer groups not kept (the table of %u "
-				"groups was full): counted above, not by peer\n",
-				(unsigned long long)ss->groups_dropped, SOCK_MAX_GROUPS);
-	}
-	if (ss->nstuck || ss->tcp_seen)
-		fprintf(out, "  tcp: %s (confidence %.2f). %s.\n", verdict__name(ss->tcp_v.verdict),
-			ss->tcp_v.confidence, text__esc(ss->tcp_explanation, esc, sizeof(esc)));
-}
-
-const char *sock_model__tcp_state_name(uint32_t state)
-{
-	return state < TCP_NSTATES ? tcp_state_names[state] : NULL;
-}
-
-bool sock_model__unix_view(const struct ls_process *p, struct sock_unix_view *out)
-{
-	const struct sock_state *ss = p->sock;
-
-	if (!ss)
-		return false;
-	out->open = ss->unix_open;
-	out->opened = ss->unix_opened;
-	out->closed = ss->unix_closed;
-	out->closes_unconfirmed = ss->unix_unconfirmed;
-	out->groups_dropped = ss->groups_dropped;
-	out->npeers = ss->ngroups;
-	out->verdict = ss->unix_v.verdict;
-	out->confidence = ss->unix_v.confidence;
-	out->growth_per_s = ss->unix_v.rate_per_s;
-	out->explanation = ss->explanation;
-	return true;
-}
-
-bool sock_model__peer_view(const struct model *m, const struct ls_process *p, uint32_t i,
-			   struct sock_peer_view *out)
-{
-	const struct sock_state *ss = p->sock;
-	const struct peer_group *g;
-
-	if (!ss || i >= ss->ngroups)
-		return false;
-	g = &ss->groups[i];
-	out->pid = g->peer_tgid;
-	out->open = g->open;
-	out->opened = g->opened;
-	out->closed = g->closed;
-	out->oldest_open_age_s = g->open ? age_s(ss->now_ns, g->oldest_ns) : 0;
-	out->growth_per_s = g->rate;
-	path_name(m->sock, g->path, out->path, sizeof(out->path));
-	return true;
-}
-
-bool sock_model__tcp_view(const struct ls_process *p, struct sock_tcp_view *out)
-{
-	const struct sock_state *ss = p->sock;
-
-	if (!ss)
-		return false;
-	memcpy(out->by_state, ss->by_state, sizeof(out->by_state));
-	out->nstuck = ss->nstuck;
-	out->verdict = ss->tcp_v.verdict;
-	out->growth_per_s = ss->tcp_v.rate_per_s;
-	out->explanation = ss->tcp_explanation;
-	return true;
-}
-
-bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_stuck_view *out)
-{
-	const struct sock_state *ss = p->sock;
-	const struct stuck_group *g;
-
-	if (!ss || i >= ss->nstuck)
-		return false;
-	g = &ss->stuck[i];
-	out->state = g->state;
-	out->count = g->count;
-	out->oldest_age_s = age_s(ss->now_ns, g->oldest_ns);
-	addr_str(g->family, g->addr, g->port, g->accepted, out->peer, sizeof(out->peer));
-	return true;
-}
