@@ -53,7 +53,9 @@ TOOL_SRCS := $(wildcard user/*.c)
 TOOL_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(TOOL_SRCS))
 BPF_SRCS  := bpf/leakscope.bpf.c
 BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/leakscope.h $(VMLINUX)
-SKELS     := $(OUT)/leakscope.skel.h
+# leakscope_plain: the same programs without kfunc externs, for kernels
+# without bpf_rdonly_cast (bpf/compat.bpf.h); its layout must match.
+SKELS     := $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h $(OUT)/skel-layout.ok
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -83,6 +85,22 @@ $(OUT)/bpf-cflags: FORCE | $(OUT)
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/leakscope_plain.bpf.o: bpf/leakscope.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DLS_NO_KFUNCS -c $< -o $@
+
+# The loader opens the plain object through leakscope.skel.h's struct: the
+# two skeletons must declare the same maps, programs and global variables.
+$(OUT)/skel-layout.ok: $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h
+	$(call msg,CHECK,$@)
+	$(Q)sed -n '/^struct leakscope_bpf {/,/^};/p' $< > $@.fast && \
+		sed 's/leakscope_plain_bpf/leakscope_bpf/g' $(OUT)/leakscope_plain.skel.h | \
+		sed -n '/^struct leakscope_bpf {/,/^};/p' > $@.plain && \
+		test -s $@.fast && cmp -s $@.fast $@.plain || \
+		{ echo "Error: leakscope_plain.skel.h's layout differs from leakscope.skel.h's" >&2; \
+		  diff $@.fast $@.plain >&2; exit 1; }
+	$(Q)rm -f $@.fast $@.plain && touch $@
 
 $(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
@@ -184,7 +202,8 @@ test-kernels: all
 # The BPF object (and its skeleton) for arm64, from vmlinux/arm64/vmlinux.h.
 bpf-arm64:
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
-		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h
+		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h \
+		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok
 
 # vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
 # (trixie-backports): the BPF side reads fields as new kernels name them, and

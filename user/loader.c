@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "kernel_features.h"
 #include "leakscope.skel.h"
+#include "leakscope_plain.skel.h"
 #include "loader.h"
 #include "links.h"
 #include "options.h"
@@ -161,17 +162,45 @@ static const char *optional_loss(const char *prog)
 
 /* Settings from what the kernel offers (bpf/compat.bpf.h), and the
  * programs and maps only a fallback uses. */
-static int configure_features(struct loader *l)
+/* The object for this kernel.  Without bpf_rdonly_cast, the plain build:
+ * the same maps, programs and globals (the Makefile checks the skeletons
+ * match), opened through the fast build's skeleton, but with no kfunc
+ * extern for libbpf to search module BTFs for (bpf/compat.bpf.h). */
+static struct leakscope_bpf *open_object(const struct ls_features *f)
+{
+	struct leakscope_bpf *skel;
+	int err;
+
+	if (f->has[FEAT_RDONLY_CAST])
+		return leakscope_bpf__open();
+	skel = calloc(1, sizeof(*skel));
+	if (!skel) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = leakscope_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data = (void *)leakscope_plain_bpf__elf_bytes(&skel->skeleton->data_sz);
+		err = bpf_object__open_skeleton(skel->skeleton, NULL);
+	}
+	if (err) {
+		leakscope_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	if (ls_verbose)
+		fprintf(stderr, "leakscope: the BPF object built without kfuncs, as this kernel "
+				"has no bpf_rdonly_cast for tracepoints\n");
+	return skel;
+}
+
+static int configure_features(struct loader *l, const struct ls_features *fp)
 {
 	struct leakscope_bpf *skel = l->skel;
 	struct bpf_program *prog;
-	struct ls_features f;
+	struct ls_features f = *fp;
 	bool fast;
 
-	if (features__probe(&f))
-		return -1;
-	if (ls_verbose)
-		features__print(&f, stderr);
 	skel->rodata->has_task_btf = f.has[FEAT_TASK_BTF];
 	skel->rodata->direct_loads = f.has[FEAT_TASK_BTF] && f.has[FEAT_RDONLY_CAST];
 	skel->rodata->has_task_pt_regs = f.has[FEAT_TASK_PT_REGS];
@@ -280,6 +309,7 @@ static uint32_t socket_table_size(uint64_t used)
 struct loader *loader__start(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
+	struct ls_features features;
 	int err;
 
 	if (!l) {
@@ -290,7 +320,11 @@ struct loader *loader__start(const struct loader_opts *opts)
 	libbpf_set_print(libbpf_print);
 
 	l->max_socks = socket_table_size(procfs__sockets_used());
-	l->skel = leakscope_bpf__open();
+	if (features__probe(&features))
+		goto fail;
+	if (ls_verbose)
+		features__print(&features, stderr);
+	l->skel = open_object(&features);
 	if (!l->skel) {
 		ls_error("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
@@ -304,7 +338,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		l->skel->rodata->filter_comm = true;
 		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
 	}
-	if (configure_features(l) || check_programs(l))
+	if (configure_features(l, &features) || check_programs(l))
 		goto fail;
 
 	err = leakscope_bpf__load(l->skel);
