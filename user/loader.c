@@ -20,6 +20,7 @@
 #include "loader.h"
 #include "links.h"
 #include "options.h"
+#include "caps.h"
 #include "privs.h"
 #include "procfs.h"
 #include "symbols.h"
@@ -367,6 +368,29 @@ fail:
 	return NULL;
 }
 
+/* Debian's and Ubuntu's kernels carry a patch by which
+ * kernel.perf_event_paranoid 3, their default, lets only CAP_SYS_ADMIN open
+ * perf events, tracepoints included: CAP_PERFMON is not enough there. */
+static const char *attach_hint(int err)
+{
+	FILE *f;
+	int paranoid = 0;
+
+	if ((err != EACCES && err != EPERM) || (privs__effective() & LS_CAP(LS_CAP_SYS_ADMIN)))
+		return "";
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (!f)
+		return "";
+	if (fscanf(f, "%d", &paranoid) != 1)
+		paranoid = 0;
+	fclose(f);
+	if (paranoid <= 2)
+		return "";
+	return " (kernel.perf_event_paranoid is above 2, which on Debian's and Ubuntu's "
+	       "kernels lets only CAP_SYS_ADMIN open tracepoints: run leakscope as root, or "
+	       "with CAP_SYS_ADMIN too, or set kernel.perf_event_paranoid=2)";
+}
+
 int loader__attach(struct loader *l)
 {
 	struct bpf_program *prog;
@@ -384,8 +408,10 @@ int loader__attach(struct loader *l)
 		}
 		link = bpf_program__attach(prog);
 		if (!link) {
-			ls_error("cannot attach %s to %s: %s", bpf_program__name(prog),
-				 bpf_program__section_name(prog), strerror(errno));
+			int err = errno;
+
+			ls_error("cannot attach %s to %s: %s%s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(err), attach_hint(err));
 			goto fail;
 		}
 		l->links[l->nlinks++] = link;
