@@ -316,6 +316,7 @@ TEST(growth_site_sources_in_json_and_text)
 	ASSERT_CONTAINS(buf, "\"frames\":[\"old+0x1 (gowork)\",\"main.main+0xf7 (gowork)\"],"
 			     "\"sources\":[null,null]");
 	free(buf);
+	ASSERT_CONTAINS(mem(m)->explanation, "; biggest growth site main.leak+0x51 (gowork) at leak.go:53");
 	buf = fx_final_text(m);
 	ASSERT_CONTAINS(buf, "growth site 90.0 MiB in 9 calls: main.leak+0x51 (gowork) at leak.go:53 <- "
 			     "main.main+0xf7 (gowork)\n");

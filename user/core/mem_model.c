@@ -56,6 +56,16 @@ static void add_mapping(struct mem_state *ms, const struct ls_big_mmap *b)
 	ms->largest[i] = nm;
 }
 
+/* the last part of a source path */
+static const char *src_base(const char *file, size_t size)
+{
+	size_t n = strnlen(file, size);
+
+	while (n && file[n - 1] != '/')
+		n--;
+	return file + n;
+}
+
 static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
 {
 	struct mem_site ns = { .bytes = g->bytes, .calls = g->calls, .stack_id = g->stack_id };
@@ -238,8 +248,14 @@ static void explain(struct ls_process *p)
 		return;
 	/* where the growth comes from, when we know */
 	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && ms->nsites &&
-	    ms->sites[0].nframes)
+	    ms->sites[0].nframes) {
+		const struct ls_site_source *src = &ms->sites[0].sources[0];
+
 		n += snprintf(e + n, len - n, "; biggest growth site %s", ms->sites[0].frames[0]);
+		if ((size_t)n < len && src->line)
+			n += snprintf(e + n, len - n, " at %s:%u", src_base(src->file, sizeof(src->file)),
+				      src->line);
+	}
 	if ((size_t)n < len && ms->nlargest &&
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
@@ -372,16 +388,6 @@ void mem_model__json(const struct ls_process *p, struct json *j)
 	json__u64(j, "samples", ms->real.n);
 	json__str(j, "explanation", ms->explanation);
 	json__obj_end(j);
-}
-
-/* the last part of a source path */
-static const char *src_base(const char *file, size_t size)
-{
-	size_t n = strnlen(file, size);
-
-	while (n && file[n - 1] != '/')
-		n--;
-	return file + n;
 }
 
 void mem_model__text(const struct ls_process *p, FILE *out, bool final)
