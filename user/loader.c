@@ -49,6 +49,7 @@ struct site_cache_entry {
 	uint32_t nframes;
 	uint32_t _pad;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+	struct ls_site_source sources[LS_SITE_FRAMES];
 };
 
 struct loader {
@@ -557,12 +558,6 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns)
 	return n;
 }
 
-/* Frames inside the C library are how memory is asked for, not who asks. */
-static bool frame_is_plumbing(const char *sym)
-{
-	return strstr(sym, "(libc.so") || strstr(sym, "(ld-linux") || strstr(sym, "(libpthread");
-}
-
 static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id,
 					     uint64_t caller)
 {
@@ -573,20 +568,24 @@ static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uin
 	return NULL;
 }
 
-/* The caller word is only a frame when it points into mapped code. */
-static bool caller_is_code(const char *sym)
+/* The caller word is only a frame when it points into a mapped file. */
+static bool caller_is_code(const struct sym_frame *f)
 {
-	return !strstr(sym, "(anon)") && !strstr(sym, "([") && strchr(sym, '(');
+	return f->in_file;
 }
 
+/* The frames of a stack, innermost first; the site keeps LS_SITE_FRAMES
+ * from the first that is not plumbing (the C library, an allocator, C++'s
+ * operator new, Go's runtime: symbols__is_plumbing), with their source
+ * lines. */
 static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id,
 					       uint64_t caller)
 {
 	struct site_cache_entry *e = site_lookup(l, tgid, stack_id, caller);
 	__u64 ips[LS_STACK_DEPTH];
-	char sym[LS_SYM_LEN];
+	uint64_t at[LS_STACK_DEPTH];
+	struct sym_frame f;
 	uint32_t nall = 0, first_app = LS_STACK_DEPTH;
-	char all[LS_STACK_DEPTH][LS_SYM_LEN];
 
 	if (e)
 		return e;
@@ -595,17 +594,18 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 				 sizeof(ips), 0))
 		return NULL;
 	for (int i = 0; i < LS_STACK_DEPTH && ips[i] && nall < LS_STACK_DEPTH; i++) {
-		symbolizer__resolve(l->syms, (pid_t)tgid, ips[i], sym, sizeof(sym));
-		snprintf(all[nall], LS_SYM_LEN, "%s", sym);
-		if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+		symbolizer__frame(l->syms, (pid_t)tgid, ips[i], false, &f);
+		at[nall] = ips[i];
+		if (first_app == LS_STACK_DEPTH && !symbols__is_plumbing(f.name, f.module))
 			first_app = nall;
 		nall++;
 		/* after the innermost frame, the caller the walk could not see */
 		if (i == 0 && caller && caller != ips[1] && nall < LS_STACK_DEPTH) {
-			symbolizer__resolve(l->syms, (pid_t)tgid, caller, sym, sizeof(sym));
-			if (caller_is_code(sym)) {
-				snprintf(all[nall], LS_SYM_LEN, "%s", sym);
-				if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+			symbolizer__frame(l->syms, (pid_t)tgid, caller, false, &f);
+			if (caller_is_code(&f)) {
+				at[nall] = caller;
+				if (first_app == LS_STACK_DEPTH &&
+				    !symbols__is_plumbing(f.name, f.module))
 					first_app = nall;
 				nall++;
 			}
@@ -620,8 +620,24 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 	e->tgid = tgid;
 	e->stack_id = stack_id;
 	e->caller = caller;
-	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++)
-		memcpy(e->frames[e->nframes++], all[i], LS_SYM_LEN);
+	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++) {
+		struct ls_site_source *src = &e->sources[e->nframes];
+
+		symbolizer__frame(l->syms, (pid_t)tgid, at[i], true, &f);
+		sym_frame__format(&f, e->frames[e->nframes], LS_SYM_LEN);
+		if (f.line) {
+			size_t n = strlen(f.file);
+
+			src->line = f.line;
+			/* the path's end is what tells files apart */
+			if (n < sizeof(src->file))
+				memcpy(src->file, f.file, n + 1);
+			else
+				snprintf(src->file, sizeof(src->file), "...%s",
+					 f.file + n - (sizeof(src->file) - 4));
+		}
+		e->nframes++;
+	}
 	return e;
 }
 
@@ -689,6 +705,7 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 		rec.stack_id = picks[i].stack_id ^ (uint32_t)((picks[i].caller * 0x9e3779b97f4a7c15ULL) >> 40);
 		rec.nframes = e->nframes;
 		memcpy(rec.frames, e->frames, sizeof(rec.frames));
+		memcpy(rec.sources, e->sources, sizeof(rec.sources));
 		/* start_ns: the model fills it from the process entry */
 		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
 	}

@@ -50,6 +50,7 @@ struct mem_site {
 	uint32_t stack_id;
 	uint32_t nframes;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+	struct ls_site_source sources[LS_SITE_FRAMES];	/* line 0: unknown */
 };
 
 struct mem_state {
