@@ -645,6 +645,14 @@ int cmd_watch(const struct options *o)
 
 	attach_leftover = recording__file_path(w.rec);
 	attaching = 1;
+	/* a signal since the handlers were set: not a reason to load for
+	 * seconds first (up to 20 s in an emulated guest) */
+	if (stop_signal) {
+		if (attach_leftover)
+			unlink(attach_leftover);
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	w.loader = loader__start(&lopts);
 	attaching = 0;
 	attach_leftover = NULL;
