@@ -58,11 +58,36 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define LS_TASK_READ(task, a, ...)						\
 	(has_task_btf ? ___arrow(task, a, ##__VA_ARGS__) : BPF_CORE_READ(task, a, ##__VA_ARGS__))
 
+/* the same for the arguments of a tracepoint: plain loads where they are
+ * typed (tp_btf), probe reads where they are numbers (raw_tp, the fallback
+ * on kernels without BTF of their own, given it with --btf FILE) */
+#define LS_ARG_READ(typed, ptr, a, ...)						\
+	((typed) ? ___arrow(ptr, a, ##__VA_ARGS__) : BPF_CORE_READ(ptr, a, ##__VA_ARGS__))
+
 static __always_inline struct task_struct *ls_current_task(void)
 {
 	if (has_task_btf)
 		return bpf_get_current_task_btf();
 	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* --btf FILE: is it this kernel's?  A BTF file of another build loads as
+ * well (CO-RE finds every field) and reads the wrong bytes.  The loader
+ * test-runs this once, in its own thread, when given a file, and compares
+ * the current task's fields, read at the offsets the file gives, with what
+ * it knows of itself. */
+struct ls_btf_check btf_seen = {};
+
+SEC("raw_tp")
+int ls_btf_check(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	btf_seen.pid = BPF_CORE_READ(task, pid);
+	btf_seen.tgid = BPF_CORE_READ(task, tgid);
+	btf_seen.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	BPF_CORE_READ_STR_INTO(&btf_seen.comm, task, comm);
+	return 0;
 }
 
 #endif

@@ -716,8 +716,7 @@ struct mm_struct___old {
 /* ---- the kernel's RSS counters (only when --rss-source=tracepoint).
  * Fires on every page fault: leave in a few instructions when off or when
  * the process is not traced, and keep only the latest value per process. */
-SEC("tp_btf/rss_stat")
-int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
+static __always_inline int rss_stat(struct mm_struct *mm, int member, const bool typed)
 {
 	struct task_struct *owner;
 	struct ls_mem_ledger *l;
@@ -733,10 +732,10 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 	} else {
 		if (!bpf_core_field_exists(mm->owner))
 			return 0;
-		owner = mm->owner;
+		owner = LS_ARG_READ(typed, mm, owner);
 		if (!owner)
 			return 0;
-		tgid = owner->tgid;
+		tgid = LS_ARG_READ(typed, owner, tgid);
 	}
 	if (tgid == self_tgid)
 		return 0;
@@ -760,17 +759,30 @@ int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
 	return 0;
 }
 
+SEC("tp_btf/rss_stat")
+int BPF_PROG(ls_rss_stat, struct mm_struct *mm, int member)
+{
+	return rss_stat(mm, member, true);
+}
+
+SEC("raw_tp/rss_stat")
+int ls_rss_stat_raw(__u64 *ctx)
+{
+	return rss_stat((struct mm_struct *)ctx[0], (int)ctx[1], false);
+}
+
 /* ---- process exit: one record with the final ledger, then forget it */
 /* Newer kernels pass group_dead (the loader sets exit_has_group_dead): true
  * in exactly one thread, the one that ended the group.  Before, signal->live
  * reading 0 is the best guess, and two threads ending at once can both see
  * it (the model keeps the first exit record). */
-static __always_inline int process_exit(__u64 *ctx, struct task_struct *task, const bool fast)
+static __always_inline int process_exit(__u64 *ctx, struct task_struct *task, const bool fast,
+					const bool typed)
 {
-	bool last = task->signal->live.counter == 0;
+	bool last = LS_ARG_READ(typed, task, signal, live.counter) == 0;
 	struct ls_mem_ledger *l;
 	struct ls_proc_exit *e;
-	__u32 tgid = task->tgid;
+	__u32 tgid = LS_ARG_READ(typed, task, tgid);
 	__u64 start_ns;
 
 	if (exit_has_group_dead)
@@ -805,13 +817,29 @@ static __always_inline int process_exit(__u64 *ctx, struct task_struct *task, co
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_process_exit, struct task_struct *task)
 {
-	return process_exit(ctx, task, true);
+	return process_exit(ctx, task, true, true);
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_process_exit_compat, struct task_struct *task)
 {
-	return process_exit(ctx, task, false);
+	return process_exit(ctx, task, false, true);
+}
+
+/* Kernels without BTF of their own (given it with --btf FILE) have no
+ * tp_btf: the same bodies from raw tracepoints, whose arguments are
+ * numbers read by probe reads.  The loader loads one of each pair
+ * (LS_BTF_FALLBACKS in loader.c). */
+SEC("raw_tp/sched_process_exit")
+int ls_process_exit_raw(__u64 *ctx)
+{
+	return process_exit(ctx, (struct task_struct *)ctx[0], true, false);
+}
+
+SEC("raw_tp/sched_process_exit")
+int ls_process_exit_raw_compat(__u64 *ctx)
+{
+	return process_exit(ctx, (struct task_struct *)ctx[0], false, false);
 }
 
 /* ---- exec: a new image has a new program break; without this its first
@@ -854,9 +882,20 @@ int BPF_PROG(ls_process_exec_compat, struct task_struct *task, pid_t old_pid,
 	return process_exec(task, false);
 }
 
+SEC("raw_tp/sched_process_exec")
+int ls_process_exec_raw(__u64 *ctx)
+{
+	return process_exec((struct task_struct *)ctx[0], true);
+}
+
+SEC("raw_tp/sched_process_exec")
+int ls_process_exec_raw_compat(__u64 *ctx)
+{
+	return process_exec((struct task_struct *)ctx[0], false);
+}
+
 /* ---- children of traced processes are traced too (filtered runs) */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int process_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct ls_proc_fork *e;
 	__u32 ptgid, ctgid;
@@ -878,6 +917,18 @@ int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *ch
 	e->_pad = 0;
 	emit_submit(e);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return process_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int ls_process_fork_raw(__u64 *ctx)
+{
+	return process_fork((struct task_struct *)ctx[0], (struct task_struct *)ctx[1]);
 }
 
 #endif

@@ -810,15 +810,12 @@ LS_TWO_BUILDS("tracepoint/syscalls/sys_enter_close", ls_enter_close,
  * existing_inodes from the sock_diag snapshot (only traced processes'
  * under a filter): their changes are sent with the inode, which user space
  * maps to the holder; every other socket costs two lookups. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+static __always_inline int tcp_state(const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u64 key = (__u64)sk, ino;
 	struct sock_owner *o;
 	struct socket *sock;
 
-	if (sk->sk_protocol != LS_IPPROTO_TCP)
-		return 0;
 	/* connect() moves the socket to SYN_SENT in the connecting task: the
 	 * owner is the current process (a kernel thread's connect is nobody's) */
 	if (oldstate == LS_TCP_CLOSE && newstate == LS_TCP_SYN_SENT) {
@@ -848,6 +845,25 @@ int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int 
 	if (ino && bpf_map_lookup_elem(&existing_inodes, &ino))
 		emit_tcp(sk, 0, 0, oldstate, newstate, ino);
 	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ls_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	if (sk->sk_protocol != LS_IPPROTO_TCP)
+		return 0;
+	return tcp_state(sk, oldstate, newstate);
+}
+
+/* Kernels without BTF of their own (given it with --btf FILE): the
+ * tracepoint's own record, the socket a number read by probe reads
+ * (LS_READ without direct_loads, which needs kernel BTF). */
+SEC("tracepoint/sock/inet_sock_set_state")
+int ls_tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != LS_IPPROTO_TCP)
+		return 0;
+	return tcp_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
 }
 
 /* ---- the attach-time snapshot: every socket fd of every process, for

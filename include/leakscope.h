@@ -414,6 +414,16 @@ struct ls_sock_fd {
 	__s32 fd;
 };
 
+/* What BPF read of the loader's own task through the offsets of a BTF file
+ * given with --btf (ls_btf_check): the loader compares.  Not a record. */
+struct ls_btf_check {
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__u32 _pad;
+	char comm[16];
+};
+
 /* Sockets that existed before attach, from NETLINK_SOCK_DIAG (loader). */
 struct ls_unix_existing {
 	struct ls_rec_hdr hdr;		/* LS_REC_UNIX_EXISTING; tgid = holder */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -38,6 +39,21 @@ const char *features__fallback(enum ls_feature feat)
 	return feature_info[feat].fallback;
 }
 
+bool features__kernel_btf(void)
+{
+	struct stat st;
+
+	/* empty: not BTF (a test hides the kernel's by a bind mount) */
+	return stat("/sys/kernel/btf/vmlinux", &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+struct btf *features__vmlinux_btf(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+
+	return libbpf_get_error(btf) ? NULL : btf;
+}
+
 static bool helper_ok(enum bpf_func_id id)
 {
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, id, NULL) == 1;
@@ -45,9 +61,9 @@ static bool helper_ok(enum bpf_func_id id)
 
 /* bpf_rdonly_cast is in the kernel's BTF from 6.2, but tracepoint programs
  * may call it only from 6.12: load one that does. */
-static bool rdonly_cast_ok(void)
+static bool rdonly_cast_ok(const char *btf_path)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = features__vmlinux_btf(btf_path);
 	int func, type, fd;
 	bool ok = false;
 
@@ -100,11 +116,13 @@ static int force_off(struct ls_features *f, const char *list)
 	return 0;
 }
 
-int features__probe(struct ls_features *f)
+int features__probe(struct ls_features *f, const char *btf_path)
 {
 	memset(f, 0, sizeof(*f));
 	if (force_off(f, getenv("LEAKSCOPE_WITHOUT")))
 		return -1;
+	f->btf_path = btf_path;
+	f->kernel_btf = features__kernel_btf();
 	f->has[FEAT_TASK_BTF] = helper_ok(BPF_FUNC_get_current_task_btf);
 	f->has[FEAT_TASK_PT_REGS] = helper_ok(BPF_FUNC_task_pt_regs);
 	f->has[FEAT_LOOP] = helper_ok(BPF_FUNC_loop);
@@ -112,7 +130,12 @@ int features__probe(struct ls_features *f)
 	f->has[FEAT_PERCPU_LOOKUP] = helper_ok(BPF_FUNC_map_lookup_percpu_elem);
 	f->has[FEAT_TASK_STORAGE] = helper_ok(BPF_FUNC_task_storage_get) &&
 				    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
-	f->has[FEAT_RDONLY_CAST] = rdonly_cast_ok();
+	/* a kfunc is found in the kernel's own BTF: none without it */
+	f->has[FEAT_RDONLY_CAST] = f->kernel_btf && rdonly_cast_ok(btf_path);
+	/* the typed task is a BTF id of the kernel's own BTF (the helper may
+	 * still be there, as where a test hides /sys/kernel/btf/vmlinux) */
+	if (!f->kernel_btf)
+		f->has[FEAT_TASK_BTF] = false;
 	for (int i = 0; i < FEAT_MAX; i++)
 		if (f->forced_off[i])
 			f->has[i] = false;
@@ -137,12 +160,16 @@ int features__probe(struct ls_features *f)
 
 void features__print(const struct ls_features *f, FILE *out)
 {
+	if (f->btf_path)
+		fprintf(out, "leakscope: kernel BTF: from %s%s\n", f->btf_path,
+			f->kernel_btf ? " (for CO-RE; the kernel has its own too)" : "");
 	for (int i = 0; i < FEAT_MAX; i++) {
 		if (f->has[i])
 			fprintf(out, "leakscope: kernel facility %s: used\n", feature_info[i].name);
 		else
 			fprintf(out, "leakscope: kernel facility %s: %s, so %s\n", feature_info[i].name,
-				f->forced_off[i] ? "turned off by LEAKSCOPE_WITHOUT" : "missing",
+				f->forced_off[i] ? "turned off by LEAKSCOPE_WITHOUT"
+				: !f->kernel_btf ? "missing (no kernel BTF)" : "missing",
 				feature_info[i].fallback);
 	}
 }

@@ -24,13 +24,24 @@ enum ls_feature {
 struct ls_features {
 	bool has[FEAT_MAX];
 	bool forced_off[FEAT_MAX];	/* by LEAKSCOPE_WITHOUT */
+	/* /sys/kernel/btf/vmlinux is there: tp_btf, iterators, typed
+	 * pointers and kfuncs need the kernel's own BTF, which a file given
+	 * with --btf does not give it */
+	bool kernel_btf;
+	const char *btf_path;		/* --btf FILE, or NULL */
 };
 
 /* Probe the running kernel.  LEAKSCOPE_WITHOUT=name,name (or "all") makes
  * leakscope act as if those were missing: for tests and benchmarks of the
  * fallbacks on a kernel that has everything.  Returns -1 (error printed)
  * for an unknown name. */
-int features__probe(struct ls_features *f);
+int features__probe(struct ls_features *f, const char *btf_path);
+/* Does the running kernel have BTF of its own (a non-empty
+ * /sys/kernel/btf/vmlinux)? */
+bool features__kernel_btf(void);
+/* The kernel's BTF: from btf_path (--btf FILE) when given, else the
+ * kernel's own (libbpf's search).  NULL if there is none; btf__free it. */
+struct btf *features__vmlinux_btf(const char *btf_path);
 const char *features__name(enum ls_feature feat);
 /* What leakscope does without it, for -v. */
 const char *features__fallback(enum ls_feature feat);

@@ -3,11 +3,14 @@
  * configure -> load -> attach, and the in-kernel tables read as records
  * (ledgers, growth sites, drops).  The rings are rings.c's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kernel_features.h"
+#include "leakscope.h"	/* before the skeletons: their globals' types */
 #include "leakscope.skel.h"
 #include "leakscope_plain.skel.h"
 #include "loader.h"
@@ -94,15 +98,43 @@ static int ensure_tracefs(void)
 	return -1;
 }
 
-int loader__check_env(void)
+int loader__check_env(const char *btf_path)
 {
 	/* root is not enough in a user namespace, and the right
 	 * capabilities are enough without root (caps.h) */
 	if (privs__check())
 		return -1;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		ls_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): leakscope needs "
-			 "CONFIG_DEBUG_INFO_BTF=y");
+	libbpf_set_print(libbpf_print);
+	if (btf_path) {
+		struct btf *btf;
+		int fd = open(btf_path, O_RDONLY | O_CLOEXEC);
+		long err;
+
+		if (fd < 0) {
+			ls_error("--btf %s: %s", btf_path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+		btf = btf__parse(btf_path, NULL);
+		err = libbpf_get_error(btf);
+		if (err || btf__type_cnt(btf) <= 1 ||
+		    btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) <= 0) {
+			char why[128] = "no struct task_struct in it";
+
+			if (err)
+				libbpf_strerror((int)err, why, sizeof(why));
+			ls_error("--btf %s: not a kernel's BTF (%s): give the running kernel's, raw as "
+				 "/sys/kernel/btf/vmlinux shows it or an ELF file with a .BTF section",
+				 btf_path, why);
+			if (!err)
+				btf__free(btf);
+			return -1;
+		}
+		btf__free(btf);
+	} else if (!features__kernel_btf()) {
+		ls_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): give its BTF with "
+			 "--btf FILE (BTFHub has files for many distribution kernels), or use a "
+			 "kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	return ensure_tracefs();
@@ -132,6 +164,11 @@ static int tracepoint_exists(const char *sec, const struct btf *vmlinux)
 		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
 		return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
 	}
+	if (!strncmp(sec, "raw_tp/", 7)) {
+		/* the same typedef, in the BTF given for a kernel without its own */
+		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
+		return !vmlinux || btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+	}
 	return 1;
 }
 
@@ -154,6 +191,24 @@ static int tp_btf_nargs(const struct btf *vmlinux, const char *tp)
 	return t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
 }
 
+/* Programs that need the kernel's own BTF (tp_btf: typed arguments), and
+ * what is loaded instead where the kernel has none (given it with --btf
+ * FILE): the same body from a raw tracepoint, or from the tracepoint's own
+ * record, reading the arguments by probe reads (bpf/mem.bpf.h,
+ * bpf/sock.bpf.h). */
+static const struct {
+	const char *prog;
+	const char *fallback;
+} btf_fallbacks[] = {
+	{ "ls_process_exit", "ls_process_exit_raw" },
+	{ "ls_process_exit_compat", "ls_process_exit_raw_compat" },
+	{ "ls_process_exec", "ls_process_exec_raw" },
+	{ "ls_process_exec_compat", "ls_process_exec_raw_compat" },
+	{ "ls_process_fork", "ls_process_fork_raw" },
+	{ "ls_rss_stat", "ls_rss_stat_raw" },
+	{ "ls_tcp_state", "ls_tcp_state_tp" },
+};
+
 static const char *optional_loss(const char *prog)
 {
 	for (size_t i = 0; i < sizeof(optional_progs) / sizeof(optional_progs[0]); i++)
@@ -170,11 +225,14 @@ static const char *optional_loss(const char *prog)
  * extern for libbpf to search module BTFs for (bpf/compat.bpf.h). */
 static struct leakscope_bpf *open_object(const struct ls_features *f)
 {
+	/* CO-RE relocations from --btf FILE when given (libbpf reads the
+	 * kernel's own otherwise) */
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = f->btf_path);
 	struct leakscope_bpf *skel;
 	int err;
 
 	if (f->has[FEAT_RDONLY_CAST])
-		return leakscope_bpf__open();
+		return leakscope_bpf__open_opts(&opts);
 	skel = calloc(1, sizeof(*skel));
 	if (!skel) {
 		errno = ENOMEM;
@@ -183,7 +241,7 @@ static struct leakscope_bpf *open_object(const struct ls_features *f)
 	err = leakscope_bpf__create_skeleton(skel);
 	if (!err) {
 		skel->skeleton->data = (void *)leakscope_plain_bpf__elf_bytes(&skel->skeleton->data_sz);
-		err = bpf_object__open_skeleton(skel->skeleton, NULL);
+		err = bpf_object__open_skeleton(skel->skeleton, &opts);
 	}
 	if (err) {
 		leakscope_bpf__destroy(skel);
@@ -203,6 +261,10 @@ static int configure_features(struct loader *l, const struct ls_features *fp)
 	struct ls_features f = *fp;
 	bool fast;
 
+	/* costs per page fault: only when asked for (before its fallback
+	 * takes its choice) */
+	if (!l->opts.rss_tracepoint)
+		bpf_program__set_autoload(skel->progs.ls_rss_stat, false);
 	skel->rodata->has_task_btf = f.has[FEAT_TASK_BTF];
 	skel->rodata->direct_loads = f.has[FEAT_TASK_BTF] && f.has[FEAT_RDONLY_CAST];
 	skel->rodata->has_task_pt_regs = f.has[FEAT_TASK_PT_REGS];
@@ -220,6 +282,32 @@ static int configure_features(struct loader *l, const struct ls_features *fp)
 		bpf_program__set_autoload(prog, !fast);
 		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, base), fast);
 	}
+	/* tp_btf needs the kernel's own BTF: without it, each one's fallback
+	 * (which the _compat choice above has set like its tp_btf twin) */
+	for (size_t i = 0; i < sizeof(btf_fallbacks) / sizeof(btf_fallbacks[0]); i++) {
+		struct bpf_program *tp = bpf_object__find_program_by_name(skel->obj,
+									  btf_fallbacks[i].prog);
+		struct bpf_program *fb = bpf_object__find_program_by_name(skel->obj,
+									  btf_fallbacks[i].fallback);
+
+		if (!tp || !fb) {
+			ls_error("the BPF object has no program %s", tp ? btf_fallbacks[i].fallback
+									: btf_fallbacks[i].prog);
+			return -1;
+		}
+		if (f.kernel_btf) {
+			bpf_program__set_autoload(fb, false);
+			continue;
+		}
+		bpf_program__set_autoload(fb, bpf_program__autoload(tp));
+		bpf_program__set_autoload(tp, false);
+		if (ls_verbose && bpf_program__autoload(fb))
+			fprintf(stderr, "leakscope: no kernel BTF, so %s from %s instead of %s\n",
+				btf_fallbacks[i].fallback, bpf_program__section_name(fb),
+				bpf_program__section_name(tp));
+	}
+	/* run once after load, not attached: only for a file given */
+	bpf_program__set_autoload(skel->progs.ls_btf_check, f.btf_path != NULL);
 	/* without bpf_task_pt_regs, sys_enter saves what sys_exit needs */
 	bpf_program__set_autoload(skel->progs.ls_enter_mmap, !f.has[FEAT_TASK_PT_REGS]);
 	bpf_program__set_autoload(skel->progs.ls_enter_connect, !f.has[FEAT_TASK_PT_REGS]);
@@ -233,9 +321,9 @@ static int configure_features(struct loader *l, const struct ls_features *fp)
 }
 
 /* Every program's attach point must exist: name the missing one. */
-static int check_programs(struct loader *l)
+static int check_programs(struct loader *l, const struct ls_features *f)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = features__vmlinux_btf(l->opts.btf);
 	struct bpf_program *prog;
 	int err = 0, found;
 
@@ -244,7 +332,8 @@ static int check_programs(struct loader *l)
 		const char *name = bpf_program__name(prog);
 		const char *loss;
 
-		if (!strcmp(name, "ls_rss_stat") && !l->opts.rss_tracepoint) {
+		if ((!strcmp(name, "ls_rss_stat") || !strcmp(name, "ls_rss_stat_raw")) &&
+		    !l->opts.rss_tracepoint) {
 			bpf_program__set_autoload(prog, false);	/* costs per page fault */
 			continue;
 		}
@@ -257,6 +346,14 @@ static int check_programs(struct loader *l)
 			snprintf(type, sizeof(type), "bpf_iter__%s", sec + 5);
 			if (!vmlinux || btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT) <= 0)
 				bpf_program__set_autoload(prog, false);
+			/* an iterator is attached by the kernel's own BTF */
+			if (!f->kernel_btf) {
+				bpf_program__set_autoload(prog, false);
+				if (ls_verbose)
+					fprintf(stderr, "leakscope: no kernel BTF, so no %s iterator: "
+							"the attach-time snapshot reads /proc/PID/fd\n",
+						sec + 5);
+			}
 			continue;
 		}
 		found = tracepoint_exists(sec, vmlinux);
@@ -308,6 +405,8 @@ static uint32_t socket_table_size(uint64_t used)
 	return (uint32_t)n;
 }
 
+static int check_btf_file(struct loader *l);
+
 struct loader *loader__start(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
@@ -322,7 +421,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 	libbpf_set_print(libbpf_print);
 
 	l->max_socks = socket_table_size(procfs__sockets_used());
-	if (features__probe(&features))
+	if (features__probe(&features, opts->btf))
 		goto fail;
 	if (ls_verbose)
 		features__print(&features, stderr);
@@ -340,15 +439,23 @@ struct loader *loader__start(const struct loader_opts *opts)
 		l->skel->rodata->filter_comm = true;
 		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
 	}
-	if (configure_features(l, &features) || check_programs(l))
+	if (configure_features(l, &features) || check_programs(l, &features))
 		goto fail;
 
 	err = leakscope_bpf__load(l->skel);
 	if (err) {
-		ls_error("cannot load the BPF programs: %s%s", strerror(-err),
+		/* typed programs read through another kernel's offsets are
+		 * refused by the verifier before check_btf_file can say so */
+		ls_error("cannot load the BPF programs: %s%s%s%s%s", strerror(-err),
+			 opts->btf ? " (is --btf " : "", opts->btf ? opts->btf : "",
+			 opts->btf ? features.kernel_btf ? " this kernel's BTF? It has its own: "
+							  "leave --btf out)"
+							: " this kernel's BTF?)" : "",
 			 ls_verbose ? "" : " (run with -v for the verifier's log)");
 		goto fail;
 	}
+	if (opts->btf && check_btf_file(l))
+		goto fail;
 	if (loader__attach(l))
 		goto fail;
 	l->rings = rings__new(&(struct rings_opts){
@@ -367,6 +474,50 @@ struct loader *loader__start(const struct loader_opts *opts)
 fail:
 	loader__destroy(l);
 	return NULL;
+}
+
+/* --btf FILE of another kernel loads as well and reads the wrong bytes:
+ * read this thread's task through the file's offsets (bpf/compat.bpf.h's
+ * ls_btf_check, test-run here) and compare with what we know of it. */
+static int check_btf_file(struct loader *l)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	const struct ls_btf_check *seen = &l->skel->bss->btf_seen;
+	__u64 ctx[1] = { 0 };
+	char comm[16] = "", what[160] = "";
+	struct utsname u;
+	int err;
+
+	run.ctx_in = ctx;
+	run.ctx_size_in = sizeof(ctx);
+	err = bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.ls_btf_check), &run);
+	if (err) {
+		/* no test runs of raw tracepoints (before 5.10): cannot tell */
+		if (ls_verbose)
+			fprintf(stderr, "leakscope: could not check that --btf %s is this kernel's: %s\n",
+				l->opts.btf, strerror(errno));
+		return 0;
+	}
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	if (seen->pid != (__u32)gettid())
+		snprintf(what, sizeof(what), "a thread id of %u, not %d", seen->pid, gettid());
+	else if (seen->tgid != (__u32)getpid())
+		snprintf(what, sizeof(what), "a process id of %u, not %d", seen->tgid, getpid());
+	else if (seen->ppid != (__u32)getppid())
+		snprintf(what, sizeof(what), "a parent of %u, not %d", seen->ppid, getppid());
+	else if (strncmp(seen->comm, comm, sizeof(comm)))
+		snprintf(what, sizeof(what), "another command name");
+	if (!what[0]) {
+		if (ls_verbose)
+			fprintf(stderr, "leakscope: --btf %s: this kernel's (its struct task_struct "
+					"reads right)\n", l->opts.btf);
+		return 0;
+	}
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	ls_error("--btf %s is not the running kernel's BTF: read through it, leakscope's own task "
+		 "has %s; give the BTF of this very kernel build (%s)", l->opts.btf, what, u.release);
+	return -1;
 }
 
 /* Debian's and Ubuntu's kernels carry a patch by which
@@ -401,8 +552,8 @@ int loader__attach(struct loader *l)
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
-			continue;
+		if (!bpf_program__autoload(prog) || prog == l->skel->progs.ls_btf_check)
+			continue;	/* not loaded, or run once (check_btf_file) */
 		if (l->nlinks >= MAX_LINKS) {
 			ls_error("too many BPF programs (%u)", l->nlinks);
 			goto fail;

@@ -21,15 +21,16 @@ struct loader_opts {
 	const char *comm;	/* NULL: no comm filter */
 	bool rss_tracepoint;	/* attach tp_btf/rss_stat */
 	bool stacks;		/* growth-site stacks */
+	const char *btf;	/* --btf FILE: the kernel's BTF, or NULL */
 	ls_sink_fn sink;
 	void *sink_ctx;
 };
 
 struct loader;
 
-/* The capabilities (root, or those caps.h lists), BTF and tracefs;
- * prints the error. */
-int loader__check_env(void);
+/* The capabilities (root, or those caps.h lists), BTF (the kernel's own,
+ * or btf_path: --btf FILE, read here) and tracefs; prints the error. */
+int loader__check_env(const char *btf_path);
 /* Open, configure, load and attach; prints "Error: ..." and returns NULL on
  * failure.  Every tracepoint is checked first so the error can name it. */
 struct loader *loader__start(const struct loader_opts *opts);

@@ -57,7 +57,8 @@ void options__usage(FILE *out)
 	fprintf(out,
 "Usage: leakscope [watch] [-p PID]... [-c COMM] [--container ID] [--cgroup PATH]\n"
 "                 [-i SECONDS] [-d SECONDS] [-n TOP]\n"
-"                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks] [-- CMD ARGS...]\n"
+"                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks]\n"
+"                 [--btf FILE] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
 "       leakscope serve [--listen HOST:PORT] [same options as watch]\n"
@@ -92,6 +93,9 @@ void options__usage(FILE *out)
 "                      tracepoint: also keep the kernel's rss_stat counters\n"
 "                      in BPF (costs per page fault, gives the peak)\n"
 "      --no-stacks     do not capture user stacks of growth sites\n"
+"      --btf FILE      the running kernel's BTF as a file (raw, as\n"
+"                      /sys/kernel/btf/vmlinux, or an ELF with .BTF), for\n"
+"                      kernels built without CONFIG_DEBUG_INFO_BTF (BTFHub)\n"
 "  -v, --verbose       libbpf messages and timings on stderr\n"
 "      --bench-toggle  (benchmarks only) each SIGUSR1 detaches or attaches\n"
 "                      the programs; reports are wrong while detached\n"
@@ -134,7 +138,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
-	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP };
+	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -151,6 +155,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -284,6 +289,17 @@ int options__parse(int argc, char **argv, struct options *o)
 			}
 			o->cgroup = optarg;
 			break;
+		case OPT_BTF:
+			if (o->btf) {
+				ls_error("give --btf once");
+				return -1;
+			}
+			if (!optarg[0]) {
+				ls_error("--btf needs a file: the running kernel's BTF");
+				return -1;
+			}
+			o->btf = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			ls_verbose = true;
@@ -316,6 +332,10 @@ int options__parse(int argc, char **argv, struct options *o)
 		o->input = argv[optind++];
 		if (o->container || o->cgroup) {
 			ls_error("--container and --cgroup choose what to trace: they are for watch and record");
+			return -1;
+		}
+		if (o->btf) {
+			ls_error("--btf is for the commands that load BPF programs: watch, record, serve");
 			return -1;
 		}
 		if (o->npids > 1) {

@@ -33,6 +33,7 @@ struct options {
 	bool intervals;		/* report --intervals: every interval's output too */
 	const char *input;	/* report FILE */
 	const char *listen;	/* serve --listen HOST:PORT */
+	const char *btf;	/* --btf FILE: the kernel's BTF, where it has none of its own */
 	char **cmd_argv;	/* -- CMD ARGS (NULL-terminated) */
 	char args_line[256];	/* the command line, for recordings */
 };

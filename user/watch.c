@@ -595,6 +595,7 @@ int cmd_watch(const struct options *o)
 		.comm = o->have_comm ? o->comm : NULL,
 		.rss_tracepoint = o->rss_source == RSS_FROM_TRACEPOINT,
 		.stacks = o->stacks,
+		.btf = o->btf,
 		.sink = sink,
 	};
 	struct watch w = { .opts = o };
@@ -627,7 +628,7 @@ int cmd_watch(const struct options *o)
 	err = containers__resolve(&w.cf);
 	if (err)
 		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
-	if (loader__check_env() || test_max_sockets(&mopts.max_sockets))
+	if (loader__check_env(o->btf) || test_max_sockets(&mopts.max_sockets))
 		return 1;
 	w.model = model__new(&mopts);
 	if (!w.model) {

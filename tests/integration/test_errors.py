@@ -42,6 +42,10 @@ def main():
         one_error_line(run([LEAKSCOPE, "-p", "1", "--", "true"]), 2, "does not go with -p")
         one_error_line(run([LEAKSCOPE, "report", "-p", "1", "-p", "2", "x.lsrec"]), 2,
                        "report shows one process: give -p once")
+        one_error_line(run([LEAKSCOPE, "report", "--btf", "vmlinux.btf", "x.lsrec"]), 2,
+                       "--btf is for the commands that load BPF programs")
+        one_error_line(run([LEAKSCOPE, "--btf", "a", "--btf", "b"]), 2, "give --btf once")
+        one_error_line(run([LEAKSCOPE, "--btf"]), 2, "option --btf needs a value")
 
     def help_exits_zero():
         p = run([LEAKSCOPE, "--help"])
