@@ -140,10 +140,16 @@ def main():
                 runs += 1
                 marker = f"{1000 + runs:.3f}"	# a sleep only this run starts
                 t0 = time.time()
+                # SIGINT as a terminal's Ctrl-C finds it: a non-interactive
+                # shell starts background jobs with SIGINT ignored (the
+                # guests of make test-kernels run the suites so), and an
+                # ignored SIGINT before leakscope sets its handler is lost
                 p = subprocess.Popen([LEAKSCOPE, "record", "-o", rec, "--json", "--",
                                       "sleep", marker], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
-                                     env=dict(os.environ, LEAKSCOPE_READY_FILE=ready))
+                                     env=dict(os.environ, LEAKSCOPE_READY_FILE=ready),
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                      signal.SIG_DFL))
                 after_attach = isinstance(delay, str)
                 if after_attach:
                     wait_for_file(ready, 120)
