@@ -4,7 +4,7 @@
 # a program that exits non-zero without a "not ok" line counts as one failure.
 # Unit tests (build/tests/test_*) need no root; integration tests
 # (tests/integration/test_*.py) load BPF and skip, saying so, without root.
-# Knobs: TESTS=SUBSTRING runs only the tests whose path has it; SKIP_TESTS="A B"
+# Knobs: TESTS="SUBSTRING..." runs only the tests whose path has one of them; SKIP_TESTS="A B"
 # leaves out those whose path has any of the words; UNIT=0 leaves out the unit
 # tests (the kernel matrix runs only the integration tests in its guests);
 # TEST_TIMES=1 prints each test program's wall time ("# NAME: N s").
@@ -45,7 +45,11 @@ run_one() {
 filter=${TESTS:-}
 left_out() {
 	local w
-	[ -n "$filter" ] && [[ "$1" != *$filter* ]] && return 0
+	if [ -n "$filter" ]; then
+		local hit=
+		for w in $filter; do [[ "$1" == *$w* ]] && hit=1; done
+		[ -n "$hit" ] || return 0
+	fi
 	for w in ${SKIP_TESTS:-}; do
 		[[ "$1" == *$w* ]] && return 0
 	done

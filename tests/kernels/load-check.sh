@@ -4,6 +4,7 @@
 # their fallbacks), traces -- build/workloads/mem_leak 4 30 from its first
 # instruction, and must call it a leak.  Prints "RELEASE: loads, ..." or
 # "RELEASE: FAILS ..." per kernel, then "N passed, N failed, 0 skipped".
+# KERNELS="6.12 newest" checks only those lines (names from kernels.list).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build}
@@ -44,6 +45,10 @@ print(verdict)')
 
 while read -r name suite _; do
 	case "$name" in '' | '#'*) continue ;; esac
+	# KERNELS="6.12 newest": only those lines of kernels.list
+	if [ -n "${KERNELS:-}" ] && [[ " ${KERNELS//,/ } " != *" $name "* ]]; then
+		continue
+	fi
 	if ! dir=$(tests/kernels/fetch.sh "$suite"); then
 		echo "$name: FAILS: fetching $suite failed"
 		failed=$((failed + 1))
