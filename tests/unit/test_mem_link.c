@@ -151,6 +151,38 @@ TEST(the_peer_named_is_the_one_with_most_of_the_gain)
 	model__free(m);
 }
 
+/* Flat for 60 s, then 10 connections a second at 32 KiB each for 40 s:
+ * memory's verdict rests on the newer half of its series (50 s), and the
+ * link is over that window, not the whole run. */
+TEST(the_link_is_over_the_memory_verdicts_window)
+{
+	struct model *m = fx_model(0);
+	const struct mem_link *l;
+
+	for (int t = 1; t <= 100; t++) {
+		uint64_t ts = (uint64_t)t * SEC;
+		int held = t > 60 ? 10 * (t - 60) : 0;
+
+		for (int k = 0; t > 60 && k < 10; k++)
+			connects(m, AGENT, ts);
+		server_sample(m, ts, 64 * MiB + (uint64_t)held * 32 * KiB, 0);
+		fx_interval(m, ts, false);
+	}
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
+	ASSERT_EQ(mem(m)->real_v.window_from, 50);
+	l = &mem(m)->link;
+	ASSERT_EQ(l->kind, MEM_LINK_UNIX);
+	/* from the 51st second (none held) to the 100th (400) */
+	ASSERT_NEAR(l->span_s, 49, 1e-9);
+	ASSERT_EQ((uint64_t)l->gained, 400);
+	ASSERT_EQ((uint64_t)l->memory_growth, 400 * 32 * KiB);
+	ASSERT_CONTAINS(mem(m)->explanation, "grew from 64.0 MiB to 76.5 MiB in 99 s, steadily for "
+			"the last 49 s at");
+	ASSERT_CONTAINS(mem(m)->explanation, "real memory +12.5 MiB in 49 s while it gained 400 unix "
+			"connections from agent (1962370), about 32.0 KiB a connection");
+	model__free(m);
+}
+
 /* Memory leaks 3 MiB/s; the process holds 10 connections all along. */
 TEST(no_link_when_the_connections_stay_flat)
 {

@@ -72,15 +72,31 @@ struct fit {
 	uint64_t t0;		/* the first pair's time */
 };
 
-/* Does memory (from since on) move with cnt?  Fills f either way. */
+/* Does memory (from since on) move with cnt?  Fills f either way.
+ * zero_before: the count was 0 before its series began (a process's
+ * socket series begins with its first socket: before, it held none), so
+ * memory's own samples before then pair with 0. */
 static bool moves_with(const struct series *mem, uint64_t since, const struct series *cnt,
-		       uint64_t tol, struct fit *f)
+		       bool zero_before, uint64_t tol, struct fit *f)
 {
-	double x[SERIES_CAP], y[SERIES_CAP], mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0, ends;
+	double x[2 * SERIES_CAP], y[2 * SERIES_CAP], mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;
 	uint64_t t0 = 0, t1 = 0, window = mem->n ? mem->t_ns[mem->n - 1] - since : 0;
 	uint32_t n = 0, at = 0;
+	double ends;
 
 	memset(f, 0, sizeof(*f));
+	for (uint32_t i = 0; zero_before && i < mem->n; i++) {
+		if (mem->t_ns[i] < since)
+			continue;
+		if (cnt->n && mem->t_ns[i] + tol >= cnt->t_ns[0])
+			break;
+		x[n] = 0;
+		y[n] = mem->v[i];
+		if (!n)
+			t0 = mem->t_ns[i];
+		t1 = mem->t_ns[i];
+		n++;
+	}
 	for (uint32_t i = 0; i < cnt->n; i++) {
 		if (cnt->t_ns[i] + tol < since)
 			continue;
@@ -173,19 +189,19 @@ void mem_link__decide(const struct model *m, const struct ls_process *p, struct 
 	since = mem->t_ns[ms->real_v.window_from < mem->n ? ms->real_v.window_from : 0];
 	/* connections first: fds count them too, and say less */
 	if (ss) {
-		if (moves_with(mem, since, &ss->unix_series, tol, &f)) {
+		if (moves_with(mem, since, &ss->unix_series, true, tol, &f)) {
 			best = f;
 			kind = MEM_LINK_UNIX;
 			leaks = ss->unix_v.verdict == VERDICT_LEAK;
 		}
-		if (moves_with(mem, since, &ss->tcp_series, tol, &f) &&
+		if (moves_with(mem, since, &ss->tcp_series, true, tol, &f) &&
 		    (kind == MEM_LINK_NONE || f.r > best.r)) {
 			best = f;
 			kind = MEM_LINK_TCP;
 			leaks = false;
 		}
 	}
-	if (kind == MEM_LINK_NONE && moves_with(mem, since, &p->fds, tol, &f)) {
+	if (kind == MEM_LINK_NONE && moves_with(mem, since, &p->fds, false, tol, &f)) {
 		struct verdict_result fv;
 
 		best = f;
