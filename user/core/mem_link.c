@@ -88,7 +88,11 @@ static bool moves_with(const struct series *mem, uint64_t since, const struct se
 	for (uint32_t i = 0; zero_before && i < mem->n; i++) {
 		if (mem->t_ns[i] < since)
 			continue;
-		if (cnt->n && mem->t_ns[i] + tol >= cnt->t_ns[0])
+		/* an interval ended between this sample and the series'
+		 * first point, and the series has none for it: it held none.
+		 * A sample nearer than that (the one taken at attach, before
+		 * the snapshot's sockets came) may have held some. */
+		if (cnt->n && mem->t_ns[i] + tol + tol / 2 >= cnt->t_ns[0])
 			break;
 		x[n] = 0;
 		y[n] = mem->v[i];
