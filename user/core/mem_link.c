@@ -12,10 +12,11 @@
  *  - the two move together: Pearson's r of memory against the count at
  *    least LINK_MIN_R (two steady ramps agree; memory that steps while
  *    connections ramp does not, r = 0.87 for one step halfway);
- *  - what each item would cost is plausible: the change in memory over
- *    the change in the count between the same two instants, and the
- *    least-squares slope of one on the other, both within LINK_MIN_BYTES
- *    to LINK_MAX_BYTES and within a factor of 2 of each other.
+ *  - what each item would cost is plausible: the least-squares slope of
+ *    memory on the count (the figure quoted: the noise at the ends does
+ *    not move it) within LINK_MIN_BYTES to LINK_MAX_BYTES, and the change
+ *    in memory over the change in the count between the same two
+ *    instants (what a reader divides) within a factor of 2 of it.
  *
  * Whether either series was called a leak plays no part.  Two unrelated
  * steady ramps at a plausible ratio cannot be told apart from cause and
