@@ -23,7 +23,7 @@ WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) \
              -DLEAKSCOPE_VERSION='"$(VERSION)"'
-LDLIBS    := -lbpf -lelf -lz -lm
+LDLIBS    := -lbpf -ldw -lelf -lz -lm -ldl
 ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
@@ -53,7 +53,9 @@ TOOL_SRCS := $(wildcard user/*.c)
 TOOL_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(TOOL_SRCS))
 BPF_SRCS  := bpf/leakscope.bpf.c
 BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/leakscope.h $(VMLINUX)
-SKELS     := $(OUT)/leakscope.skel.h
+# leakscope_plain: the same programs without kfunc externs, for kernels
+# without bpf_rdonly_cast (bpf/compat.bpf.h); its layout must match.
+SKELS     := $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h $(OUT)/skel-layout.ok
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -62,6 +64,17 @@ FUZZ_BIN  := $(OUT)/fuzz/fuzz_recording
 FUZZ_BINS := $(FUZZ_BIN) $(OUT)/fuzz/fuzz_text $(OUT)/fuzz/fuzz_readers
 WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
+# Go workloads, built when Debian's golang-go is there (make deps installs
+# it; the tests that need them skip without, saying so).  Offline, as root,
+# from a fresh clone: the build cache and GOPATH under $(OUT), the
+# toolchain the one installed.
+GO        ?= go
+GO_WL_SRCS := $(wildcard tests/workloads/*.go)
+ifneq ($(shell command -v $(GO) 2>/dev/null),)
+WL_BINS   += $(patsubst tests/workloads/%.go,$(OUT)/workloads/%,$(GO_WL_SRCS))
+endif
+GO_ENV    := GOCACHE=$(abspath $(OUT))/gocache GOPATH=$(abspath $(OUT))/gopath \
+             GOTOOLCHAIN=local GOFLAGS= GO111MODULE=off CGO_ENABLED=0
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BENCH_BPF  := $(wildcard bench/*.bpf.c)
@@ -83,6 +96,22 @@ $(OUT)/bpf-cflags: FORCE | $(OUT)
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/leakscope_plain.bpf.o: bpf/leakscope.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DLS_NO_KFUNCS -c $< -o $@
+
+# The loader opens the plain object through leakscope.skel.h's struct: the
+# two skeletons must declare the same maps, programs and global variables.
+$(OUT)/skel-layout.ok: $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h
+	$(call msg,CHECK,$@)
+	$(Q)sed -n '/^struct leakscope_bpf {/,/^};/p' $< > $@.fast && \
+		sed 's/leakscope_plain_bpf/leakscope_bpf/g' $(OUT)/leakscope_plain.skel.h | \
+		sed -n '/^struct leakscope_bpf {/,/^};/p' > $@.plain && \
+		test -s $@.fast && cmp -s $@.fast $@.plain || \
+		{ echo "Error: leakscope_plain.skel.h's layout differs from leakscope.skel.h's" >&2; \
+		  diff $@.fast $@.plain >&2; exit 1; }
+	$(Q)rm -f $@.fast $@.plain && touch $@
 
 $(OUT)/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(OUT)/bpf-cflags | $(OUT)
 	$(call msg,BPF,$@)
@@ -118,7 +147,7 @@ $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_co
 # link its source straight in, no libbpf needed.
 $(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -lelf -ldl
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -ldl
 
 # Likewise the /proc and sock_diag readers, on processes and sockets of the
 # test's own.
@@ -130,6 +159,10 @@ $(OUT)/tests/test_readers: tests/unit/test_readers.c $(READER_SRCS) $(READER_SRC
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
+
+$(OUT)/workloads/%: tests/workloads/%.go | $(OUT)/workloads
+	$(call msg,GO,$@)
+	$(Q)$(GO_ENV) $(GO) build -o $@ $<
 
 unit: $(UNIT_BINS)
 
@@ -184,7 +217,8 @@ test-kernels: all
 # The BPF object (and its skeleton) for arm64, from vmlinux/arm64/vmlinux.h.
 bpf-arm64:
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
-		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h
+		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h \
+		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok
 
 # vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
 # (trixie-backports): the BPF side reads fields as new kernels name them, and
@@ -240,7 +274,7 @@ deps:
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
-		docker.io
+		docker.io libdw-dev binutils golang-go
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -280,14 +280,19 @@ static __always_inline void pending_del(struct pending_call *pc)
  * the slot is read as the kernel's one-pointer struct, a fault-safe plain
  * load (the probe-read call it replaces was 7% of the socket programs' time
  * on this VM, by bench/pair.sh). */
-static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
+static __always_inline __u64 fd_slot_by(__u64 slots, __u64 i, const bool direct)
 {
 	__u64 v = 0;
 
-	if (direct_loads)
+	if (direct)
 		return (__u64)ls_cast(struct llist_node, slots + i * sizeof(void *))->next;
 	bpf_probe_read_kernel(&v, sizeof(v), (void *)(slots + i * sizeof(void *)));
 	return v;
+}
+
+static __always_inline __u64 fd_slot(__u64 slots, __u64 i)
+{
+	return fd_slot_by(slots, i, direct_loads);
 }
 
 /* The 8 bytes at kernel address a, by the same fault-safe plain load (a

@@ -34,9 +34,17 @@ const volatile bool has_task_storage = true;
 
 /* A kernel pointer held as a number, typed again for plain (fault-safe)
  * loads; the verifier turns the call into a register move.  Weak: absent
- * before 6.2, and only called where direct_loads says it may be. */
+ * before 6.2, and only called where direct_loads says it may be.
+ * LS_NO_KFUNCS builds the object loaded where the kernel lacks it: without
+ * the extern, because libbpf 1.1 (Debian 12's) then searches the modules'
+ * BTF for it, which needs CAP_SYS_ADMIN, and fails the whole load without
+ * it.  Its ls_cast is never run: direct_loads is false there. */
+#ifdef LS_NO_KFUNCS
+#define ls_cast(type, ptr) ((type *)(ptr))
+#else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define ls_cast(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+#endif
 
 /* Typed for plain loads when the kernel allows it, a plain number for
  * probe reads otherwise. */

@@ -407,7 +407,10 @@ static __always_inline int exit_mmap(struct trace_event_raw_sys_exit *ctx, const
 		slot->recent_anon[slot->recent_next++ & 3] = addr;
 		d->mmap_anon_bytes += len;
 		d->mapped_anon_bytes += len;
-		site_add(ctx, tgid, len, slot);
+		/* a PROT_NONE reservation (Go's heap arenas, glibc's thread
+		 * heaps) is address space, not memory: its stack is not taken */
+		if (prot)
+			site_add(ctx, tgid, len, slot);
 	} else {
 		d->mmap_file_bytes += len;
 	}

@@ -627,21 +627,39 @@ static long fd_slots_match(__u64 step, void *ctx)
 enum other_fd { OTHER_FD_NONE, OTHER_FD_FOUND, OTHER_FD_UNSEARCHED };
 
 /* The search without bpf_loop: is file in two slots (the fd being closed
- * and another)?  A global function, which the verifier checks once instead
- * of once per slot for each way the caller goes on; counting, not
- * comparing slot numbers with the closed fd, which would have it follow a
- * path of its own from each slot on. */
-__noinline int fd_search_plain(__u64 slots, __u64 file, __u32 n)
+ * and another)?  Two searches for the first slot from a given one, each a
+ * global function, which the verifier checks once instead of once per slot
+ * for each way the caller goes on, and whose loop ends at a match: a loop
+ * that counts matches and goes on had the verifier follow a path of its
+ * own from each slot (past its million instructions in some builds), and
+ * comparing slot numbers with the closed fd does the same. */
+static __always_inline int fd_search_from(__u64 slots, __u64 file, __u32 from, __u32 n,
+					  const bool direct)
 {
-	__u32 seen = 0;
+	for (__u32 k = 0; k < LS_FD_SEARCH_MAX_NOLOOP; k++) {
+		__u32 i = from + k;
 
-	for (__u32 i = 0; i < LS_FD_SEARCH_MAX_NOLOOP; i++) {
 		if (i >= n)
 			break;
-		if (fd_slot(slots, i) == file && ++seen == 2)
-			return 1;
+		if (fd_slot_by(slots, i, direct) == file)
+			return (int)i;
 	}
-	return 0;
+	return -1;
+}
+
+/* direct_loads tested once, before the loop: clang may leave the test in it */
+__noinline int fd_search_first(__u64 slots, __u64 file, __u32 from, __u32 n)
+{
+	if (direct_loads)
+		return fd_search_from(slots, file, from, n, true);
+	return fd_search_from(slots, file, from, n, false);
+}
+
+static __always_inline int fd_search_plain(__u64 slots, __u64 file, __u32 n)
+{
+	int first = fd_search_first(slots, file, 0, n);
+
+	return first >= 0 && fd_search_first(slots, file, (__u32)first + 1, n) >= 0;
 }
 
 /* Another fd of this process (any thread) on file f?  Only on the rare path
@@ -660,9 +678,14 @@ static __always_inline enum other_fd other_fd_on(struct task_struct *task, struc
 	__u32 n = LS_TASK_READ(fdt, max_fds);
 
 	if (!fast) {
+		/* a global function takes numbers: the slots' address by probe
+		 * read, as a typed task's plain load gives a pointer (5.11 to
+		 * 5.16 have the typed task and no bpf_loop) */
+		__u64 slots = (__u64)BPF_CORE_READ(fdt, fd);
+
 		if (n > LS_FD_SEARCH_MAX_NOLOOP)
 			return OTHER_FD_UNSEARCHED;
-		return fd_search_plain(s.slots, s.file, n) ? OTHER_FD_FOUND : OTHER_FD_NONE;
+		return fd_search_plain(slots, s.file, n) ? OTHER_FD_FOUND : OTHER_FD_NONE;
 	}
 	if (n > LS_FD_SEARCH_MAX)
 		return OTHER_FD_UNSEARCHED;

@@ -37,7 +37,9 @@
 #define LS_MAX_PROCS		16384	/* mem_ledgers, LRU */
 #define LS_MAX_STACKS		4096	/* user stacks of growth sites */
 #define LS_MAX_SITES		16384	/* (process, stack) -> bytes, LRU */
-#define LS_STACK_DEPTH		16
+/* user frames kept per stack: Go's allocator alone is about 15 deep under
+ * main.main (runtime.sysMmap up through mallocgc), so 32 */
+#define LS_STACK_DEPTH		32
 #define LS_MAX_SOCKS		65536	/* tracked sockets, LRU: at least; the
 					 * loader sizes them for the host's
 					 * sockets up to LS_MAX_SOCKS_CAP */
@@ -161,6 +163,14 @@ struct ls_proc_exec {
 /* Symbolised user stack of a growth site (loader-produced). */
 #define LS_SITE_FRAMES	4
 #define LS_SYM_LEN	96
+#define LS_SRC_FILE_LEN	92
+/* Where a frame is in the source, from debug information: line 0 and ""
+ * when unknown.  A path longer than the field keeps its last bytes after
+ * "...". */
+struct ls_site_source {
+	__u32 line;
+	char file[LS_SRC_FILE_LEN];
+};
 struct ls_growth_site {
 	struct ls_rec_hdr hdr;		/* LS_REC_GROWTH_SITE */
 	__u64 start_ns;
@@ -169,7 +179,12 @@ struct ls_growth_site {
 	__u32 stack_id;
 	__u32 nframes;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN]; /* "sym+0x12 (lib.so)" */
+	/* recordings made before sources were added end here (the reader
+	 * takes both sizes, see LS_GROWTH_SITE_V1_SIZE) */
+	struct ls_site_source sources[LS_SITE_FRAMES];
 };
+/* a growth site as recorded before it had sources */
+#define LS_GROWTH_SITE_V1_SIZE	__builtin_offsetof(struct ls_growth_site, sources)
 
 /* ---------------------------------------------------------------- /proc */
 

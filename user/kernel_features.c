@@ -116,6 +116,15 @@ int features__probe(struct ls_features *f)
 	for (int i = 0; i < FEAT_MAX; i++)
 		if (f->forced_off[i])
 			f->has[i] = false;
+	/* Plain loads through numbers go with the fast builds only: the compat
+	 * builds pass fd table slots to global functions, which take numbers.
+	 * Every kernel with the first (6.12) has the second's facilities
+	 * (5.19), so only LEAKSCOPE_WITHOUT parts them. */
+	if (f->has[FEAT_RDONLY_CAST] &&
+	    (!f->has[FEAT_LOOP] || !f->has[FEAT_FIND_VMA] || !f->has[FEAT_PERCPU_LOOKUP])) {
+		f->has[FEAT_RDONLY_CAST] = false;
+		f->forced_off[FEAT_RDONLY_CAST] = true;
+	}
 	/* the typed-pointer paths build on the typed task */
 	if (!f->has[FEAT_TASK_BTF]) {
 		f->has[FEAT_RDONLY_CAST] = false;

@@ -16,9 +16,11 @@
 #include <bpf/libbpf.h>
 #include "kernel_features.h"
 #include "leakscope.skel.h"
+#include "leakscope_plain.skel.h"
 #include "loader.h"
 #include "links.h"
 #include "options.h"
+#include "caps.h"
 #include "privs.h"
 #include "procfs.h"
 #include "symbols.h"
@@ -47,6 +49,7 @@ struct site_cache_entry {
 	uint32_t nframes;
 	uint32_t _pad;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+	struct ls_site_source sources[LS_SITE_FRAMES];
 };
 
 struct loader {
@@ -161,17 +164,45 @@ static const char *optional_loss(const char *prog)
 
 /* Settings from what the kernel offers (bpf/compat.bpf.h), and the
  * programs and maps only a fallback uses. */
-static int configure_features(struct loader *l)
+/* The object for this kernel.  Without bpf_rdonly_cast, the plain build:
+ * the same maps, programs and globals (the Makefile checks the skeletons
+ * match), opened through the fast build's skeleton, but with no kfunc
+ * extern for libbpf to search module BTFs for (bpf/compat.bpf.h). */
+static struct leakscope_bpf *open_object(const struct ls_features *f)
+{
+	struct leakscope_bpf *skel;
+	int err;
+
+	if (f->has[FEAT_RDONLY_CAST])
+		return leakscope_bpf__open();
+	skel = calloc(1, sizeof(*skel));
+	if (!skel) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = leakscope_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data = (void *)leakscope_plain_bpf__elf_bytes(&skel->skeleton->data_sz);
+		err = bpf_object__open_skeleton(skel->skeleton, NULL);
+	}
+	if (err) {
+		leakscope_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	if (ls_verbose)
+		fprintf(stderr, "leakscope: the BPF object built without kfuncs, as this kernel "
+				"has no bpf_rdonly_cast for tracepoints\n");
+	return skel;
+}
+
+static int configure_features(struct loader *l, const struct ls_features *fp)
 {
 	struct leakscope_bpf *skel = l->skel;
 	struct bpf_program *prog;
-	struct ls_features f;
+	struct ls_features f = *fp;
 	bool fast;
 
-	if (features__probe(&f))
-		return -1;
-	if (ls_verbose)
-		features__print(&f, stderr);
 	skel->rodata->has_task_btf = f.has[FEAT_TASK_BTF];
 	skel->rodata->direct_loads = f.has[FEAT_TASK_BTF] && f.has[FEAT_RDONLY_CAST];
 	skel->rodata->has_task_pt_regs = f.has[FEAT_TASK_PT_REGS];
@@ -280,6 +311,7 @@ static uint32_t socket_table_size(uint64_t used)
 struct loader *loader__start(const struct loader_opts *opts)
 {
 	struct loader *l = calloc(1, sizeof(*l));
+	struct ls_features features;
 	int err;
 
 	if (!l) {
@@ -290,7 +322,11 @@ struct loader *loader__start(const struct loader_opts *opts)
 	libbpf_set_print(libbpf_print);
 
 	l->max_socks = socket_table_size(procfs__sockets_used());
-	l->skel = leakscope_bpf__open();
+	if (features__probe(&features))
+		goto fail;
+	if (ls_verbose)
+		features__print(&features, stderr);
+	l->skel = open_object(&features);
 	if (!l->skel) {
 		ls_error("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
@@ -304,7 +340,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		l->skel->rodata->filter_comm = true;
 		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
 	}
-	if (configure_features(l) || check_programs(l))
+	if (configure_features(l, &features) || check_programs(l))
 		goto fail;
 
 	err = leakscope_bpf__load(l->skel);
@@ -333,6 +369,29 @@ fail:
 	return NULL;
 }
 
+/* Debian's and Ubuntu's kernels carry a patch by which
+ * kernel.perf_event_paranoid 3, their default, lets only CAP_SYS_ADMIN open
+ * perf events, tracepoints included: CAP_PERFMON is not enough there. */
+static const char *attach_hint(int err)
+{
+	FILE *f;
+	int paranoid = 0;
+
+	if ((err != EACCES && err != EPERM) || (privs__effective() & LS_CAP(LS_CAP_SYS_ADMIN)))
+		return "";
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (!f)
+		return "";
+	if (fscanf(f, "%d", &paranoid) != 1)
+		paranoid = 0;
+	fclose(f);
+	if (paranoid <= 2)
+		return "";
+	return " (kernel.perf_event_paranoid is above 2, which on Debian's and Ubuntu's "
+	       "kernels lets only CAP_SYS_ADMIN open tracepoints: run leakscope as root, or "
+	       "with CAP_SYS_ADMIN too, or set kernel.perf_event_paranoid=2)";
+}
+
 int loader__attach(struct loader *l)
 {
 	struct bpf_program *prog;
@@ -350,8 +409,10 @@ int loader__attach(struct loader *l)
 		}
 		link = bpf_program__attach(prog);
 		if (!link) {
-			ls_error("cannot attach %s to %s: %s", bpf_program__name(prog),
-				 bpf_program__section_name(prog), strerror(errno));
+			int err = errno;
+
+			ls_error("cannot attach %s to %s: %s%s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(err), attach_hint(err));
 			goto fail;
 		}
 		l->links[l->nlinks++] = link;
@@ -497,12 +558,6 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns)
 	return n;
 }
 
-/* Frames inside the C library are how memory is asked for, not who asks. */
-static bool frame_is_plumbing(const char *sym)
-{
-	return strstr(sym, "(libc.so") || strstr(sym, "(ld-linux") || strstr(sym, "(libpthread");
-}
-
 static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id,
 					     uint64_t caller)
 {
@@ -513,20 +568,24 @@ static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uin
 	return NULL;
 }
 
-/* The caller word is only a frame when it points into mapped code. */
-static bool caller_is_code(const char *sym)
+/* The caller word is only a frame when it points into a mapped file. */
+static bool caller_is_code(const struct sym_frame *f)
 {
-	return !strstr(sym, "(anon)") && !strstr(sym, "([") && strchr(sym, '(');
+	return f->in_file;
 }
 
+/* The frames of a stack, innermost first; the site keeps LS_SITE_FRAMES
+ * from the first that is not plumbing (the C library, an allocator, C++'s
+ * operator new, Go's runtime: symbols__is_plumbing), with their source
+ * lines. */
 static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id,
 					       uint64_t caller)
 {
 	struct site_cache_entry *e = site_lookup(l, tgid, stack_id, caller);
 	__u64 ips[LS_STACK_DEPTH];
-	char sym[LS_SYM_LEN];
+	uint64_t at[LS_STACK_DEPTH];
+	struct sym_frame f;
 	uint32_t nall = 0, first_app = LS_STACK_DEPTH;
-	char all[LS_STACK_DEPTH][LS_SYM_LEN];
 
 	if (e)
 		return e;
@@ -535,17 +594,18 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 				 sizeof(ips), 0))
 		return NULL;
 	for (int i = 0; i < LS_STACK_DEPTH && ips[i] && nall < LS_STACK_DEPTH; i++) {
-		symbolizer__resolve(l->syms, (pid_t)tgid, ips[i], sym, sizeof(sym));
-		snprintf(all[nall], LS_SYM_LEN, "%s", sym);
-		if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+		symbolizer__frame(l->syms, (pid_t)tgid, ips[i], false, &f);
+		at[nall] = ips[i];
+		if (first_app == LS_STACK_DEPTH && !symbols__is_plumbing(f.name, f.module))
 			first_app = nall;
 		nall++;
 		/* after the innermost frame, the caller the walk could not see */
 		if (i == 0 && caller && caller != ips[1] && nall < LS_STACK_DEPTH) {
-			symbolizer__resolve(l->syms, (pid_t)tgid, caller, sym, sizeof(sym));
-			if (caller_is_code(sym)) {
-				snprintf(all[nall], LS_SYM_LEN, "%s", sym);
-				if (first_app == LS_STACK_DEPTH && !frame_is_plumbing(sym))
+			symbolizer__frame(l->syms, (pid_t)tgid, caller, false, &f);
+			if (caller_is_code(&f)) {
+				at[nall] = caller;
+				if (first_app == LS_STACK_DEPTH &&
+				    !symbols__is_plumbing(f.name, f.module))
 					first_app = nall;
 				nall++;
 			}
@@ -560,8 +620,24 @@ static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, 
 	e->tgid = tgid;
 	e->stack_id = stack_id;
 	e->caller = caller;
-	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++)
-		memcpy(e->frames[e->nframes++], all[i], LS_SYM_LEN);
+	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++) {
+		struct ls_site_source *src = &e->sources[e->nframes];
+
+		symbolizer__frame(l->syms, (pid_t)tgid, at[i], true, &f);
+		sym_frame__format(&f, e->frames[e->nframes], LS_SYM_LEN);
+		if (f.line) {
+			size_t n = strlen(f.file);
+
+			src->line = f.line;
+			/* the path's end is what tells files apart */
+			if (n < sizeof(src->file))
+				memcpy(src->file, f.file, n + 1);
+			else
+				snprintf(src->file, sizeof(src->file), "...%s",
+					 f.file + n - (sizeof(src->file) - 4));
+		}
+		e->nframes++;
+	}
 	return e;
 }
 
@@ -629,6 +705,7 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 		rec.stack_id = picks[i].stack_id ^ (uint32_t)((picks[i].caller * 0x9e3779b97f4a7c15ULL) >> 40);
 		rec.nframes = e->nframes;
 		memcpy(rec.frames, e->frames, sizeof(rec.frames));
+		memcpy(rec.sources, e->sources, sizeof(rec.sources));
 		/* start_ns: the model fills it from the process entry */
 		l->opts.sink(l->opts.sink_ctx, &rec.hdr, sizeof(rec));
 	}

@@ -50,7 +50,7 @@ int privs__check(void)
 	if (!missing)
 		return 0;
 	caps__names(missing, miss, sizeof(miss));
-	caps__names(caps__required(kver) | missing, all, sizeof(all));
+	caps__names(caps__required(kver, unlimited) | missing, all, sizeof(all));
 	ls_error("leakscope lacks %s: run it as root, or with the capabilities %s%s", miss, all,
 		 missing & LS_CAP(LS_CAP_SYS_RESOURCE) ?
 		 " (CAP_SYS_RESOURCE: kernels before 5.11 count BPF maps against RLIMIT_MEMLOCK; "

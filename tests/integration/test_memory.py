@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_near, final_report,
+from lsharness import (LEAKSCOPE, ROOT, MiB, Failed, Suite, check, check_near, final_report,
                        json_lines, proc_in, run_leakscope, smaps_rollup, workload)
 
 NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
@@ -45,6 +45,16 @@ MULTI = {
 }
 WANT_VERDICT = {"leak": "leak", "brk": "leak", "lazy": "lazy-free", "lazygrow": "lazy-free",
                 "plateau": "stable", "bigmap": "stable"}
+
+
+def function_lines(path, start):
+    """First and last line (1-based) of the C function whose line starts with
+    start: up to the first line that is a lone closing brace."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(start))
+    last = next(i for i in range(first, len(lines)) if lines[i] == "}")
+    return first + 1, last + 1
 
 
 def read_info(path):
@@ -285,6 +295,15 @@ def main():
         top = sites[0]
         check(top["frames"][0].startswith("main+") and top["frames"][0].endswith("(mem_leak)"),
               "top growth site", "main+0x... (mem_leak)", top["frames"])
+        # built with -g: the frame's source line, inside main (the mmap call)
+        src = top["sources"][0]
+        first, last = function_lines(os.path.join(ROOT, "tests", "workloads", "mem_leak.c"),
+                                     "int main(")
+        check(src is not None and os.path.basename(src["file"]) == "mem_leak.c"
+              and first <= src["line"] <= last, "the site's source line",
+              f"mem_leak.c:{first}..{last}", src)
+        check(len(top["sources"]) == len(top["frames"]), "one source per frame",
+              len(top["frames"]), len(top["sources"]))
         check(abs(top["bytes"] - mem["mmap_anon_bytes"]) <= 0.3 * mem["mmap_anon_bytes"],
               "its bytes (1 in 16 small mappings sampled, weighted)", mem["mmap_anon_bytes"],
               top["bytes"])

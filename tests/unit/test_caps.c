@@ -62,6 +62,16 @@ TEST(memlock_matters_before_5_11_only)
 	ASSERT_EQ(caps__missing(NEEDED, 0, 0), C(SYS_RESOURCE));
 }
 
+/* The error lists every capability a run needs: on 5.10 without CAP_BPF
+ * it must still say CAP_SYS_RESOURCE, which the user holds but needs. */
+TEST(required_list_names_sys_resource_before_5_11)
+{
+	ASSERT_STREQ(names(caps__required(5010, 0)),
+		     "CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_RESOURCE");
+	ASSERT_EQ(caps__required(5010, 1), NEEDED);
+	ASSERT_EQ(caps__required(K618, 0), NEEDED);
+}
+
 TEST(kept_after_attach)
 {
 	/* root keeps what reads /proc and the maps, and map_files */

@@ -279,6 +279,51 @@ TEST(growth_sites_update_by_stack_and_stay_sorted)
 	model__free(m);
 }
 
+/* Frames with and without a source line, in JSON (sources[] beside
+ * frames[], null where unknown) and in text ("at FILE:LINE", the base name);
+ * a record from a recording made before sources (its shorter size) is
+ * still read, with no sources. */
+TEST(growth_site_sources_in_json_and_text)
+{
+	struct model *m = new_model();
+	struct ls_growth_site g = { 0 };
+	char *buf;
+
+	for (int t = 0; t < 30; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, MiB });
+	fx_hdr(&g.hdr, LS_REC_GROWTH_SITE, sizeof(g), PID, SEC);
+	g.stack_id = 7;
+	g.bytes = 90 * MiB;
+	g.calls = 9;
+	g.nframes = 2;
+	snprintf(g.frames[0], LS_SYM_LEN, "main.leak+0x51 (gowork)");
+	snprintf(g.frames[1], LS_SYM_LEN, "main.main+0xf7 (gowork)");
+	g.sources[0].line = 53;
+	snprintf(g.sources[0].file, LS_SRC_FILE_LEN, "/src/app/leak.go");
+	ASSERT_EQ(model__ingest(m, &g.hdr, sizeof(g)), 0);
+	/* as recorded before sources: the same record, cut */
+	g.hdr.size = LS_GROWTH_SITE_V1_SIZE;
+	g.stack_id = 8;
+	g.bytes = 10 * MiB;
+	snprintf(g.frames[0], LS_SYM_LEN, "old+0x1 (gowork)");
+	ASSERT_EQ(model__ingest(m, &g.hdr, LS_GROWTH_SITE_V1_SIZE), 0);
+	end_interval(m, 31 * SEC);
+	ASSERT_EQ(mem(m)->nsites, 2);
+	ASSERT_EQ(mem(m)->sites[1].sources[0].line, 0);
+	buf = fx_report_json(m);
+	ASSERT_CONTAINS(buf, "\"frames\":[\"main.leak+0x51 (gowork)\",\"main.main+0xf7 (gowork)\"],"
+			     "\"sources\":[{\"file\":\"/src/app/leak.go\",\"line\":53},null]");
+	ASSERT_CONTAINS(buf, "\"frames\":[\"old+0x1 (gowork)\",\"main.main+0xf7 (gowork)\"],"
+			     "\"sources\":[null,null]");
+	free(buf);
+	ASSERT_CONTAINS(mem(m)->explanation, "; biggest growth site main.leak+0x51 (gowork) at leak.go:53");
+	buf = fx_final_text(m);
+	ASSERT_CONTAINS(buf, "growth site 90.0 MiB in 9 calls: main.leak+0x51 (gowork) at leak.go:53 <- "
+			     "main.main+0xf7 (gowork)\n");
+	free(buf);
+	model__free(m);
+}
+
 TEST(json_report_has_the_contract_keys)
 {
 	struct model *m = new_model();

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The symbolizer on this very process: its own static function, libc's
  * malloc (checked against the dynamic linker's dladdr), an anonymous
- * mapping, a pid that does not exist, and the file cache's bound. */
+ * mapping, a pid that does not exist, and the file cache's bound; source
+ * lines from this file's DWARF, from a separate debug file found through
+ * .gnu_debuglink, and names from MiniDebugInfo; which frames are
+ * plumbing; C++ and Rust demangling. */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "harness.h"
 #include "symbols.h"
+
+#define LS_TEST_SYM_LEN 96	/* LS_SYM_LEN: a frame in a growth site */
 
 __attribute__((noinline)) static int some_static_func(int x)
 {
@@ -187,6 +193,278 @@ TEST(symbols_cache_stays_bounded)
 	symbolizer__free(s);
 	ASSERT_GE(max_cached, 2);
 	ASSERT_LE(max_cached, 32);
+}
+
+/* ---- which frames are how memory is asked for */
+
+TEST(symbols_plumbing_rules)
+{
+	static const struct { const char *name, *module; bool plumbing; } cases[] = {
+		/* the C library and dynamic linker, by file */
+		{ "__mmap", "libc.so.6", true },
+		{ "", "libc.so.6", true },
+		{ "_dl_map_object", "ld-linux-x86-64.so.2", true },
+		/* allocators, by file and by name when linked in */
+		{ "", "libjemalloc.so.2", true },
+		{ "je_malloc", "redis-server", true },
+		{ "je_extent_alloc_mmap", "redis-server", true },
+		{ "tc_malloc", "app", true },
+		{ "tcmalloc::PageHeap::GrowHeap()", "app", true },
+		{ "", "libtcmalloc_minimal.so.4", true },
+		{ "malloc", "app", true },
+		{ "mmap64", "app", true },
+		/* C++ */
+		{ "operator new(unsigned long)", "libstdc++.so.6", true },
+		{ "operator new[](unsigned long)", "app", true },
+		{ "std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>(__gnu_cxx::__normal_iterator<int*, std::vector<int, std::allocator<int> > >, int const&)", "app", true },
+		{ "__gnu_cxx::new_allocator<char>::allocate(unsigned long, void const*)", "app", true },
+		/* Rust's alloc:: */
+		{ "alloc::raw_vec::RawVec<T,A>::grow_one", "app", true },
+		{ "<alloc::vec::Vec<T> as core::clone::Clone>::clone", "app", true },
+		{ "__rust_alloc", "app", true },
+		/* Go's runtime, old and new names, and cgo glue */
+		{ "runtime.sysMmap.abi0", "gowork", true },
+		{ "runtime.(*mheap).grow", "gowork", true },
+		{ "runtime.mapassign_faststr", "gowork", true },
+		{ "internal/runtime/maps.(*Map).PutSlot", "gowork", true },
+		{ "runtime/internal/syscall.Syscall6", "gowork", true },
+		{ "_cgo_0b49d6ed4a0b_Cfunc_malloc", "gowork", true },
+		{ "x_cgo_mmap", "gowork", true },
+		{ "crosscall2", "gowork", true },
+		{ "main._Cfunc_malloc", "gowork", true },
+		/* the application */
+		{ "main.main", "gowork", false },
+		{ "main.grow", "gowork", false },
+		{ "github.com/x/runtimeish.Alloc", "gowork", false },
+		{ "main", "mem_leak", false },
+		{ "mallocate_things", "app", false },
+		{ "Cache::insert(std::string const&)", "app", false },
+		{ "zmalloc", "redis-server", false },
+		{ "", "app", false },
+		{ "", "", false },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (symbols__is_plumbing(cases[i].name, cases[i].module) != cases[i].plumbing) {
+			printf("#   %s (%s): expected %s\n", cases[i].name, cases[i].module,
+			       cases[i].plumbing ? "plumbing" : "the application");
+			bad++;
+		}
+	ASSERT_EQ(bad, 0);
+	ASSERT_FALSE(symbols__is_plumbing(NULL, NULL));
+}
+
+TEST(symbols_demangle)
+{
+	static const struct { const char *in, *out; bool done; } cases[] = {
+		{ "_ZN3foo3barEi", "foo::bar(int)", true },
+		{ "_Znwm", "operator new(unsigned long)", true },
+		{ "_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<int, std::allocator<int> >::push_back(int const&)", true },
+		/* Rust legacy: the hash goes, the escapes come back */
+		{ "_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure$u7d$$u7d$$GT$17h0123456789abcdefE",
+		  "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>", true },
+		{ "_ZN5alloc7raw_vec11finish_grow17h1a2b3c4d5e6f7a8bE", "alloc::raw_vec::finish_grow", true },
+		/* not mangled, or not valid: as it is */
+		{ "main.main", "main.main", false },
+		{ "some_static_func", "some_static_func", false },
+		{ "_Z", "_Z", false },
+		{ "_ZN3foo", "_ZN3foo", false },
+		{ "_ZZZZZZZZ\xff\x1b[31m", "_ZZZZZZZZ\xff\x1b[31m", false },
+	};
+	char out[256];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool done = symbols__demangle(cases[i].in, out, sizeof(out));
+
+		if (done != cases[i].done || strcmp(out, cases[i].out)) {
+			printf("#   %s: expected %s (%d), got %s (%d)\n", cases[i].in, cases[i].out,
+			       cases[i].done, out, done);
+			bad++;
+		}
+	}
+	ASSERT_EQ(bad, 0);
+	/* a small buffer: cut, terminated */
+	symbols__demangle("_ZN3foo3barEi", out, 5);
+	ASSERT_STREQ(out, "foo:");
+}
+
+TEST(symbols_format_keeps_the_module)
+{
+	struct sym_frame f = { .off = 0x1c, .in_file = true };
+	char buf[LS_TEST_SYM_LEN];
+
+	snprintf(f.name, sizeof(f.name), "ns::Cache<std::string>::insert(std::string const&, "
+		 "std::vector<unsigned char, std::allocator<unsigned char> > const&) const");
+	snprintf(f.module, sizeof(f.module), "libapp.so.1");
+	/* too long with its parameters: without them */
+	sym_frame__format(&f, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "ns::Cache<std::string>::insert+0x1c (libapp.so.1)");
+	/* still too long: cut, "..." then the offset and module */
+	sym_frame__format(&f, buf, 40);
+	ASSERT_STREQ(buf, "ns::Cache<std::st...+0x1c (libapp.so.1)");
+	ASSERT_LE(strlen(buf), 39);
+	/* fits: as it is */
+	snprintf(f.name, sizeof(f.name), "foo::bar(int)");
+	sym_frame__format(&f, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "foo::bar(int)+0x1c (libapp.so.1)");
+	f.name[0] = 0;
+	sym_frame__format(&f, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "0x1c (libapp.so.1)");
+	f.in_file = false;
+	snprintf(f.module, sizeof(f.module), "[vdso]");
+	sym_frame__format(&f, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "[vdso]");
+}
+
+/* ---- source lines */
+
+__attribute__((noinline)) static uint64_t return_address(void)
+{
+	uint64_t ra = (uint64_t)(uintptr_t)__builtin_return_address(0);
+
+	__asm__ volatile("" ::: "memory");
+	return ra;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+TEST(symbols_source_line_from_dwarf)
+{
+	struct symbolizer *s = symbolizer__new();
+	struct sym_frame f;
+	int line = __LINE__ + 1;
+	uint64_t ra = return_address();
+
+	ASSERT_TRUE(s);
+	symbolizer__frame(s, getpid(), ra, true, &f);
+	symbolizer__free(s);
+	ASSERT_STREQ(f.name, "test_symbols_source_line_from_dwarf");
+	ASSERT_STREQ(base_of(f.file), "test_symbols.c");
+	ASSERT_EQ(f.line, line);
+	ASSERT_EQ(f.file[0], '/');	/* the whole path, with the build's directory */
+}
+
+/* The file offset of ip in this process's mappings, or -1 */
+static long long file_offset_of(uint64_t ip)
+{
+	char line[512];
+	long long off = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long a, b, o;
+
+		if (sscanf(line, "%llx-%llx %*s %llx", &a, &b, &o) == 3 && ip >= a && ip < b) {
+			off = (long long)(ip - a + o);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return off;
+}
+
+/* path mapped (read-only) where ip's file offset sits: the address there */
+static uint64_t map_like(const char *path, uint64_t ip, void **map)
+{
+	long long off = file_offset_of(ip);
+	int fd = open(path, O_RDONLY);
+	char *p;
+
+	*map = MAP_FAILED;
+	if (fd < 0 || off < 0)
+		return 0;
+	p = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, off & ~4095LL);
+	close(fd);
+	if (p == MAP_FAILED)
+		return 0;
+	*map = p;
+	return (uint64_t)(uintptr_t)p + (off & 4095);
+}
+
+static int sh(const char *fmt, const char *dir)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), fmt, dir);
+	return system(cmd);
+}
+
+/* A stripped copy of this binary whose .gnu_debuglink names its debug file
+ * beside it: the name and line come from there. */
+TEST(symbols_source_line_through_debuglink)
+{
+	struct symbolizer *s = symbolizer__new();
+	char dir[] = "/tmp/ls_dbglink.XXXXXX", path[128], cmd[1024];
+	struct sym_frame f;
+	int line = __LINE__ + 1;
+	uint64_t ra = return_address(), at;
+	void *map;
+	int rc;
+
+	ASSERT_TRUE(s && mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && cp /proc/%d/exe prog && objcopy --only-keep-debug prog prog.debug && "
+		 "objcopy --strip-all --add-gnu-debuglink=prog.debug prog prog.stripped",
+		 dir, getpid());
+	rc = system(cmd);
+	snprintf(path, sizeof(path), "%s/prog.stripped", dir);
+	at = rc ? 0 : map_like(path, ra, &map);
+	if (at)
+		symbolizer__frame(s, getpid(), at, true, &f);
+	symbolizer__free(s);
+	if (at)
+		munmap(map, 8192);
+	sh("rm -rf %s", dir);
+	ASSERT_EQ(rc, 0);
+	ASSERT_TRUE(at);
+	ASSERT_STREQ(f.module, "prog.stripped");
+	ASSERT_STREQ(f.name, "test_symbols_source_line_through_debuglink");
+	ASSERT_STREQ(base_of(f.file), "test_symbols.c");
+	ASSERT_EQ(f.line, line);
+}
+
+/* A stripped copy with MiniDebugInfo (.gnu_debugdata: an xz'd ELF of just
+ * the function symbols, as Fedora ships): names, no lines. */
+TEST(symbols_names_from_minidebuginfo)
+{
+	struct symbolizer *s = symbolizer__new();
+	char dir[] = "/tmp/ls_minidbg.XXXXXX", path[128], cmd[1024];
+	struct sym_frame f;
+	uint64_t ra = return_address(), at;
+	void *map;
+	int rc;
+
+	ASSERT_TRUE(s && mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && cp /proc/%d/exe prog && "
+		 "nm prog --format=posix --defined-only | awk '$2 ~ /[Tt]/ {print $1}' > funcs && "
+		 "objcopy --only-keep-debug prog debug && "
+		 "objcopy -S --remove-section .gdb_index --remove-section .comment "
+		 "--keep-symbols=funcs debug mini && xz mini && "
+		 "objcopy --strip-all --add-section .gnu_debugdata=mini.xz prog prog.mini",
+		 dir, getpid());
+	rc = system(cmd);
+	snprintf(path, sizeof(path), "%s/prog.mini", dir);
+	at = rc ? 0 : map_like(path, ra, &map);
+	if (at)
+		symbolizer__frame(s, getpid(), at, true, &f);
+	symbolizer__free(s);
+	if (at)
+		munmap(map, 8192);
+	sh("rm -rf %s", dir);
+	ASSERT_EQ(rc, 0);
+	ASSERT_TRUE(at);
+	ASSERT_STREQ(f.module, "prog.mini");
+	ASSERT_STREQ(f.name, "test_symbols_names_from_minidebuginfo");
+	ASSERT_EQ(f.line, 0);
 }
 
 int main(void)

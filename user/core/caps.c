@@ -23,11 +23,14 @@ static int older_than(unsigned kver, unsigned major, unsigned minor)
 	return kver < KV(major, minor);
 }
 
-uint64_t caps__required(unsigned kver)
+uint64_t caps__required(unsigned kver, int memlock_unlimited)
 {
-	(void)kver;
-	return LS_CAP(LS_CAP_BPF) | LS_CAP(LS_CAP_PERFMON) | LS_CAP(LS_CAP_DAC_READ_SEARCH) |
-	       LS_CAP(LS_CAP_SYS_PTRACE);
+	uint64_t caps = LS_CAP(LS_CAP_BPF) | LS_CAP(LS_CAP_PERFMON) |
+			LS_CAP(LS_CAP_DAC_READ_SEARCH) | LS_CAP(LS_CAP_SYS_PTRACE);
+
+	if (older_than(kver, 5, 11) && !memlock_unlimited)
+		caps |= LS_CAP(LS_CAP_SYS_RESOURCE);
+	return caps;
 }
 
 uint64_t caps__missing(uint64_t eff, unsigned kver, int memlock_unlimited)

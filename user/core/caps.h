@@ -62,7 +62,8 @@ uint64_t caps__missing(uint64_t eff, unsigned kver, int memlock_unlimited);
 uint64_t caps__keep(uint64_t eff, unsigned kver, int bench_toggle, int rename_pending);
 /* "CAP_BPF, CAP_PERFMON" (known names; others as "cap N"). */
 void caps__names(uint64_t mask, char *buf, size_t len);
-/* What every run needs (named in the error message). */
-uint64_t caps__required(unsigned kver);
+/* What every run needs (named in the error message): before 5.11, without
+ * an unlimited RLIMIT_MEMLOCK, CAP_SYS_RESOURCE too. */
+uint64_t caps__required(unsigned kver, int memlock_unlimited);
 
 #endif

@@ -57,6 +57,16 @@ static void add_mapping(struct mem_state *ms, const struct ls_big_mmap *b)
 	ms->largest[i] = nm;
 }
 
+/* the last part of a source path */
+static const char *src_base(const char *file, size_t size)
+{
+	size_t n = strnlen(file, size);
+
+	while (n && file[n - 1] != '/')
+		n--;
+	return file + n;
+}
+
 static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
 {
 	struct mem_site ns = { .bytes = g->bytes, .calls = g->calls, .stack_id = g->stack_id };
@@ -66,6 +76,11 @@ static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
 	for (uint32_t f = 0; f < ns.nframes; f++) {
 		memcpy(ns.frames[f], g->frames[f], LS_SYM_LEN);
 		ns.frames[f][LS_SYM_LEN - 1] = 0;
+		/* a recording made before sources has none */
+		if (g->hdr.size >= sizeof(*g) && g->sources[f].line) {
+			ns.sources[f] = g->sources[f];
+			ns.sources[f].file[LS_SRC_FILE_LEN - 1] = 0;
+		}
 	}
 	/* the loader sends cumulative bytes per stack: replace the old entry */
 	for (i = 0; i < n; i++)
@@ -242,8 +257,14 @@ static void explain(const struct model *m, struct ls_process *p)
 	}
 	/* where the growth comes from, when we know */
 	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && ms->nsites &&
-	    ms->sites[0].nframes)
+	    ms->sites[0].nframes) {
+		const struct ls_site_source *src = &ms->sites[0].sources[0];
+
 		n += snprintf(e + n, len - n, "; biggest growth site %s", ms->sites[0].frames[0]);
+		if ((size_t)n < len && src->line)
+			n += snprintf(e + n, len - n, " at %s:%u", src_base(src->file, sizeof(src->file)),
+				      src->line);
+	}
 	if ((size_t)n < len && ms->nlargest &&
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
@@ -356,6 +377,19 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 		for (uint32_t f = 0; f < s->nframes; f++)
 			json__str(j, NULL, s->frames[f]);
 		json__arr_end(j);
+		/* one per frame: where debug information places it, else null */
+		json__arr_begin(j, "sources");
+		for (uint32_t f = 0; f < s->nframes; f++) {
+			if (!s->sources[f].line) {
+				json__null(j, NULL);
+				continue;
+			}
+			json__obj_begin(j, NULL);
+			json__strn(j, "file", s->sources[f].file, sizeof(s->sources[f].file));
+			json__u64(j, "line", s->sources[f].line);
+			json__obj_end(j);
+		}
+		json__arr_end(j);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -396,9 +430,16 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 
 		fprintf(out, "    growth site %s in %llu calls:", report__bytes(s->bytes, a, sizeof(a)),
 			(unsigned long long)s->calls);
-		for (uint32_t f = 0; f < s->nframes; f++)
+		for (uint32_t f = 0; f < s->nframes; f++) {
+			const struct ls_site_source *src = &s->sources[f];
+
 			fprintf(out, "%s %s", f ? " <-" : "",
 				text__escape(esc, sizeof(esc), s->frames[f], sizeof(s->frames[f])));
+			if (src->line)	/* the path's last part: the frame says which file */
+				fprintf(out, " at %s:%u",
+					text__esc(src_base(src->file, sizeof(src->file)), esc, sizeof(esc)),
+					src->line);
+		}
 		fputc('\n', out);
 	}
 }

@@ -51,6 +51,7 @@ struct mem_site {
 	uint32_t stack_id;
 	uint32_t nframes;
 	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
+	struct ls_site_source sources[LS_SITE_FRAMES];	/* line 0: unknown */
 };
 
 /* What real memory grows with, when it grows with something the process

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The fallback paths, on this kernel: kernels the matrix does not boot.
+
+leakscope probes what the running kernel offers and takes another way to
+the same numbers where a facility is missing (bpf/compat.bpf.h).  The
+guests of `make test-kernels` prove 5.10, 6.1, 6.12 and the newest; the
+kernels between them (Ubuntu 22.04's 5.15, RHEL 9's 5.14, Ubuntu 24.04's
+6.8) offer other sets, which LEAKSCOPE_WITHOUT reproduces here: each set
+must load, and read the same leaks as the fast paths.  All run at once,
+each on its own workloads (-p): a leak through mmap, a unix server that
+keeps every connection, and a client that keeps them too but closes a dup
+of each first (a close that is not the last reference: the fd table search
+that has a loop of its own without bpf_loop).
+"""
+import os
+import signal
+import subprocess
+import tempfile
+
+from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_near, final_report, info,
+                       json_lines, proc_in, wait_for_file, workload)
+
+# name: (LEAKSCOPE_WITHOUT, the kernels whose facilities it leaves)
+PROFILES = {
+    "5.10": ("all", "Debian 11, Amazon Linux 2: no typed task, probe reads only"),
+    "5.14": ("loop,find_vma,percpu_lookup,rdonly_cast,task_pt_regs",
+             "RHEL 9 without its backports: typed task, no bpf_loop, no bpf_task_pt_regs"),
+    "5.15": ("loop,find_vma,percpu_lookup,rdonly_cast",
+             "Ubuntu 22.04: typed task and bpf_task_pt_regs, no bpf_loop"),
+    "6.8": ("rdonly_cast", "Debian 12's 6.1, Ubuntu 24.04's 6.8: no kfunc for tracepoints"),
+}
+NAMES = [f"attach_{p}" for p in PROFILES] + [f"verdicts_{p}" for p in PROFILES]
+LEAK_RATE = 4       # MiB/s, by mem_leak
+CONNS = 600         # the client's connections, one each CONN_MS: past the run's end
+CONN_MS = 100
+RUN_S = 28          # a leak verdict needs 24 s at -i 1
+
+DUP_CLIENT = r"""
+import os, socket, sys, time
+path, n, every, info, gate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+end = time.time() + 60
+while not os.path.exists(gate) and time.time() < end:
+    time.sleep(0.01)
+held = []
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    os.close(os.dup(s.fileno()))   # not the last reference: the socket stays open
+    held.append(s)
+    with open(info + ".tmp", "w") as f:
+        f.write(f"connects {len(held)}\n")
+    os.rename(info + ".tmp", info)
+    time.sleep(every)
+time.sleep(600)
+"""
+
+
+def main():
+    s = Suite("facilities")
+    if not s.root_or_skip(NAMES):
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-facilities-")
+    runs = {}
+    procs = []   # outlive the subtests (Suite.run reaps its own spawns at each end)
+
+    def spawn(argv, **kw):
+        p = subprocess.Popen(argv, stdout=kw.pop("stdout", subprocess.DEVNULL),
+                             stderr=kw.pop("stderr", subprocess.DEVNULL),
+                             start_new_session=True, **kw)
+        procs.append(p)
+        return p
+
+    def start_all():
+        for name, (without, _) in PROFILES.items():
+            d = os.path.join(tmp, name)
+            os.makedirs(d)
+            gate = os.path.join(d, "ready")
+            env = dict(os.environ, WL_GATE=gate, LEAKSCOPE_READY_FILE=gate,
+                       LEAKSCOPE_WITHOUT=without)
+            sock = os.path.join(d, "app.sock")
+            leak = spawn([workload("mem_leak"), str(LEAK_RATE), "60"], env=env)
+            srv = spawn([workload("sock_peer"), "unix-server", sock, "60", "keep"], env=env)
+            wait_for_file(sock)
+            cli_info = os.path.join(d, "client.info")
+            cli = spawn(["python3", "-c", DUP_CLIENT, sock, str(CONNS), str(CONN_MS / 1000),
+                           cli_info, gate], env=env)
+            err = open(os.path.join(d, "stderr"), "w+")
+            args = [LEAKSCOPE, "-v", "-i", "1", "-d", str(RUN_S), "--json",
+                    "-p", str(leak.pid), "-p", str(srv.pid), "-p", str(cli.pid)]
+            p = spawn(args, stdout=subprocess.PIPE, stderr=err, env=env)
+            runs[name] = {"proc": p, "gate": gate, "err": err, "leak": leak.pid,
+                          "server": srv.pid, "client": cli.pid, "client_info": cli_info}
+
+    def attach(name):
+        if not runs:
+            start_all()
+        r = runs[name]
+        try:
+            wait_for_file(r["gate"], 120)
+        except Failed:
+            r["proc"].kill()
+            r["err"].seek(0)
+            lines = [l for l in r["err"].read().splitlines() if not l.startswith("libbpf:")]
+            raise Failed(f"LEAKSCOPE_WITHOUT={PROFILES[name][0]}: never attached: {lines[-3:]}")
+        r["attached"] = True
+
+    def verdicts(name):
+        r = runs.get(name)
+        if not r or not r.get("attached"):
+            raise Failed("did not attach (see attach_" + name + ")")
+        out, _ = r["proc"].communicate(timeout=RUN_S + 90)
+        r["err"].seek(0)
+        err = r["err"].read()
+        check(r["proc"].returncode == 0, "exit status", 0, r["proc"].returncode)
+        # the object and the paths chosen, as -v says them
+        plain = "the BPF object built without kfuncs" in err
+        check(plain == ("rdonly_cast" in PROFILES[name][0] or PROFILES[name][0] == "all"),
+              "the object without kfunc externs where bpf_rdonly_cast is off",
+              "rdonly_cast" in PROFILES[name][0] or PROFILES[name][0] == "all", plain)
+        rep = final_report(json_lines(out))
+        check(rep["lost_events"] == 0, "events lost", 0, rep["lost_events"])
+        mem = proc_in(rep, r["leak"])["memory"]
+        check(mem["verdict"] == "leak", "mem_leak's verdict", "leak",
+              f'{mem["verdict"]}: {mem.get("explanation")}')
+        check_near(mem["real_growth_bytes_per_s"], LEAK_RATE * MiB, 0.25, "mem_leak's rate")
+        # read once leakscope is gone: the client goes on connecting, one
+        # each CONN_MS, so it may hold one or two more than the final report
+        held = info(r["client_info"]).get("connects", 0)
+        srv = proc_in(rep, r["server"])["unix_sockets"]
+        check(srv["verdict"] == "leak", "the server's unix verdict", "leak",
+              f'{srv["verdict"]}: {srv.get("explanation")}')
+        check(0 <= held - srv["open"] <= 2,
+              "the server's open connections: the client's count, less at most 2",
+              held, srv["open"])
+        cli = proc_in(rep, r["client"])["unix_sockets"]
+        # the dups' closes found another fd on the socket: not closes of it
+        check(cli["open"] == srv["open"] and cli["closed"] == 0,
+              "the client's (open, closed): each dup's close leaves the socket held",
+              (srv["open"], 0), (cli["open"], cli["closed"]))
+        check(cli["verdict"] == "leak", "the client's unix verdict", "leak", cli["verdict"])
+
+    try:
+        for name in PROFILES:
+            s.run(f"attach_{name}", attach, name)
+        for name in PROFILES:
+            s.run(f"verdicts_{name}", verdicts, name)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        for r in runs.values():
+            r["err"].close()
+        subprocess.run(["rm", "-rf", tmp])
+    return s.done()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
