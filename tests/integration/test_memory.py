@@ -284,6 +284,11 @@ def main():
         check(mem["mmap_anon_bytes"] >= 0.9 * LEAK_RATE * MiB * 26, "all its mappings seen",
               f">= {0.9 * LEAK_RATE * 26:.0f} MiB", mem["mmap_anon_bytes"] / MiB)
         check(leaks[0]["exited"], "the command exited", True, leaks[0]["exited"])
+        # it holds no connection and opens no fd as it leaks: its growth
+        # follows nothing it holds, and the report invents no cause
+        check(mem["explained_by"] is None, "what the growth follows", None, mem["explained_by"])
+        check("explain" not in mem["explanation"], "no cause in the explanation", "none",
+              mem["explanation"])
         # the growth site names the code that maps, not libc's mmap wrapper
         sites = mem["growth_sites"]
         check(sites, "growth sites", ">= 1", sites)

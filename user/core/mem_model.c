@@ -8,6 +8,7 @@
 #include <string.h>
 #include "model.h"
 #include "json.h"
+#include "mem_link.h"
 #include "report.h"
 #include "text.h"
 
@@ -195,7 +196,7 @@ static int rise_words(char *e, size_t len, const struct verdict_result *v, const
 	return n;
 }
 
-static void explain(struct ls_process *p)
+static void explain(const struct model *m, struct ls_process *p)
 {
 	struct mem_state *ms = &p->mem;
 	const struct trend *w = &ms->real_v.whole;
@@ -246,6 +247,14 @@ static void explain(struct ls_process *p)
 	}
 	if (n < 0 || (size_t)n >= len)
 		return;
+	/* what it grows with, when it moves with something it holds */
+	if (ms->link.kind != MEM_LINK_NONE) {
+		n += snprintf(e + n, len - n, "; ");
+		if ((size_t)n < len)
+			n += mem_link__words(m, &ms->link, e + n, len - n);
+		if (n < 0 || (size_t)n >= len)
+			return;
+	}
 	/* where the growth comes from, when we know */
 	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && ms->nsites &&
 	    ms->sites[0].nframes) {
@@ -274,8 +283,8 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 	uint64_t rss, lazy;
 	bool lazy_high, rss_rose;
 
-	(void)m;
 	(void)now_ns;
+	memset(&ms->link, 0, sizeof(ms->link));
 	if (!ms->have_sample) {
 		ms->verdict = VERDICT_INSUFFICIENT;
 		ms->confidence = 0;
@@ -298,7 +307,8 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 		ms->verdict = VERDICT_LAZY_FREE;
 		ms->confidence = ms->real_v.confidence;
 	}
-	explain(p);
+	mem_link__decide(m, p, &ms->link);
+	explain(m, p);
 }
 
 static const char *map_syscall(uint32_t s)
@@ -306,7 +316,7 @@ static const char *map_syscall(uint32_t s)
 	return s == 1 ? "mremap" : s == 2 ? "brk" : "mmap";
 }
 
-void mem_model__json(const struct ls_process *p, struct json *j)
+void mem_model__json(const struct model *m, const struct ls_process *p, struct json *j)
 {
 	const struct mem_state *ms = &p->mem;
 	const struct ls_mem_ledger *l = &ms->ledger;
@@ -387,6 +397,7 @@ void mem_model__json(const struct ls_process *p, struct json *j)
 	json__dbl(j, "confidence", ms->confidence, 2);
 	json__u64(j, "samples", ms->real.n);
 	json__str(j, "explanation", ms->explanation);
+	mem_link__json(m, &ms->link, j);
 	json__obj_end(j);
 }
 

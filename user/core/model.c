@@ -336,8 +336,8 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 
 		if (!p->tgid)
 			continue;
-		mem_model__interval(m, p, now);
 		sock_model__interval(m, p, now);
+		mem_model__interval(m, p, now);	/* what memory grows with: sockets' views */
 		ns_model__interval(m, p, now);
 		p->rank = proc_rank(p);
 	}

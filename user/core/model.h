@@ -26,6 +26,7 @@
 #define MODEL_TOP_MAPPINGS	5	/* largest mappings kept per process */
 #define MODEL_TOP_SITES		5	/* growth sites kept per process */
 #define MODEL_EXPLAIN_LEN	320
+#define MODEL_MEM_EXPLAIN_LEN	512	/* room for what the growth follows (mem_link) */
 
 struct sock_state;
 struct ns_state;
@@ -53,6 +54,31 @@ struct mem_site {
 	struct ls_site_source sources[LS_SITE_FRAMES];	/* line 0: unknown */
 };
 
+/* What real memory grows with, when it grows with something the process
+ * holds: its unix or TCP connections, or its fds (mem_link.c).  Decided by
+ * how closely the two series move together over the memory verdict's
+ * window, not by both being called leaks. */
+enum mem_link_kind {
+	MEM_LINK_NONE = 0,
+	MEM_LINK_UNIX,
+	MEM_LINK_TCP,
+	MEM_LINK_FDS,
+};
+
+struct mem_link {
+	enum mem_link_kind kind;
+	bool count_leaks;	/* the count's own verdict is leak */
+	bool peer_connected;	/* unix: the peer connected to this process */
+	uint32_t peer_tgid;	/* unix: the peer most of the gain is with; 0: none */
+	uint32_t peers;		/* unix: peer groups that gained */
+	double gained;		/* held at the window's end minus at its start */
+	double peer_gained;	/* of those, with peer_tgid */
+	double memory_growth;	/* real memory's change between the same instants */
+	double bytes_per_item;	/* memory_growth / gained */
+	double correlation;	/* Pearson's r, real memory against the count */
+	double span_s;		/* between those instants */
+};
+
 struct mem_state {
 	bool have_ledger;
 	bool have_sample;
@@ -73,7 +99,8 @@ struct mem_state {
 	struct verdict_result rss_v;	/* the same fit on RSS, for lazy-free */
 	enum verdict verdict;
 	double confidence;
-	char explanation[MODEL_EXPLAIN_LEN];
+	struct mem_link link;		/* MEM_LINK_NONE unless it grows with one */
+	char explanation[MODEL_MEM_EXPLAIN_LEN];
 };
 
 struct ls_process {
@@ -166,8 +193,9 @@ uint32_t model__ranked(const struct model *m, const struct ls_process **out, uin
 
 /* ---- domain hooks (implemented by mem_model.c, sock_model.c, ns_model.c) */
 void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
+/* after sock_model__interval: what memory grows with needs its views */
 void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
-void mem_model__json(const struct ls_process *p, struct json *j);
+void mem_model__json(const struct model *m, const struct ls_process *p, struct json *j);
 void mem_model__text(const struct ls_process *p, FILE *out, bool final);
 uint64_t mem_model__real_bytes(const struct mem_state *ms);
 

@@ -120,7 +120,7 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 		sock_model__incomplete_reason(m, p, why, sizeof(why));
 		json__str(j, "incomplete_reason", why);
 	}
-	mem_model__json(p, j);
+	mem_model__json(m, p, j);
 	sock_model__json(m, p, j);
 	ns_model__json(m, p, j);
 	verdict__decide(&p->fds, &verdict_params_count, &fv);

@@ -114,6 +114,7 @@ static struct sock_state *state_of(struct ls_process *p)
 		if (p->sock) {
 			series__init(&p->sock->unix_series);
 			series__init(&p->sock->stuck_series);
+			series__init(&p->sock->tcp_series);
 		}
 	}
 	return p->sock;
@@ -520,8 +521,10 @@ static void add_tcp(struct model *m, const struct ls_tcp_state *t)
 	}
 	if (t->oldstate == t->newstate && t->hdr.tgid)
 		e->accepted = 1;	/* the "now owned by" record comes from accept() */
-	if (e->state != t->newstate || !e->since_ns)
+	if (e->state != t->newstate || !e->since_ns) {
 		e->since_ns = t->hdr.ts_ns;
+		e->before_attach = 0;	/* in this state since now: known */
+	}
 	e->state = t->newstate;
 }
 
@@ -539,6 +542,7 @@ static void add_existing_unix(struct model *m, const struct ls_unix_existing *x)
 	e->family = 1;
 	e->existing = 1;
 	e->since_ns = x->hdr.ts_ns;	/* at least this old */
+	e->before_attach = 1;
 	e->path = intern_path(m->sock, x->path, x->path_len, x->abstract);
 	if (x->listening)
 		erase(m->sock, e);	/* listeners are not connections */
@@ -617,7 +621,8 @@ static void add_existing_tcp(struct model *m, const struct ls_tcp_existing *x)
 	memcpy(e->daddr, x->daddr, 16);
 	e->existing = 1;
 	e->accepted = on_listening_port(m->sock, x);
-	e->since_ns = x->hdr.ts_ns;
+	e->since_ns = x->hdr.ts_ns;	/* in this state at least since then */
+	e->before_attach = 1;
 	p = model__proc(m, x->hdr.tgid, x->start_ns);
 	if (p)
 		state_of(p);
@@ -696,8 +701,13 @@ static void add_stuck(struct sock_state *ss, const struct sock_entry *e)
 		memcpy(g->addr, e->daddr, 16);
 	}
 	g->count++;
-	if (!g->oldest_ns || e->since_ns < g->oldest_ns)
+	g->before_attach += e->before_attach;
+	if (!g->oldest_ns || e->since_ns < g->oldest_ns) {
 		g->oldest_ns = e->since_ns;
+		g->oldest_at_least = e->before_attach;
+	} else if (e->since_ns == g->oldest_ns && e->before_attach) {
+		g->oldest_at_least = true;
+	}
 }
 
 /* Derive every process's view in one pass over the table. */
@@ -716,11 +726,14 @@ static void compute_views(struct model *m, uint64_t now)
 		ss->unix_open = 0;
 		ss->unix_unconfirmed = 0;
 		ss->nstuck = 0;
+		ss->tcp_held = 0;
 		memset(ss->by_state, 0, sizeof(ss->by_state));
 		for (uint32_t g = 0; g < ss->ngroups; g++) {
 			ss->groups[g].open = 0;
 			ss->groups[g].accepted = 0;
 			ss->groups[g].oldest_ns = 0;
+			ss->groups[g].before_attach = 0;
+			ss->groups[g].oldest_at_least = false;
 		}
 		ss->now_ns = now;
 	}
@@ -767,11 +780,17 @@ static void compute_views(struct model *m, uint64_t now)
 			if (g) {
 				g->open++;
 				g->accepted += e->accepted;
-				if (!g->oldest_ns || e->since_ns < g->oldest_ns)
+				g->before_attach += e->before_attach;
+				if (!g->oldest_ns || e->since_ns < g->oldest_ns) {
 					g->oldest_ns = e->since_ns;
+					g->oldest_at_least = e->before_attach;
+				} else if (e->since_ns == g->oldest_ns && e->before_attach) {
+					g->oldest_at_least = true;
+				}
 			}
 		} else {
 			ss->by_state[e->state < TCP_NSTATES ? e->state : 0]++;
+			ss->tcp_held++;
 			if (e->state == TCP_CLOSE_WAIT || e->state == TCP_FIN_WAIT2)
 				add_stuck(ss, e);
 		}
@@ -837,6 +856,7 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	stuck = ss->by_state[TCP_CLOSE_WAIT] + ss->by_state[TCP_FIN_WAIT2];
 	series__add(&ss->unix_series, now_ns, (double)ss->unix_open);
 	series__add(&ss->stuck_series, now_ns, (double)stuck);
+	series__add(&ss->tcp_series, now_ns, (double)ss->tcp_held);
 	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
 	verdict__decide(&ss->stuck_series, &verdict_params_count, &ss->tcp_v);
 	group_rates(ss, now_ns);

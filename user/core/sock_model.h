@@ -39,6 +39,8 @@ struct sock_peer_view {
 	uint32_t pid;		/* 0: peer not known */
 	uint64_t open, opened, closed;
 	double oldest_open_age_s;
+	bool oldest_at_least;	/* opened before attach: the age is a floor */
+	uint64_t open_before_attach;	/* open ones from the attach-time snapshot */
 	double growth_per_s;	/* this peer's own, over the span of the verdict */
 	char path[LS_PATH_LEN + 8];
 };
@@ -57,6 +59,8 @@ struct sock_stuck_view {
 	uint8_t state;
 	uint64_t count;
 	double oldest_age_s;
+	bool oldest_at_least;	/* in its state since before attach: a floor */
+	uint64_t open_before_attach;
 	char peer[80];
 };
 

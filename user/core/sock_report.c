@@ -30,6 +30,21 @@ static const char *peer_label(const struct model *m, uint32_t tgid, char *buf, s
 	return buf;
 }
 
+static double age_s(uint64_t now, uint64_t since)
+{
+	return since && now > since ? (double)(now - since) / 1e9 : 0;
+}
+
+/* "42 s", or ">= 29 s (open before attach)" when the oldest was in the
+ * sock_diag snapshot: when it was opened is not known, only that it was
+ * open then (the kernel keeps no creation time a reader can get). */
+static const char *age_words(double age, bool at_least, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%.0f s%s", at_least ? ">= " : "", age,
+		 at_least ? " (open before attach)" : "");
+	return buf;
+}
+
 static void every(double rate, char *buf, size_t len)
 {
 	if (rate <= 0)
@@ -139,25 +154,35 @@ void sock_explain__doubt(const struct model *m, const struct ls_process *p,
 void sock_explain__tcp(const struct ls_process *p, struct sock_state *ss)
 {
 	const struct stuck_group *worst = NULL;
-	char peer[80], rate[48];
+	char peer[80], rate[48], age[48], all[96];
+	uint64_t stuck = 0;
 
-	for (uint32_t i = 0; i < ss->nstuck; i++)
+	for (uint32_t i = 0; i < ss->nstuck; i++) {
+		stuck += ss->stuck[i].count;
 		if (!worst || ss->stuck[i].count > worst->count)
 			worst = &ss->stuck[i];
+	}
 	if (!worst) {
 		snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
 			 "no TCP connection stuck in CLOSE_WAIT or FIN_WAIT2");
 		return;
 	}
 	addr_str(worst->family, worst->addr, worst->port, worst->accepted, peer, sizeof(peer));
+	/* the rate is the verdict's, of every stuck socket: quoted as this
+	 * group's only when the group is all of them */
 	every(ss->tcp_v.rate_per_s, rate, sizeof(rate));
+	if (stuck == worst->count)
+		snprintf(all, sizeof(all), "%s", rate);
+	else
+		snprintf(all, sizeof(all), "%llu stuck in all, %s", (unsigned long long)stuck, rate);
+	age_words(age_s(ss->now_ns, worst->oldest_ns), worst->oldest_at_least, age, sizeof(age));
 	snprintf(ss->tcp_explanation, sizeof(ss->tcp_explanation),
 		 worst->state == TCP_CLOSE_WAIT
-			 ? "%s (%u) has %llu connections to %s in CLOSE_WAIT: the peer closed, this "
-			   "process never closes its end (%s)"
-			 : "%s (%u) has %llu connections to %s in FIN_WAIT2: this process shut its end, "
-			   "the peer never closes (%s)",
-		 p->comm, p->tgid, (unsigned long long)worst->count, peer, rate);
+			 ? "%s (%u) has %llu connections to %s in CLOSE_WAIT, the oldest for %s: the "
+			   "peer closed, this process never closes its end (%s)"
+			 : "%s (%u) has %llu connections to %s in FIN_WAIT2, the oldest for %s: this "
+			   "process shut its end, the peer never closes (%s)",
+		 p->comm, p->tgid, (unsigned long long)worst->count, peer, age, all);
 }
 
 void sock_model__incomplete_reason(const struct model *m, const struct ls_process *p, char *buf,
@@ -172,11 +197,6 @@ void sock_model__incomplete_reason(const struct model *m, const struct ls_proces
 	if (n < 0 || (size_t)n >= len)
 		return;
 	model__loss_reason(m, buf + n, len - (size_t)n);
-}
-
-static double age_s(uint64_t now, uint64_t since)
-{
-	return since && now > since ? (double)(now - since) / 1e9 : 0;
 }
 
 void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j)
@@ -210,6 +230,8 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 		json__u64(j, "closed", g->closed);
 		json__dbl(j, "growth_per_s", g->rate, 3);
 		json__dbl(j, "oldest_open_age_s", g->open ? age_s(ss->now_ns, g->oldest_ns) : 0, 1);
+		json__bool(j, "oldest_open_age_at_least", g->open && g->oldest_at_least);
+		json__u64(j, "open_before_attach", g->before_attach);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -236,6 +258,8 @@ void sock_model__json(const struct model *m, const struct ls_process *p, struct 
 		json__str(j, "peer", addr_str(g->family, g->addr, g->port, g->accepted, buf, sizeof(buf)));
 		json__u64(j, "count", g->count);
 		json__dbl(j, "oldest_age_s", age_s(ss->now_ns, g->oldest_ns), 1);
+		json__bool(j, "oldest_age_at_least", g->oldest_at_least);
+		json__u64(j, "open_before_attach", g->before_attach);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -268,14 +292,21 @@ void sock_model__text(const struct model *m, const struct ls_process *p, FILE *o
 		for (uint32_t i = 0; i < ss->ngroups && i < 5; i++) {
 			const struct peer_group *g = &ss->groups[i];
 
-			char rate[48];
+			char rate[48], age[64] = "";
 
 			every(g->rate, rate, sizeof(rate));
-			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed, %s\n",
+			if (g->open) {
+				char a[48];
+
+				snprintf(age, sizeof(age), ", oldest open %s",
+					 age_words(age_s(ss->now_ns, g->oldest_ns), g->oldest_at_least,
+						   a, sizeof(a)));
+			}
+			fprintf(out, "    %s on %s: %llu open, %llu opened, %llu closed, %s%s\n",
 				text__esc(peer_label(m, g->peer_tgid, peer, sizeof(peer)), esc, sizeof(esc)),
 				text__esc(sock_model__path_name(m->sock, g->path, buf, sizeof(buf)), esc2, sizeof(esc2)),
 				(unsigned long long)g->open, (unsigned long long)g->opened,
-				(unsigned long long)g->closed, rate);
+				(unsigned long long)g->closed, rate, age);
 		}
 		if (ss->ngroups > 5)
 			fprintf(out, "    and %u other peer groups (--json lists them all)\n",
@@ -328,6 +359,8 @@ bool sock_model__peer_view(const struct model *m, const struct ls_process *p, ui
 	out->opened = g->opened;
 	out->closed = g->closed;
 	out->oldest_open_age_s = g->open ? age_s(ss->now_ns, g->oldest_ns) : 0;
+	out->oldest_at_least = g->open && g->oldest_at_least;
+	out->open_before_attach = g->before_attach;
 	out->growth_per_s = g->rate;
 	sock_model__path_name(m->sock, g->path, out->path, sizeof(out->path));
 	return true;
@@ -358,6 +391,8 @@ bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_
 	out->state = g->state;
 	out->count = g->count;
 	out->oldest_age_s = age_s(ss->now_ns, g->oldest_ns);
+	out->oldest_at_least = g->oldest_at_least;
+	out->open_before_attach = g->before_attach;
 	addr_str(g->family, g->addr, g->port, g->accepted, out->peer, sizeof(out->peer));
 	return true;
 }

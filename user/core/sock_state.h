@@ -63,6 +63,8 @@ struct peer_group {
 	uint64_t open;		/* now (derived each interval) */
 	uint64_t accepted;	/* of those, ends this process accepted */
 	uint64_t oldest_ns;	/* since of the oldest open one */
+	uint64_t before_attach;	/* open ones from before attach (derived) */
+	bool oldest_at_least;	/* the oldest is one of them: its age is a floor */
 	struct series *opens;	/* open, each interval since it first held one */
 	double rate;		/* its own growth a second, over the verdict's window */
 };
@@ -79,6 +81,8 @@ struct stuck_group {
 	uint8_t addr[16];
 	uint64_t count;
 	uint64_t oldest_ns;
+	uint64_t before_attach;	/* in that state since before attach */
+	bool oldest_at_least;	/* the oldest is one of them: its age is a floor */
 };
 
 struct sock_state {
@@ -102,6 +106,8 @@ struct sock_state {
 	uint64_t tcp_seen;
 	struct series stuck_series;
 	struct verdict_result tcp_v;
+	uint64_t tcp_held;		/* TCP sockets it holds, any state (derived) */
+	struct series tcp_series;	/* tcp_held each interval: what memory may grow with */
 	uint64_t now_ns;
 	char explanation[512];
 	char tcp_explanation[512];

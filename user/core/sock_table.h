@@ -47,6 +47,8 @@ struct sock_entry {
 	uint8_t settled;	/* sock_diag end whose sock_diag peer is known:
 				 * its peer's pid, start and path copied here,
 				 * no lookup each interval */
+	uint8_t before_attach;	/* since_ns is the snapshot's time: opened (or
+				 * in its state) at least since then, not when */
 	uint16_t dport;
 	uint16_t sport;
 	uint64_t closed_ns;	/* when closed, or when the unverified close came */
