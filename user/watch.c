@@ -93,7 +93,7 @@ struct watch {
 	uint64_t cf_ns;		/* time the last filter pass took */
 };
 
-#define SNAP_MAX_TRACED	MODEL_MAX_PROCS
+#define SNAP_MAX_TRACED	4096	/* traced_tgids's size (bpf/common.bpf.h) */
 
 /* Every record goes to the recording first, then to the model. */
 static void sink(void *ctx, const struct ls_rec_hdr *rec, size_t len)
@@ -262,8 +262,8 @@ static void name_peers(struct watch *w)
 	struct model *m = w->model;
 	unsigned named = 0;
 
-	for (uint32_t i = 0; i < m->max_procs && named < PEER_META_PER_INTERVAL; i++) {
-		struct ls_process *p = &m->procs[i];
+	for (uint32_t i = 0; i < m->nslots && named < PEER_META_PER_INTERVAL; i++) {
+		struct ls_process *p = model__slot(m, i);
 		struct ls_proc_meta meta;
 
 		if (!p->tgid || p->exited || p->exe[0] || !p->sock)
