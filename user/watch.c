@@ -567,11 +567,12 @@ static void say_ready(void)
 		close(fd);
 }
 
-/* LEAKSCOPE_TEST_MAX_SOCKETS=N: a socket table of N entries, for the
- * tests that make it overflow (the real one takes 2,097,152). */
-static int test_max_sockets(uint32_t *max)
+/* LEAKSCOPE_TEST_MAX_SOCKETS=N, LEAKSCOPE_TEST_MAX_PROCS=N: a socket table
+ * of N entries, a process table of N slots, for the tests that make them
+ * overflow (the real ones take 2,097,152 and MODEL_MAX_PROCS). */
+static int test_max(const char *name, uint32_t *max)
 {
-	const char *v = getenv("LEAKSCOPE_TEST_MAX_SOCKETS");
+	const char *v = getenv(name);
 	char *end;
 	unsigned long n;
 
@@ -579,8 +580,8 @@ static int test_max_sockets(uint32_t *max)
 		return 0;
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno || *end || !n || n > UINT32_MAX || v[0] == '-') {
-		ls_error("LEAKSCOPE_TEST_MAX_SOCKETS needs a positive number");
+	if (errno || *end || !n || n > (1UL << 22) || v[0] == '-') {
+		ls_error("%s needs a number from 1 to 4194304", name);
 		return -1;
 	}
 	*max = (uint32_t)n;
@@ -627,7 +628,8 @@ int cmd_watch(const struct options *o)
 	err = containers__resolve(&w.cf);
 	if (err)
 		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
-	if (loader__check_env() || test_max_sockets(&mopts.max_sockets))
+	if (loader__check_env() || test_max("LEAKSCOPE_TEST_MAX_SOCKETS", &mopts.max_sockets) ||
+	    test_max("LEAKSCOPE_TEST_MAX_PROCS", &mopts.max_procs))
 		return 1;
 	w.model = model__new(&mopts);
 	if (!w.model) {
