@@ -123,6 +123,26 @@ TEST(exited_processes_are_reused_first)
 	model__free(m);
 }
 
+/* Every process with activity: the newcomer is left out, counted once,
+ * and no one is evicted; an exit makes room again. */
+TEST(a_table_full_of_activity_leaves_the_newcomer_out)
+{
+	struct model *m = fx_model(4);
+
+	for (uint32_t pid = 1; pid <= 4; pid++)
+		big_mmap(m, pid, SEC, 2 * SEC);
+	for (int i = 0; i < 3; i++)
+		big_mmap(m, 9, SEC, (uint64_t)(3 + i) * SEC);
+	ASSERT_TRUE(model__find(m, 9) == NULL);
+	ASSERT_EQ(m->procs_capped, 1);
+	ASSERT_EQ(m->procs_evicted, 0);
+	fx_exit(m, 2, SEC, 6 * SEC);
+	big_mmap(m, 9, SEC, 7 * SEC);
+	ASSERT_TRUE(model__find(m, 9) != NULL);
+	ASSERT_EQ(m->procs_evicted, 0);	/* an exited one's place */
+	model__free(m);
+}
+
 /* A table of 64 and 20,000 processes that each map, change their RSS and
  * exit, 200 an interval: slots, series and extras stay within what 64
  * processes can hold, from the first thousand on. */

@@ -229,6 +229,8 @@ static bool evict_one(struct model *m, enum evict_tier worst)
 
 	if (worst <= EVICT_EXITED_NOTABLE && !m->nexited)
 		return false;	/* a sample of a full table of live ones: no scan */
+	if (m->no_victim)
+		return false;	/* none at the last scan, and nothing changed since */
 	for (uint32_t i = 0; i < m->nslots; i++) {
 		struct ls_process *p = model__slot(m, i);
 		enum evict_tier t;
@@ -245,8 +247,12 @@ static bool evict_one(struct model *m, enum evict_tier worst)
 			vt = t;
 		}
 	}
-	if (!victim)
+	if (!victim) {
+		/* a busy host past the cap: no scan of every slot for each of
+		 * its records until a process exits or an interval ends */
+		m->no_victim = worst >= EVICT_PLAIN;
 		return false;
+	}
 	if (vt >= EVICT_IDLE)
 		m->procs_evicted++;
 	proc_remove(m, victim);
@@ -587,6 +593,7 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 	m->snapshot_untraced_skipped = iv->snapshot_untraced_skipped;
 	m->procs_capped = iv->procs_capped > m->procs_capped ? iv->procs_capped : m->procs_capped;
 	m->intervals++;
+	m->no_victim = false;	/* verdicts change: scan again */
 	mark_incomplete(m, now);
 	for (uint32_t i = 0; i < m->nslots; i++) {
 		struct ls_process *p = model__slot(m, i);
@@ -602,9 +609,11 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 		m->saw_final = true;
 	if (m->report_fn)
 		m->report_fn(m->report_ctx, m, iv->final != 0);
-	/* when the table is half full, short-lived processes that showed
-	 * nothing make room after a report (whole-machine runs churn) */
-	for (uint32_t i = 0; !iv->final && m->nprocs > m->max_procs / 2 && i < m->nslots; i++) {
+	/* when the table is half full (or holds MODEL_KEEP_PROCS: a host
+	 * forking 1,000 a second would fill half of 32,768 with them),
+	 * short-lived processes that showed nothing make room after a report */
+	for (uint32_t i = 0; !iv->final && i < m->nslots &&
+	     (m->nprocs > m->max_procs / 2 || m->nprocs > MODEL_KEEP_PROCS); i++) {
 		struct ls_process *p = model__slot(m, i);
 
 		if (p->tgid && p->exited && !proc_notable(p) && p->exit_ts_ns + iv->interval_ns < now)
@@ -695,6 +704,7 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 			break;
 		p->exited = true;
 		m->nexited++;
+		m->no_victim = false;
 		p->exit_code = e->exit_code;
 		p->exit_ts_ns = rec->ts_ns;
 		if (!p->comm[0]) {

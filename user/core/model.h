@@ -19,12 +19,19 @@
 #include "series.h"
 #include "verdict.h"
 
-/* Processes held at once.  32,768 is Linux's default pid_max below 32
- * CPUs, so an ordinary host cannot hold more; a slot costs about 1.5 KiB
- * until the process shows something (samples that change, events), so a
- * full table is about 50 MiB, allocated in chunks as processes are seen. */
+/* Processes held at once: 32,768, Linux's default pid_max (systemd raises
+ * it, but hosts with more live processes are rare), eight times the 4,096
+ * a host with 5,000 idle processes overflowed.  Slots are allocated in
+ * chunks as processes are seen: an idle process costs its 2.3 KiB slot
+ * and up to 1 KiB of sample times, one that shows something its series
+ * (6 KiB) and mappings and sites (2.3 KiB) too; a table full of idle
+ * processes is about 110 MiB.  Sampling 32,768 processes takes about a
+ * second of CPU at each interval: more would not be followed at -i 1. */
 #define MODEL_MAX_PROCS		32768
 #define MODEL_SLOT_CHUNK	256	/* slots allocated at a time */
+/* past this many processes (or half the table), exited ones that showed
+ * nothing leave after each report */
+#define MODEL_KEEP_PROCS	4096
 /* the most a "not growing" verdict may claim for a process some of whose
  * events may have been lost */
 #define MODEL_INCOMPLETE_CONFIDENCE	0.5
@@ -155,6 +162,7 @@ struct model {
 	uint32_t nfree;
 	uint32_t nprocs;
 	uint32_t nexited;		/* of nprocs, exited */
+	bool no_victim;			/* full, and the last scan found none to evict */
 	uint32_t max_procs;
 	uint64_t procs_evicted;		/* live, idle processes evicted for active ones */
 	uint64_t *capped_pids;		/* bitmap: pids counted in procs_capped */
