@@ -609,11 +609,12 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 		m->saw_final = true;
 	if (m->report_fn)
 		m->report_fn(m->report_ctx, m, iv->final != 0);
-	/* when the table is half full (or holds MODEL_KEEP_PROCS: a host
-	 * forking 1,000 a second would fill half of 32,768 with them),
+	/* when the table is half full, holds MODEL_KEEP_PROCS or
+	 * MODEL_KEEP_EXITED exited ones (a host forking 1,000 a second),
 	 * short-lived processes that showed nothing make room after a report */
 	for (uint32_t i = 0; !iv->final && i < m->nslots &&
-	     (m->nprocs > m->max_procs / 2 || m->nprocs > MODEL_KEEP_PROCS); i++) {
+	     (m->nprocs > m->max_procs / 2 || m->nprocs > MODEL_KEEP_PROCS ||
+	      m->nexited > MODEL_KEEP_EXITED); i++) {
 		struct ls_process *p = model__slot(m, i);
 
 		if (p->tgid && p->exited && !proc_notable(p) && p->exit_ts_ns + iv->interval_ns < now)
@@ -654,8 +655,12 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 		break;
 	}
 
-	/* a sample or a name shows no activity, nor does the exit of a
-	 * process not yet known: such a record takes no live process's slot */
+	/* the exit of a process never seen (forked and gone between two
+	 * samples, no socket, no setns): no report could show it */
+	if (rec->type == LS_REC_PROC_EXIT && !model__find(m, rec->tgid))
+		return 0;
+	/* a sample or a name shows no activity: it takes no live
+	 * process's slot */
 	if (rec->type == LS_REC_PROC_SAMPLE || rec->type == LS_REC_PROC_META ||
 	    rec->type == LS_REC_PROC_CGROUP || rec->type == LS_REC_PROC_EXIT)
 		p = model__proc_idle(m, rec->tgid, ls_rec_start_ns(rec));

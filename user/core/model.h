@@ -29,9 +29,10 @@
  * second of CPU at each interval: more would not be followed at -i 1. */
 #define MODEL_MAX_PROCS		32768
 #define MODEL_SLOT_CHUNK	256	/* slots allocated at a time */
-/* past this many processes (or half the table), exited ones that showed
- * nothing leave after each report */
-#define MODEL_KEEP_PROCS	4096
+/* past this many processes (or half the table), or this many exited,
+ * exited ones that showed nothing leave after each report */
+#define MODEL_KEEP_PROCS	2048
+#define MODEL_KEEP_EXITED	256
 /* the most a "not growing" verdict may claim for a process some of whose
  * events may have been lost */
 #define MODEL_INCOMPLETE_CONFIDENCE	0.5
