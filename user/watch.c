@@ -642,7 +642,11 @@ int cmd_watch(const struct options *o)
 	struct watch w = { .opts = o };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* SA_RESTART: a write to a full stdout pipe that Ctrl-C or SIGTERM
+	 * interrupts goes on (without it stdio lost the buffer, and a JSON
+	 * line was cut); the main loop's ppoll is never restarted, so the
+	 * signal still ends its wait */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	sigset_t toggle_wait_mask;
 
 	lopts.sink_ctx = &w;

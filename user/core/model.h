@@ -131,7 +131,7 @@ struct ls_process {
 	bool incomplete;	/* alive in an interval whose events were not all seen */
 	uint32_t fds_open;
 	struct proc_samples samples;	/* real memory, RSS, fds over time */
-	uint64_t active_ts_ns;	/* last record other than a sample or a name (0: none) */
+	uint64_t active_ts_ns;	/* its first record showing activity (0: none yet) */
 	struct mem_state mem;
 	struct sock_state *sock;	/* NULL until socket activity */
 	struct ns_state *ns;		/* NULL until setns/unshare activity */
