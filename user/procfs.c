@@ -49,35 +49,58 @@ int procfs__parse_stat(const char *stat, struct procfs_stat *out)
 	unsigned ppid;
 	char state;
 
+	const char *start = NULL;
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+	int field = 3;
+
 	memset(out, 0, sizeof(*out));
 	if (!p || sscanf(p, " %c %u", &state, &ppid) != 2)
 		return -1;
 	out->ppid = ppid;
-	/* " S ppid ...": field 3 (state) is p+1; starttime is field 22 */
-	p++;
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
+	/* " S ppid ...": field 3 (state) is p+1; starttime is field 22; the
+	 * activity hash takes minflt to stime (10-15), num_threads (20),
+	 * vsize and rss (23, 24) */
+	for (p++; p && *p && field <= 24; field++) {
+		const char *end = strchr(p, ' ');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (field == 22)
+			start = p;
+		if ((field >= 10 && field <= 15) || field == 20 || field >= 23) {
+			for (size_t i = 0; i < n; i++)
+				h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+			h = (h ^ ' ') * 1099511628211ULL;
+		}
+		p = end ? end + 1 : NULL;
 	}
-	if (!p || sscanf(p, "%llu", &ticks) != 1)
+	if (!start || sscanf(start, "%llu", &ticks) != 1)
 		return -1;
 	out->start_ticks = ticks;
+	out->activity = field > 24 ? (h ? h : 1) : 0;
 	return 0;
 }
 
-uint64_t procfs__start_ns(pid_t pid)
+uint64_t procfs__start_ns_activity(pid_t pid, uint64_t *activity)
 {
 	char path[64], buf[1024];
 	struct procfs_stat st;
 	long hz = sysconf(_SC_CLK_TCK);
 
+	*activity = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0 || procfs__parse_stat(buf, &st))
 		return 0;
 	if (hz <= 0)
 		hz = 100;
+	*activity = st.activity;
 	return st.start_ticks * (1000000000ULL / (unsigned long long)hz);
+}
+
+uint64_t procfs__start_ns(pid_t pid)
+{
+	uint64_t activity;
+
+	return procfs__start_ns_activity(pid, &activity);
 }
 
 /* "Name:   1234 kB" lines into bytes */

@@ -11,6 +11,9 @@
 struct procfs_stat {
 	uint32_t ppid;
 	uint64_t start_ticks;	/* starttime, in clock ticks since boot */
+	/* a hash of the fields that move when the process runs or its memory
+	 * changes (faults, CPU ticks, threads, vsize, rss); 0 when cut short */
+	uint64_t activity;
 };
 /* /proc/PID/stat; -1 when ppid or starttime is not there. */
 int procfs__parse_stat(const char *stat, struct procfs_stat *out);
@@ -24,6 +27,8 @@ void procfs__parse_comm(const char *buf, size_t n, char comm[LS_COMM_LEN]);
 
 /* start_ns of pid as BPF computes it (boot-time, 10 ms ticks); 0 if gone. */
 uint64_t procfs__start_ns(pid_t pid);
+/* The same, and the activity hash of its stat into *activity. */
+uint64_t procfs__start_ns_activity(pid_t pid, uint64_t *activity);
 /* RssAnon/RssFile/RssShmem/VmSwap/VmSize/VmData into s; -1 if gone or a
  * kernel thread (no mm).  Sets s->hdr fields but ts. */
 int procfs__read_status(pid_t pid, struct ls_proc_sample *s);

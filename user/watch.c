@@ -32,6 +32,19 @@
 #define PEER_META_PER_INTERVAL	64	/* untraced peers named per interval */
 #define VERIFY_PER_INTERVAL	1024	/* unverified closes checked an interval */
 #define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
+#define STAT_MEMO_SLOTS		65536	/* by pid, direct-mapped: 1.5 MiB */
+
+/* /proc/PID/status is the costliest read of a pass (a third of
+ * leakscope's time beside 5,000 idle processes).  A process whose stat
+ * shows no activity since its last sample (the same faults, CPU ticks,
+ * threads, vsize and rss) has the same RSS parts, swap and sizes: the
+ * model's last sample's are sent again, with the fd count read afresh;
+ * every META_REFRESH_INTERVALS intervals, and in the last, all is read. */
+struct stat_memo {
+	uint32_t pid;
+	uint64_t start_ns;
+	uint64_t activity;	/* procfs_stat's, at its last status read */
+};
 
 static volatile sig_atomic_t stop_signal;
 /* Loading and attaching the programs: seconds on a slow or emulated
@@ -89,11 +102,13 @@ struct watch {
 	uint32_t *snap_tgids;
 	uint32_t nsnap_tgids;
 	bool rename_caps;	/* kept until record --force renames its file */
+	struct stat_memo *memo;		/* STAT_MEMO_SLOTS; NULL: always read */
+	uint64_t status_reads, status_skipped;	/* -v */
 	struct container_filter cf;	/* --container, --cgroup */
 	uint64_t cf_ns;		/* time the last filter pass took */
 };
 
-#define SNAP_MAX_TRACED	MODEL_MAX_PROCS
+#define SNAP_MAX_TRACED	4096	/* traced_tgids's size (bpf/common.bpf.h) */
 
 /* Every record goes to the recording first, then to the model. */
 static void sink(void *ctx, const struct ls_rec_hdr *rec, size_t len)
@@ -212,7 +227,8 @@ static int sample_pid(pid_t pid, void *ctx)
 	struct watch *w = ctx;
 	struct ls_proc_sample s;
 	struct ls_process *p;
-	uint64_t start;
+	struct stat_memo *memo;
+	uint64_t start, activity;
 
 	if (pid == getpid())
 		return 0;
@@ -222,12 +238,37 @@ static int sample_pid(pid_t pid, void *ctx)
 	    !loader__is_traced(w->loader, pid))
 		return 0;
 	memset(&s, 0, sizeof(s));
-	if (procfs__read_status(pid, &s))
-		return 0;	/* gone, or a kernel thread */
-	start = procfs__start_ns(pid);
+	start = procfs__start_ns_activity(pid, &activity);
 	if (!start)
-		return 0;
+		return 0;	/* gone */
 	p = model__find(w->model, pid);
+	memo = w->memo ? &w->memo[(uint32_t)pid % STAT_MEMO_SLOTS] : NULL;
+	if (memo && activity && memo->pid == (uint32_t)pid && memo->start_ns == start &&
+	    memo->activity == activity && p && p->start_ns == start && p->mem.have_sample &&
+	    !w->final && w->model->intervals % META_REFRESH_INTERVALS != 0 &&
+	    !rollup_chosen(w, pid)) {
+		const struct ls_proc_sample *last = &p->mem.sample;
+
+		s.hdr.type = LS_REC_PROC_SAMPLE;
+		s.hdr.size = sizeof(s);
+		s.hdr.tgid = pid;
+		s.rss_anon_bytes = last->rss_anon_bytes;
+		s.rss_file_bytes = last->rss_file_bytes;
+		s.rss_shmem_bytes = last->rss_shmem_bytes;
+		s.swap_bytes = last->swap_bytes;
+		s.vm_size_bytes = last->vm_size_bytes;
+		s.vm_data_bytes = last->vm_data_bytes;
+		w->status_skipped++;
+	} else {
+		if (procfs__read_status(pid, &s))
+			return 0;	/* gone, or a kernel thread */
+		w->status_reads++;
+		if (memo) {
+			memo->pid = (uint32_t)pid;
+			memo->start_ns = start;
+			memo->activity = activity;
+		}
+	}
 	if (!p || p->start_ns != start || !p->comm[0] || w->final ||
 	    w->model->intervals % META_REFRESH_INTERVALS == 0) {
 		struct ls_proc_meta meta;
@@ -262,8 +303,8 @@ static void name_peers(struct watch *w)
 	struct model *m = w->model;
 	unsigned named = 0;
 
-	for (uint32_t i = 0; i < m->max_procs && named < PEER_META_PER_INTERVAL; i++) {
-		struct ls_process *p = &m->procs[i];
+	for (uint32_t i = 0; i < m->nslots && named < PEER_META_PER_INTERVAL; i++) {
+		struct ls_process *p = model__slot(m, i);
 		struct ls_proc_meta meta;
 
 		if (!p->tgid || p->exited || p->exe[0] || !p->sock)
@@ -567,11 +608,12 @@ static void say_ready(void)
 		close(fd);
 }
 
-/* LEAKSCOPE_TEST_MAX_SOCKETS=N: a socket table of N entries, for the
- * tests that make it overflow (the real one takes 2,097,152). */
-static int test_max_sockets(uint32_t *max)
+/* LEAKSCOPE_TEST_MAX_SOCKETS=N, LEAKSCOPE_TEST_MAX_PROCS=N: a socket table
+ * of N entries, a process table of N slots, for the tests that make them
+ * overflow (the real ones take 2,097,152 and MODEL_MAX_PROCS). */
+static int test_max(const char *name, uint32_t *max)
 {
-	const char *v = getenv("LEAKSCOPE_TEST_MAX_SOCKETS");
+	const char *v = getenv(name);
 	char *end;
 	unsigned long n;
 
@@ -579,8 +621,8 @@ static int test_max_sockets(uint32_t *max)
 		return 0;
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno || *end || !n || n > UINT32_MAX || v[0] == '-') {
-		ls_error("LEAKSCOPE_TEST_MAX_SOCKETS needs a positive number");
+	if (errno || *end || !n || n > (1UL << 22) || v[0] == '-') {
+		ls_error("%s needs a number from 1 to 4194304", name);
 		return -1;
 	}
 	*max = (uint32_t)n;
@@ -601,7 +643,11 @@ int cmd_watch(const struct options *o)
 	struct watch w = { .opts = o };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* SA_RESTART: a write to a full stdout pipe that Ctrl-C or SIGTERM
+	 * interrupts goes on (without it stdio lost the buffer, and a JSON
+	 * line was cut); the main loop's ppoll is never restarted, so the
+	 * signal still ends its wait */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	sigset_t toggle_wait_mask;
 
 	lopts.sink_ctx = &w;
@@ -628,7 +674,9 @@ int cmd_watch(const struct options *o)
 	err = containers__resolve(&w.cf);
 	if (err)
 		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
-	if (loader__check_env(o->btf) || test_max_sockets(&mopts.max_sockets))
+	if (loader__check_env(o->btf) ||
+	    test_max("LEAKSCOPE_TEST_MAX_SOCKETS", &mopts.max_sockets) ||
+	    test_max("LEAKSCOPE_TEST_MAX_PROCS", &mopts.max_procs))
 		return 1;
 	w.model = model__new(&mopts);
 	if (!w.model) {
@@ -636,6 +684,7 @@ int cmd_watch(const struct options *o)
 		return 1;
 	}
 	model__set_report(w.model, on_report, &w);
+	w.memo = calloc(STAT_MEMO_SLOTS, sizeof(*w.memo));	/* NULL: status always read */
 	if (o->cmd == CMD_RECORD && !(w.rec = open_recording(o)))
 		goto cleanup;
 	/* bound now: a port in use fails before the seconds attaching takes */
@@ -797,8 +846,13 @@ cleanup:
 			 "'leakscope report' reads", o->output, strerror(-rec_err));
 		ret = 1;
 	}
+	if (ls_verbose)
+		fprintf(stderr, "leakscope: /proc/PID/status read %llu times, %llu not (stat "
+			"unchanged)\n", (unsigned long long)w.status_reads,
+			(unsigned long long)w.status_skipped);
 	serve__free(w.serve);
 	loader__destroy(w.loader);
 	model__free(w.model);
+	free(w.memo);
 	return ret;
 }

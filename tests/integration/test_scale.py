@@ -3,8 +3,11 @@
 unix ends of other processes is counted exactly on the whole machine;
 other processes' sockets never make a traced process's numbers look
 doubtful; a table that overflows marks the process incomplete, never
-"stable" with confidence; and 1,000 new processes a second for two
-minutes lose nothing and leave leakscope's memory flat.
+"stable" with confidence; 1,000 new processes a second for two minutes
+lose nothing and leave leakscope's memory flat; and 5,000 idle processes,
+more than the process table once held (4,096), hide no leak, even from a
+table of 1,000 (LEAKSCOPE_TEST_MAX_PROCS): the leaking pair takes idle
+processes' slots, and the report counts it.
 
 Workload: python3 processes holding 100,000 unix ends between them in
 socketpairs, made before leakscope starts (as many a process as its hard
@@ -23,9 +26,12 @@ from lsharness import (LEAKSCOPE, Suite, check, final_report, hold_unix_ends, in
 NAMES = ["whole_machine_beside_100k_unix_ends_counts_the_leak",
          "traced_process_beside_100k_unix_ends_is_complete",
          "table_overflow_marks_the_process_incomplete",
-         "churn_of_1000_processes_a_second_loses_nothing"]
+         "churn_of_1000_processes_a_second_loses_nothing",
+         "beside_5000_idle_processes_the_leak_is_reported",
+         "a_full_process_table_makes_room_for_the_leak"]
 
 UNIX_ENDS = 100000
+IDLE_PROCS = 5000	# more than the old table's 4,096
 
 
 def ss_established(pid):
@@ -48,12 +54,25 @@ def main():
         if not holders:
             holders.extend(hold_unix_ends(UNIX_ENDS))
 
+    idle = []
+
+    def start_idle():
+        """IDLE_PROCS sleeping processes, once for the subtests that want
+        them (well under `ulimit -u`; each holds 3 fds), outlasting a
+        subtest (its spawns end with it)."""
+        if not idle:
+            idle.extend(subprocess.Popen(["sleep", "600"], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
+                        for _ in range(IDLE_PROCS))
+        return idle
+
     def leaking_pair(name, args, secs, env=None):
         """A server keeping every connection and a client connecting every
         50 ms for secs - 1 s and holding on, inside a run of leakscope
         with args for secs; returns the final report, the server's and
         the client's pids and the client's count of its connects."""
-        hold_sockets()
+        if not idle:
+            hold_sockets()
         sock = os.path.join(tmp, name + ".sock")
         cli_info = os.path.join(tmp, name + ".info")
         srv = s.spawn([workload("sock_peer"), "unix-server", sock, str(secs + 30), "keep"],
@@ -169,13 +188,61 @@ def main():
         check(last <= at60 * 1.05 + 2048, "RSS flat after the first minute",
               f"<= {at60 * 1.05 + 2048:.0f} KiB", last)
 
+    def check_pair_reported(rep, srv, truth):
+        p = proc_in(rep, srv)
+        u = p["unix_sockets"]
+        check(u["verdict"] == "leak", "server's verdict", "leak", u["verdict"])
+        check(u["open"] == truth, "server's open connections vs the client's connects", truth,
+              u["open"])
+
+    def beside_idle():
+        """5,000 idle processes, whole machine, the real table: every one
+        tracked, the leak reported with its exact count."""
+        for h in holders:	# the sockets are not this test's
+            h.kill()
+            h.wait()
+        holders.clear()
+        start_idle()
+        rep, srv, cli, truth = leaking_pair("i", lambda pid: [], 28)
+        print(f"# beside {IDLE_PROCS} idle processes: processes_tracked "
+              f"{rep['processes_tracked']}, not tracked {rep['drops']['processes_not_tracked']}, "
+              f"evicted {rep['processes_evicted']}, lost_events {rep['lost_events']}")
+        check(rep["processes_tracked"] >= IDLE_PROCS, "every idle process tracked",
+              f">= {IDLE_PROCS}", rep["processes_tracked"])
+        check(rep["drops"]["processes_not_tracked"] == 0, "no process left out", 0,
+              rep["drops"]["processes_not_tracked"])
+        check_pair_reported(rep, srv, truth)
+
+    def table_full():
+        """The same with a table of 1,000: the idle processes fill it, the
+        pair takes idle ones' slots (evictions counted), the leak is
+        reported with its exact count, and the report says who was left
+        out."""
+        start_idle()
+        rep, srv, cli, truth = leaking_pair("t", lambda pid: [], 28,
+                                            {"LEAKSCOPE_TEST_MAX_PROCS": "1000"})
+        print(f"# {IDLE_PROCS} idle processes, a table of 1,000: processes_tracked "
+              f"{rep['processes_tracked']}, not tracked {rep['drops']['processes_not_tracked']}, "
+              f"evicted {rep['processes_evicted']}")
+        check(rep["processes_tracked"] == 1000, "the table full", 1000, rep["processes_tracked"])
+        check(rep["drops"]["processes_not_tracked"] >= IDLE_PROCS - 1000,
+              "the processes left out counted, once each", f">= {IDLE_PROCS - 1000}",
+              rep["drops"]["processes_not_tracked"])
+        check(rep["processes_evicted"] >= 1, "idle processes evicted for the pair, counted",
+              ">= 1", rep["processes_evicted"])
+        check_pair_reported(rep, srv, truth)
+        check(proc_in(rep, cli)["unix_sockets"]["open"] == truth, "the client tracked too",
+              truth, proc_in(rep, cli)["unix_sockets"]["open"])
+
     try:
         s.run(NAMES[0], whole_machine)
         s.run(NAMES[1], traced_only)
         s.run(NAMES[2], overflow)
         s.run(NAMES[3], churn)
+        s.run(NAMES[4], beside_idle)
+        s.run(NAMES[5], table_full)
     finally:
-        for h in holders:
+        for h in holders + idle:
             h.kill()
             h.wait()
         subprocess.run(["rm", "-rf", tmp])

@@ -241,11 +241,11 @@ TEST(largest_mappings_keeps_the_biggest_first)
 	for (uint32_t i = 1; i <= 8; i++)
 		feed_big(m, i * SEC, (uint64_t)i * 64 * MiB, 1000 + i);
 	feed_big(m, 9 * SEC, 2400 * MiB, 4321);	/* the dockerd 2.5 GB read */
-	ASSERT_EQ(mem(m)->nlargest, MODEL_TOP_MAPPINGS);
-	ASSERT_EQ(mem(m)->largest[0].size, 2400 * MiB);
-	ASSERT_EQ(mem(m)->largest[0].tid, 4321);
-	ASSERT_EQ(mem(m)->largest[1].size, 8 * 64 * MiB);
-	ASSERT_EQ(mem(m)->largest[4].size, 5 * 64 * MiB);
+	ASSERT_EQ(mem(m)->extra->nlargest, MODEL_TOP_MAPPINGS);
+	ASSERT_EQ(mem(m)->extra->largest[0].size, 2400 * MiB);
+	ASSERT_EQ(mem(m)->extra->largest[0].tid, 4321);
+	ASSERT_EQ(mem(m)->extra->largest[1].size, 8 * 64 * MiB);
+	ASSERT_EQ(mem(m)->extra->largest[4].size, 5 * 64 * MiB);
 	model__free(m);
 }
 
@@ -269,13 +269,13 @@ TEST(growth_sites_update_by_stack_and_stay_sorted)
 	feed_site(m, 1, 10 * MiB, "a");
 	feed_site(m, 2, 20 * MiB, "b");
 	feed_site(m, 1, 50 * MiB, "a");	/* cumulative: replaces, moves up */
-	ASSERT_EQ(mem(m)->nsites, 2);
-	ASSERT_STREQ(mem(m)->sites[0].frames[0], "a");
-	ASSERT_EQ(mem(m)->sites[0].bytes, 50 * MiB);
+	ASSERT_EQ(mem(m)->extra->nsites, 2);
+	ASSERT_STREQ(mem(m)->extra->sites[0].frames[0], "a");
+	ASSERT_EQ(mem(m)->extra->sites[0].bytes, 50 * MiB);
 	for (uint32_t s = 3; s < 12; s++)
 		feed_site(m, s, s * MiB, "small");
-	ASSERT_EQ(mem(m)->nsites, MODEL_TOP_SITES);
-	ASSERT_STREQ(mem(m)->sites[1].frames[0], "b");
+	ASSERT_EQ(mem(m)->extra->nsites, MODEL_TOP_SITES);
+	ASSERT_STREQ(mem(m)->extra->sites[1].frames[0], "b");
 	model__free(m);
 }
 
@@ -308,8 +308,8 @@ TEST(growth_site_sources_in_json_and_text)
 	snprintf(g.frames[0], LS_SYM_LEN, "old+0x1 (gowork)");
 	ASSERT_EQ(model__ingest(m, &g.hdr, LS_GROWTH_SITE_V1_SIZE), 0);
 	end_interval(m, 31 * SEC);
-	ASSERT_EQ(mem(m)->nsites, 2);
-	ASSERT_EQ(mem(m)->sites[1].sources[0].line, 0);
+	ASSERT_EQ(mem(m)->extra->nsites, 2);
+	ASSERT_EQ(mem(m)->extra->sites[1].sources[0].line, 0);
 	buf = fx_report_json(m);
 	ASSERT_CONTAINS(buf, "\"frames\":[\"main.leak+0x51 (gowork)\",\"main.main+0xf7 (gowork)\"],"
 			     "\"sources\":[{\"file\":\"/src/app/leak.go\",\"line\":53},null]");

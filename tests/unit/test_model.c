@@ -44,7 +44,7 @@ TEST(same_process_is_one_entry)
 	feed_sample(m, 100, 5 * SEC, 10 * SEC, 1 << 20);
 	feed_sample(m, 100, 5 * SEC, 11 * SEC, 2 << 20);
 	ASSERT_EQ(m->nprocs, 1);
-	ASSERT_EQ(model__find(m, 100)->mem.real.n, 2);
+	ASSERT_EQ(model__samples(model__find(m, 100)), 2);
 	model__free(m);
 }
 
@@ -59,7 +59,7 @@ TEST(reused_pid_starts_a_new_process)
 	p = model__find(m, 100);
 	ASSERT_EQ(m->nprocs, 1);
 	ASSERT_EQ(p->start_ns, 9 * SEC);
-	ASSERT_EQ(p->mem.real.n, 1);	/* the old series is not inherited */
+	ASSERT_EQ(model__samples(p), 1);	/* the old series is not inherited */
 	ASSERT_EQ(p->mem.sample.rss_anon_bytes, 1 << 20);
 	model__free(m);
 }

@@ -181,7 +181,9 @@ void mem_link__decide(const struct model *m, const struct ls_process *p, struct 
 {
 	const struct mem_state *ms = &p->mem;
 	const struct sock_state *ss = p->sock;
-	const struct series *mem = &ms->real;
+	/* a flat process's series are made up from its samples (model.h) */
+	struct series mem_scratch, fds_scratch;
+	const struct series *mem = model__series(p, PROC_SERIES_REAL, &mem_scratch), *fds;
 	uint64_t tol = m->interval_ns ? m->interval_ns : 1000000000ULL, since;
 	struct fit f, best = { 0 };
 	enum mem_link_kind kind = MEM_LINK_NONE;
@@ -206,12 +208,13 @@ void mem_link__decide(const struct model *m, const struct ls_process *p, struct 
 			leaks = false;
 		}
 	}
-	if (kind == MEM_LINK_NONE && moves_with(mem, since, &p->fds, false, tol, &f)) {
+	fds = model__series(p, PROC_SERIES_FDS, &fds_scratch);
+	if (kind == MEM_LINK_NONE && moves_with(mem, since, fds, false, tol, &f)) {
 		struct verdict_result fv;
 
 		best = f;
 		kind = MEM_LINK_FDS;
-		verdict__decide(&p->fds, &verdict_params_count, &fv);
+		verdict__decide(fds, &verdict_params_count, &fv);
 		leaks = fv.verdict == VERDICT_LEAK;
 	}
 	if (kind == MEM_LINK_NONE)

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "model.h"
 #include "json.h"
@@ -34,7 +35,22 @@ uint64_t mem_model__real_bytes(const struct mem_state *ms)
 	return sample_rss(&ms->sample) - lazy_now(ms);
 }
 
-static void add_mapping(struct mem_state *ms, const struct ls_big_mmap *b)
+/* The mappings and sites part, allocated on first use; NULL (the record
+ * counted lost) when there is no memory for it. */
+static struct mem_extra *extra_of(struct model *m, struct mem_state *ms)
+{
+	if (!ms->extra) {
+		ms->extra = calloc(1, sizeof(*ms->extra));
+		if (!ms->extra) {
+			m->alloc_drops++;
+			return NULL;
+		}
+		m->nextra++;
+	}
+	return ms->extra;
+}
+
+static void add_mapping(struct mem_extra *ms, const struct ls_big_mmap *b)
 {
 	struct mem_mapping nm = {
 		.size = b->len, .addr = b->addr, .ts_ns = b->hdr.ts_ns, .tid = b->tid,
@@ -67,7 +83,7 @@ static const char *src_base(const char *file, size_t size)
 	return file + n;
 }
 
-static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
+static void add_site(struct mem_extra *ms, const struct ls_growth_site *g)
 {
 	struct mem_site ns = { .bytes = g->bytes, .calls = g->calls, .stack_id = g->stack_id };
 	uint32_t i, n = ms->nsites;
@@ -107,8 +123,8 @@ static void add_site(struct mem_state *ms, const struct ls_growth_site *g)
 void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
 {
 	struct mem_state *ms = &p->mem;
+	struct mem_extra *x;
 
-	(void)m;
 	switch (rec->type) {
 	case LS_REC_MEM_LEDGER:
 		/* the exit record's ledger is final: one read after it can only
@@ -130,8 +146,8 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 	}
 	case LS_REC_PROC_SAMPLE: {
 		const struct ls_proc_sample *s = (const void *)rec;
-		uint64_t real;
 
+		/* the series are the table's (model.c: samples_add) */
 		ms->sample = *s;
 		ms->have_sample = true;
 		if (s->flags & LS_SAMPLE_HAS_ROLLUP) {
@@ -139,17 +155,15 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 			ms->rollup_ts_ns = rec->ts_ns;
 			ms->have_rollup = true;
 		}
-		real = mem_model__real_bytes(ms);
-		series__add(&ms->real, rec->ts_ns, (double)real);
-		series__add(&ms->rss, rec->ts_ns, (double)sample_rss(s));
-		series__add(&ms->lazy, rec->ts_ns, (double)lazy_now(ms));
 		break;
 	}
 	case LS_REC_BIG_MMAP:
-		add_mapping(ms, (const struct ls_big_mmap *)rec);
+		if ((x = extra_of(m, ms)))
+			add_mapping(x, (const struct ls_big_mmap *)rec);
 		break;
 	case LS_REC_GROWTH_SITE:
-		add_site(ms, (const struct ls_growth_site *)rec);
+		if ((x = extra_of(m, ms)))
+			add_site(x, (const struct ls_growth_site *)rec);
 		break;
 	default:
 		break;
@@ -196,9 +210,11 @@ static int rise_words(char *e, size_t len, const struct verdict_result *v, const
 	return n;
 }
 
-static void explain(const struct model *m, struct ls_process *p)
+static void explain(const struct model *m, struct ls_process *p,
+		    const struct series *real_series)
 {
 	struct mem_state *ms = &p->mem;
+	const struct mem_extra *x = ms->extra;
 	const struct trend *w = &ms->real_v.whole;
 	char rss[32], real[32], lazy[32], from[32], to[32], peak[32];
 	uint64_t real_b = mem_model__real_bytes(ms), lazy_b = lazy_now(ms);
@@ -242,7 +258,7 @@ static void explain(const struct model *m, struct ls_process *p)
 		break;
 	default:
 		n = snprintf(e, len, "%u samples over %.0f s: not enough yet to judge (RSS %s, real %s)",
-			     ms->real.n, series__span_s(&ms->real), rss, real);
+			     real_series->n, series__span_s(real_series), rss, real);
 		break;
 	}
 	if (n < 0 || (size_t)n >= len)
@@ -256,22 +272,22 @@ static void explain(const struct model *m, struct ls_process *p)
 			return;
 	}
 	/* where the growth comes from, when we know */
-	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && ms->nsites &&
-	    ms->sites[0].nframes) {
-		const struct ls_site_source *src = &ms->sites[0].sources[0];
+	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && x && x->nsites &&
+	    x->sites[0].nframes) {
+		const struct ls_site_source *src = &x->sites[0].sources[0];
 
-		n += snprintf(e + n, len - n, "; biggest growth site %s", ms->sites[0].frames[0]);
+		n += snprintf(e + n, len - n, "; biggest growth site %s", x->sites[0].frames[0]);
 		if ((size_t)n < len && src->line)
 			n += snprintf(e + n, len - n, " at %s:%u", src_base(src->file, sizeof(src->file)),
 				      src->line);
 	}
-	if ((size_t)n < len && ms->nlargest &&
+	if ((size_t)n < len && x && x->nlargest &&
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
 
-		report__bytes(ms->largest[0].size, sz, sizeof(sz));
+		report__bytes(x->largest[0].size, sz, sizeof(sz));
 		n += snprintf(e + n, len - n, "; largest mapping %s by thread %u (%s)", sz,
-			      ms->largest[0].tid, ms->largest[0].thread);
+			      x->largest[0].tid, x->largest[0].thread);
 	}
 	if ((size_t)n < len)
 		snprintf(e + n, len - n, ".");
@@ -280,6 +296,8 @@ static void explain(const struct model *m, struct ls_process *p)
 void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	struct mem_state *ms = &p->mem;
+	struct series real_scratch, rss_scratch;	/* a flat process's (model.h) */
+	const struct series *real_s, *rss_s;
 	uint64_t rss, lazy;
 	bool lazy_high, rss_rose;
 
@@ -292,8 +310,10 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 			 "no memory sample yet (process exited or was never readable)");
 		return;
 	}
-	verdict__decide(&ms->real, &verdict_params_memory, &ms->real_v);
-	verdict__decide(&ms->rss, &verdict_params_memory, &ms->rss_v);
+	real_s = model__series(p, PROC_SERIES_REAL, &real_scratch);
+	rss_s = model__series(p, PROC_SERIES_RSS, &rss_scratch);
+	verdict__decide(real_s, &verdict_params_memory, &ms->real_v);
+	verdict__decide(rss_s, &verdict_params_memory, &ms->rss_v);
 	ms->verdict = ms->real_v.verdict;
 	ms->confidence = ms->real_v.confidence;
 
@@ -308,7 +328,7 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 		ms->confidence = ms->real_v.confidence;
 	}
 	mem_link__decide(m, p, &ms->link);
-	explain(m, p);
+	explain(m, p, real_s);
 }
 
 static const char *map_syscall(uint32_t s)
@@ -320,6 +340,7 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 {
 	const struct mem_state *ms = &p->mem;
 	const struct ls_mem_ledger *l = &ms->ledger;
+	const struct mem_extra *x = ms->extra;
 	uint64_t rss = sample_rss(&ms->sample);
 
 	json__obj_begin(j, "memory");
@@ -352,8 +373,8 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 	if (l->rss_ts_ns)
 		json__u64(j, "rss_peak_bytes", l->rss_peak_pages * 4096);
 	json__arr_begin(j, "largest_mappings");
-	for (uint32_t i = 0; i < ms->nlargest; i++) {
-		const struct mem_mapping *mm = &ms->largest[i];
+	for (uint32_t i = 0; x && i < x->nlargest; i++) {
+		const struct mem_mapping *mm = &x->largest[i];
 
 		json__obj_begin(j, NULL);
 		json__u64(j, "size", mm->size);
@@ -367,8 +388,8 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 	}
 	json__arr_end(j);
 	json__arr_begin(j, "growth_sites");
-	for (uint32_t i = 0; i < ms->nsites; i++) {
-		const struct mem_site *s = &ms->sites[i];
+	for (uint32_t i = 0; x && i < x->nsites; i++) {
+		const struct mem_site *s = &x->sites[i];
 
 		json__obj_begin(j, NULL);
 		json__u64(j, "bytes", s->bytes);
@@ -395,7 +416,7 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 	json__arr_end(j);
 	json__str(j, "verdict", verdict__name(ms->verdict));
 	json__dbl(j, "confidence", ms->confidence, 2);
-	json__u64(j, "samples", ms->real.n);
+	json__u64(j, "samples", model__samples(p));
 	json__str(j, "explanation", ms->explanation);
 	mem_link__json(m, &ms->link, j);
 	json__obj_end(j);
@@ -404,6 +425,7 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 {
 	const struct mem_state *ms = &p->mem;
+	const struct mem_extra *x = ms->extra;
 	char a[32], b[32];
 	/* thread names and symbols (from the process's own ELF files, and in
 	 * the explanation) are the process's choice: escaped (text.h) */
@@ -417,16 +439,16 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
 			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
 			report__bytes(ms->ledger.madv_dontneed_bytes, b, sizeof(b)));
-	for (uint32_t i = 0; i < ms->nlargest; i++) {
-		const struct mem_mapping *mm = &ms->largest[i];
+	for (uint32_t i = 0; x && i < x->nlargest; i++) {
+		const struct mem_mapping *mm = &x->largest[i];
 
 		fprintf(out, "    mapping %s at 0x%llx by %s thread %u (%s)\n",
 			report__bytes(mm->size, a, sizeof(a)), (unsigned long long)mm->addr,
 			map_syscall(mm->syscall), mm->tid,
 			text__escape(esc, sizeof(esc), mm->thread, sizeof(mm->thread)));
 	}
-	for (uint32_t i = 0; i < ms->nsites; i++) {
-		const struct mem_site *s = &ms->sites[i];
+	for (uint32_t i = 0; x && i < x->nsites; i++) {
+		const struct mem_site *s = &x->sites[i];
 
 		fprintf(out, "    growth site %s in %llu calls:", report__bytes(s->bytes, a, sizeof(a)),
 			(unsigned long long)s->calls);

@@ -248,6 +248,7 @@ static void verdict_family(const struct writer *w)
 
 		if (p->mem.have_sample) {
 			struct verdict_result fv;
+			struct series fds_scratch;	/* a flat process's */
 
 			verdict_sample(w, i, "memory", p->mem.verdict);
 			if (sock_model__unix_view(p, &u))
@@ -255,7 +256,8 @@ static void verdict_family(const struct writer *w)
 			if (sock_model__tcp_view(p, &t))
 				verdict_sample(w, i, "tcp", t.verdict);
 			/* decided as the JSON report decides it */
-			verdict__decide(&p->fds, &verdict_params_count, &fv);
+			verdict__decide(model__series(p, PROC_SERIES_FDS, &fds_scratch),
+					&verdict_params_count, &fv);
 			verdict_sample(w, i, "fds", fv.verdict);
 		} else {
 			if (sock_model__unix_view(p, &u))

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The process table and the record dispatcher.  Processes live in a fixed
- * array (max_procs slots, allocated once) indexed by an open-addressing hash
- * on tgid; a reused pid replaces the old entry in place, and when the table
- * is full an exited process is evicted, or the newcomer is counted and left
- * out.  Nothing here grows with run time.
+ * The process table and the record dispatcher.  Processes live in slots
+ * (max_procs at most, in chunks allocated as they are first used: a slot
+ * never moves) indexed by an open-addressing hash on tgid; a reused pid
+ * replaces the old entry in place.  A slot is small until its process
+ * shows something: its series (proc_samples), memory extras, socket and
+ * setns state are allocated on use and freed with it.  When the table is
+ * full, a record showing activity takes the slot of the least interesting
+ * process (exited, then idle: no event, samples that never changed or a
+ * plain verdict), counted in procs_evicted when that one was alive; a
+ * sample or a name takes only an exited process's slot, else its process
+ * is counted in procs_capped.  Nothing here grows with run time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,11 @@
 #include "sock_model.h"
 
 #define NO_SLOT UINT32_MAX
+/* pids below this are counted once each in procs_capped (a bitmap of
+ * 512 KiB, allocated at the first refusal); Linux's pid_max is at most
+ * 4,194,304 */
+#define CAPPED_PID_LIMIT	(1U << 22)
+#define FLAT_FIRST_CAP		8	/* flat times' first room, doubled to SERIES_CAP */
 
 struct model_index {
 	uint32_t cap;		/* power of two, >= 2 * max_procs */
@@ -33,7 +44,7 @@ struct model *model__new(const struct model_opts *opts)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	struct model_index *ix;
-	uint32_t cap = 1;
+	uint32_t cap = 1, nchunks;
 
 	if (!m)
 		return NULL;
@@ -43,32 +54,47 @@ struct model *model__new(const struct model_opts *opts)
 		m->opts.top_n = 10;
 	while (cap < 2 * m->max_procs)
 		cap <<= 1;
+	nchunks = (m->max_procs + MODEL_SLOT_CHUNK - 1) / MODEL_SLOT_CHUNK;
 	ix = calloc(1, sizeof(*ix));
-	m->procs = calloc(m->max_procs, sizeof(*m->procs));
+	m->chunks = calloc(nchunks, sizeof(*m->chunks));
 	m->free_slots = calloc(m->max_procs, sizeof(uint32_t));
 	if (ix)
 		ix->slot = malloc(cap * sizeof(uint32_t));
 	m->index = ix;
 	m->sock = sock_model__new(m->opts.max_sockets);
-	if (!ix || !ix->slot || !m->procs || !m->free_slots || !m->sock) {
+	if (!ix || !ix->slot || !m->chunks || !m->free_slots || !m->sock) {
 		model__free(m);
 		return NULL;
 	}
 	ix->cap = cap;
 	memset(ix->slot, 0xff, cap * sizeof(uint32_t));
-	/* free slots handed out from the top so early processes come first */
+	/* free slots handed out lowest first, so that chunks fill in order
+	 * and a freed slot is the next one used */
 	for (uint32_t i = 0; i < m->max_procs; i++)
 		m->free_slots[i] = m->max_procs - 1 - i;
 	m->nfree = m->max_procs;
 	return m;
 }
 
-static void proc_release(struct ls_process *p)
+static void proc_release(struct model *m, struct ls_process *p)
 {
 	sock_state__free(p->sock);
 	ns_state__free(p->ns);
 	p->sock = NULL;
 	p->ns = NULL;
+	if (p->samples.full)
+		m->nfull--;
+	free(p->samples.full);
+	free(p->samples.t_ns);
+	p->samples.full = NULL;
+	p->samples.t_ns = NULL;
+	if (p->mem.extra)
+		m->nextra--;
+	free(p->mem.extra);
+	p->mem.extra = NULL;
+	if (p->exited)
+		m->nexited--;
+	p->exited = false;
 }
 
 void model__free(struct model *m)
@@ -77,15 +103,18 @@ void model__free(struct model *m)
 
 	if (!m)
 		return;
-	for (uint32_t i = 0; m->procs && i < m->max_procs; i++)
-		if (m->procs[i].tgid)
-			proc_release(&m->procs[i]);
+	for (uint32_t i = 0; i < m->nslots; i++)
+		if (model__slot(m, i)->tgid)
+			proc_release(m, model__slot(m, i));
+	for (uint32_t c = 0; m->chunks && c * MODEL_SLOT_CHUNK < m->nslots; c++)
+		free(m->chunks[c]);
 	ix = idx_of(m);
 	if (ix)
 		free(ix->slot);
 	free(ix);
-	free(m->procs);
+	free(m->chunks);
 	free(m->free_slots);
+	free(m->capped_pids);
 	sock_model__free(m->sock);
 	free(m);
 }
@@ -102,7 +131,7 @@ static uint32_t idx_find(const struct model *m, uint32_t tgid)
 	const struct model_index *ix = idx_of(m);
 	uint32_t i = hash_tgid(tgid, ix->cap);
 
-	while (ix->slot[i] != NO_SLOT && m->procs[ix->slot[i]].tgid != tgid)
+	while (ix->slot[i] != NO_SLOT && model__slot(m, ix->slot[i])->tgid != tgid)
 		i = (i + 1) & (ix->cap - 1);
 	return i;
 }
@@ -120,7 +149,7 @@ static void idx_delete(struct model *m, uint32_t i)
 		j = (j + 1) & mask;
 		if (ix->slot[j] == NO_SLOT)
 			return;
-		home = hash_tgid(m->procs[ix->slot[j]].tgid, ix->cap);
+		home = hash_tgid(model__slot(m, ix->slot[j])->tgid, ix->cap);
 		/* move j back to i if i lies cyclically in [home, j) */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			ix->slot[i] = ix->slot[j];
@@ -130,15 +159,27 @@ static void idx_delete(struct model *m, uint32_t i)
 	}
 }
 
+static uint32_t slot_no(const struct model *m, const struct ls_process *p)
+{
+	for (uint32_t c = 0; c * MODEL_SLOT_CHUNK < m->nslots; c++) {
+		uint32_t n = m->nslots - c * MODEL_SLOT_CHUNK;
+
+		n = n > MODEL_SLOT_CHUNK ? MODEL_SLOT_CHUNK : n;
+		if (p >= m->chunks[c] && p < m->chunks[c] + n)
+			return c * MODEL_SLOT_CHUNK + (uint32_t)(p - m->chunks[c]);
+	}
+	return NO_SLOT;	/* not reached: p is a slot */
+}
+
 static void proc_remove(struct model *m, struct ls_process *p)
 {
 	uint32_t i = idx_find(m, p->tgid);
 
 	if (idx_of(m)->slot[i] != NO_SLOT)
 		idx_delete(m, i);
-	proc_release(p);
+	proc_release(m, p);
+	m->free_slots[m->nfree++] = slot_no(m, p);
 	memset(p, 0, sizeof(*p));
-	m->free_slots[m->nfree++] = (uint32_t)(p - m->procs);
 	m->nprocs--;
 }
 
@@ -149,7 +190,7 @@ struct ls_process *model__find(const struct model *m, uint32_t tgid)
 	if (!tgid)
 		return NULL;
 	i = idx_find(m, tgid);
-	return idx_of(m)->slot[i] == NO_SLOT ? NULL : &m->procs[idx_of(m)->slot[i]];
+	return idx_of(m)->slot[i] == NO_SLOT ? NULL : model__slot(m, idx_of(m)->slot[i]);
 }
 
 static bool proc_notable(const struct ls_process *p)
@@ -160,24 +201,80 @@ static bool proc_notable(const struct ls_process *p)
 	       sock_model__notable(p) || ns_model__notable(p);
 }
 
-/* Make room: the exited process that ended longest ago and shows nothing. */
-static bool evict_one(struct model *m)
+/* How little a process would be missed, lowest first; EVICT_NEVER for
+ * one that showed activity. */
+enum evict_tier {
+	EVICT_EXITED,		/* exited, showed nothing */
+	EVICT_EXITED_NOTABLE,	/* exited; its report goes with it */
+	EVICT_IDLE,		/* alive, no event, every sample the same */
+	EVICT_PLAIN,		/* alive, no event, a plain verdict */
+	EVICT_NEVER,
+};
+
+static enum evict_tier evict_tier(const struct ls_process *p)
+{
+	if (p->exited)
+		return proc_notable(p) ? EVICT_EXITED_NOTABLE : EVICT_EXITED;
+	if (p->active_ts_ns || p->sock || p->ns || proc_notable(p))
+		return EVICT_NEVER;
+	return p->samples.full ? EVICT_PLAIN : EVICT_IDLE;
+}
+
+/* Make room: the least interesting process up to tier worst (exited ones:
+ * the one that ended longest ago; live ones: the lowest ranked). */
+static bool evict_one(struct model *m, enum evict_tier worst)
 {
 	struct ls_process *victim = NULL;
+	enum evict_tier vt = EVICT_NEVER;
 
-	for (uint32_t i = 0; i < m->max_procs; i++) {
-		struct ls_process *p = &m->procs[i];
+	if (worst <= EVICT_EXITED_NOTABLE && !m->nexited)
+		return false;	/* a sample of a full table of live ones: no scan */
+	if (m->no_victim)
+		return false;	/* none at the last scan, and nothing changed since */
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct ls_process *p = model__slot(m, i);
+		enum evict_tier t;
 
-		if (!p->tgid || !p->exited)
+		if (!p->tgid)
 			continue;
-		if (!victim || (proc_notable(victim) && !proc_notable(p)) ||
-		    (proc_notable(victim) == proc_notable(p) && p->exit_ts_ns < victim->exit_ts_ns))
+		t = evict_tier(p);
+		if (t > worst || t > vt)
+			continue;
+		if (!victim || t < vt ||
+		    (t <= EVICT_EXITED_NOTABLE ? p->exit_ts_ns < victim->exit_ts_ns
+					       : p->rank < victim->rank)) {
 			victim = p;
+			vt = t;
+		}
 	}
-	if (!victim)
+	if (!victim) {
+		/* a busy host past the cap: no scan of every slot for each of
+		 * its records until a process exits or an interval ends */
+		m->no_victim = worst >= EVICT_PLAIN;
 		return false;
+	}
+	if (vt >= EVICT_IDLE)
+		m->procs_evicted++;
 	proc_remove(m, victim);
 	return true;
+}
+
+/* A process left out: counted once per pid (its samples come back every
+ * interval), so that processes_not_tracked counts processes. */
+static void count_capped(struct model *m, uint32_t tgid)
+{
+	if (tgid < CAPPED_PID_LIMIT) {
+		if (!m->capped_pids)
+			m->capped_pids = calloc(CAPPED_PID_LIMIT / 64, sizeof(uint64_t));
+		if (m->capped_pids) {
+			uint64_t bit = 1ULL << (tgid % 64);
+
+			if (m->capped_pids[tgid / 64] & bit)
+				return;
+			m->capped_pids[tgid / 64] |= bit;
+		}
+	}
+	m->procs_capped++;
 }
 
 static void proc_init(struct ls_process *p, uint32_t tgid, uint64_t start_ns)
@@ -185,13 +282,30 @@ static void proc_init(struct ls_process *p, uint32_t tgid, uint64_t start_ns)
 	memset(p, 0, sizeof(*p));
 	p->tgid = tgid;
 	p->start_ns = start_ns;
-	series__init(&p->fds);
-	series__init(&p->mem.real);
-	series__init(&p->mem.rss);
-	series__init(&p->mem.lazy);
+	p->samples.stride = 1;
 }
 
-struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns)
+/* Slot number slot, its chunk allocated if it is the first used in it. */
+static struct ls_process *slot_take(struct model *m, uint32_t slot)
+{
+	uint32_t c = slot / MODEL_SLOT_CHUNK;
+
+	while (m->nslots <= slot) {
+		uint32_t k = m->nslots / MODEL_SLOT_CHUNK;
+		uint32_t n = m->max_procs - m->nslots;	/* the last chunk: what is left */
+
+		if (n > MODEL_SLOT_CHUNK)
+			n = MODEL_SLOT_CHUNK;
+		m->chunks[k] = calloc(n, sizeof(struct ls_process));
+		if (!m->chunks[k])
+			return NULL;
+		m->nslots += n;
+	}
+	return &m->chunks[c][slot % MODEL_SLOT_CHUNK];
+}
+
+static struct ls_process *proc_get(struct model *m, uint32_t tgid, uint64_t start_ns,
+				   enum evict_tier may_evict)
 {
 	struct model_index *ix = idx_of(m);
 	struct ls_process *p;
@@ -201,7 +315,7 @@ struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns
 		return NULL;
 	i = idx_find(m, tgid);
 	if (ix->slot[i] != NO_SLOT) {
-		p = &m->procs[ix->slot[i]];
+		p = model__slot(m, ix->slot[i]);
 		/* start_ns 0: the record does not know (tcp softirq); take it */
 		if (!start_ns || !p->start_ns || p->start_ns == start_ns) {
 			if (!p->start_ns)
@@ -209,26 +323,175 @@ struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns
 			return p;
 		}
 		/* the pid was reused: the old process is gone */
-		proc_release(p);
+		proc_release(m, p);
 		proc_init(p, tgid, start_ns);
 		return p;
 	}
-	if (!m->nfree && !evict_one(m)) {
-		m->procs_capped++;
+	if (!m->nfree && !evict_one(m, may_evict)) {
+		count_capped(m, tgid);
 		return NULL;
 	}
+	slot = m->free_slots[m->nfree - 1];
+	p = slot_take(m, slot);
+	if (!p) {
+		count_capped(m, tgid);
+		return NULL;
+	}
+	m->nfree--;
 	i = idx_find(m, tgid);	/* eviction may have moved chains */
-	slot = m->free_slots[--m->nfree];
 	ix->slot[i] = slot;
-	p = &m->procs[slot];
 	proc_init(p, tgid, start_ns);
 	m->nprocs++;
 	return p;
 }
 
+struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns)
+{
+	struct ls_process *p = proc_get(m, tgid, start_ns, EVICT_PLAIN);
+
+	if (p && !p->active_ts_ns)
+		p->active_ts_ns = m->last_ts_ns ? m->last_ts_ns : 1;
+	return p;
+}
+
+struct ls_process *model__proc_idle(struct model *m, uint32_t tgid, uint64_t start_ns)
+{
+	return proc_get(m, tgid, start_ns, EVICT_EXITED_NOTABLE);
+}
+
+/* ---- the sampled series (struct proc_samples in model.h) */
+
+/* The flat times take t as series__add would; -1 (nothing changed) when
+ * there is no memory for it. */
+static int flat_add(struct proc_samples *ps, uint64_t t)
+{
+	bool keep = !ps->n || ps->skipped + 1 >= ps->stride;
+
+	if (keep && ps->n < SERIES_CAP && ps->n == ps->cap) {
+		uint32_t cap = ps->cap ? 2 * ps->cap : FLAT_FIRST_CAP;
+		uint64_t *t_ns = realloc(ps->t_ns, (cap > SERIES_CAP ? SERIES_CAP : cap) *
+					 sizeof(*t_ns));
+
+		if (!t_ns)
+			return -1;
+		ps->t_ns = t_ns;
+		ps->cap = cap > SERIES_CAP ? SERIES_CAP : cap;
+	}
+	ps->last_t_ns = t;
+	if (ps->n && ++ps->skipped < ps->stride)
+		return 0;
+	ps->skipped = 0;
+	if (ps->n == SERIES_CAP) {	/* keep every other one, as decimate() */
+		uint32_t j = 0;
+
+		for (uint32_t i = 0; i < ps->n; i += 2)
+			ps->t_ns[j++] = ps->t_ns[i];
+		ps->n = j;
+		ps->stride *= 2;
+	}
+	ps->t_ns[ps->n++] = t;
+	return 0;
+}
+
+/* s as series__add would have made it from the flat points with value v. */
+static void flat_fill(const struct proc_samples *ps, double v, struct series *s)
+{
+	series__init(s);
+	s->n = ps->n;
+	s->stride = ps->stride;
+	s->skipped = ps->skipped;
+	s->last_t_ns = ps->last_t_ns;
+	s->last_v = v;
+	if (ps->n)
+		memcpy(s->t_ns, ps->t_ns, ps->n * sizeof(s->t_ns[0]));
+	for (uint32_t i = 0; i < ps->n; i++)
+		s->v[i] = v;
+}
+
+/* The first sample that differs: the three series, as they would be. */
+static int samples_unflatten(struct model *m, struct proc_samples *ps)
+{
+	struct proc_series_full *full = malloc(sizeof(*full));
+
+	if (!full)
+		return -1;
+	flat_fill(ps, ps->real, &full->real);
+	flat_fill(ps, ps->rss, &full->rss);
+	if (ps->fds_kind == 1)
+		flat_fill(ps, ps->fds, &full->fds);
+	else
+		series__init(&full->fds);
+	free(ps->t_ns);
+	ps->t_ns = NULL;
+	ps->cap = ps->n = 0;
+	ps->full = full;
+	m->nfull++;
+	return 0;
+}
+
+static void samples_add(struct model *m, struct ls_process *p, uint64_t t, double real,
+			double rss, bool has_fds, double fds)
+{
+	struct proc_samples *ps = &p->samples;
+	uint8_t kind = has_fds ? 1 : 2;
+
+	if (!ps->full) {
+		if (!ps->fds_kind) {
+			ps->fds_kind = kind;
+			ps->real = real;
+			ps->rss = rss;
+			ps->fds = has_fds ? fds : 0;
+		}
+		if (ps->fds_kind == kind && ps->real == real && ps->rss == rss &&
+		    (!has_fds || ps->fds == fds) && !flat_add(ps, t))
+			return;
+		if (samples_unflatten(m, ps)) {
+			m->alloc_drops++;
+			return;
+		}
+	}
+	series__add(&ps->full->real, t, real);
+	series__add(&ps->full->rss, t, rss);
+	if (has_fds)
+		series__add(&ps->full->fds, t, fds);
+}
+
+const struct series *model__series(const struct ls_process *p, enum proc_series_kind k,
+				   struct series *scratch)
+{
+	const struct proc_samples *ps = &p->samples;
+
+	if (ps->full)
+		return k == PROC_SERIES_REAL ? &ps->full->real :
+		       k == PROC_SERIES_RSS ? &ps->full->rss : &ps->full->fds;
+	if (k == PROC_SERIES_FDS && ps->fds_kind != 1)
+		series__init(scratch);
+	else
+		flat_fill(ps, k == PROC_SERIES_REAL ? ps->real :
+			  k == PROC_SERIES_RSS ? ps->rss : ps->fds, scratch);
+	return scratch;
+}
+
+uint32_t model__samples(const struct ls_process *p)
+{
+	return p->samples.full ? p->samples.full->real.n : p->samples.n;
+}
+
+uint64_t model__heap_bytes(const struct model *m)
+{
+	uint64_t n = (uint64_t)m->nslots * sizeof(struct ls_process) +
+		     (uint64_t)m->nfull * sizeof(struct proc_series_full) +
+		     (uint64_t)m->nextra * sizeof(struct mem_extra);
+
+	for (uint32_t i = 0; i < m->nslots; i++)
+		n += model__slot(m, i)->samples.cap * sizeof(uint64_t);
+	return n;
+}
+
 uint64_t model__lost(const struct model *m)
 {
-	uint64_t n = m->user_drops + m->bad_records + m->procs_capped + sock_model__dropped(m);
+	uint64_t n = m->user_drops + m->bad_records + m->procs_capped + m->alloc_drops +
+		     sock_model__dropped(m);
 
 	/* a stack that could not be walked loses no event: shown, not summed */
 	for (int i = 0; i < LS_DROP_MAX; i++)
@@ -244,7 +507,7 @@ void model__loss_reason(const struct model *m, char *buf, size_t len)
 		{ "ring full", m->drops[LS_DROP_RINGBUF] },
 		{ "pending-call table full", m->drops[LS_DROP_PENDING] },
 		{ "ledger full", m->drops[LS_DROP_LEDGER] },
-		{ "dropped in user space", m->user_drops },
+		{ "dropped in user space", m->user_drops + m->alloc_drops },
 		{ "processes not tracked", m->procs_capped },
 		{ "bad records", m->bad_records },
 	};
@@ -312,8 +575,8 @@ static void mark_incomplete(struct model *m, uint64_t now)
 	if (!m->lost_from_ns)
 		m->lost_from_ns = since;
 	m->lost_to_ns = now;
-	for (uint32_t i = 0; i < m->max_procs; i++) {
-		struct ls_process *p = &m->procs[i];
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct ls_process *p = model__slot(m, i);
 
 		if (p->tgid && (!p->exited || p->exit_ts_ns >= since))
 			p->incomplete = true;
@@ -330,9 +593,10 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 	m->snapshot_untraced_skipped = iv->snapshot_untraced_skipped;
 	m->procs_capped = iv->procs_capped > m->procs_capped ? iv->procs_capped : m->procs_capped;
 	m->intervals++;
+	m->no_victim = false;	/* verdicts change: scan again */
 	mark_incomplete(m, now);
-	for (uint32_t i = 0; i < m->max_procs; i++) {
-		struct ls_process *p = &m->procs[i];
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct ls_process *p = model__slot(m, i);
 
 		if (!p->tgid)
 			continue;
@@ -345,10 +609,13 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 		m->saw_final = true;
 	if (m->report_fn)
 		m->report_fn(m->report_ctx, m, iv->final != 0);
-	/* when the table is half full, short-lived processes that showed
-	 * nothing make room after a report (whole-machine runs churn) */
-	for (uint32_t i = 0; !iv->final && m->nprocs > m->max_procs / 2 && i < m->max_procs; i++) {
-		struct ls_process *p = &m->procs[i];
+	/* when the table is half full, holds MODEL_KEEP_PROCS or
+	 * MODEL_KEEP_EXITED exited ones (a host forking 1,000 a second),
+	 * short-lived processes that showed nothing make room after a report */
+	for (uint32_t i = 0; !iv->final && i < m->nslots &&
+	     (m->nprocs > m->max_procs / 2 || m->nprocs > MODEL_KEEP_PROCS ||
+	      m->nexited > MODEL_KEEP_EXITED); i++) {
+		struct ls_process *p = model__slot(m, i);
 
 		if (p->tgid && p->exited && !proc_notable(p) && p->exit_ts_ns + iv->interval_ns < now)
 			proc_remove(m, p);
@@ -388,7 +655,17 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 		break;
 	}
 
-	p = model__proc(m, rec->tgid, ls_rec_start_ns(rec));
+	/* the exit of a process never seen (forked and gone between two
+	 * samples, no socket, no setns): no report could show it */
+	if (rec->type == LS_REC_PROC_EXIT && !model__find(m, rec->tgid))
+		return 0;
+	/* a sample or a name shows no activity: it takes no live
+	 * process's slot */
+	if (rec->type == LS_REC_PROC_SAMPLE || rec->type == LS_REC_PROC_META ||
+	    rec->type == LS_REC_PROC_CGROUP || rec->type == LS_REC_PROC_EXIT)
+		p = model__proc_idle(m, rec->tgid, ls_rec_start_ns(rec));
+	else
+		p = model__proc(m, rec->tgid, ls_rec_start_ns(rec));
 	if (!p)
 		return 0;	/* counted in procs_capped */
 	if (!p->first_ts_ns)
@@ -431,6 +708,8 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 		if (p->exited)
 			break;
 		p->exited = true;
+		m->nexited++;
+		m->no_victim = false;
 		p->exit_code = e->exit_code;
 		p->exit_ts_ns = rec->ts_ns;
 		if (!p->comm[0]) {
@@ -445,11 +724,12 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	case LS_REC_PROC_SAMPLE: {
 		const struct ls_proc_sample *s = (const void *)rec;
 
-		if (s->flags & LS_SAMPLE_HAS_FDS) {
+		if (s->flags & LS_SAMPLE_HAS_FDS)
 			p->fds_open = s->fds_open;
-			series__add(&p->fds, rec->ts_ns, s->fds_open);
-		}
 		mem_model__ingest(m, p, rec);
+		samples_add(m, p, rec->ts_ns, (double)mem_model__real_bytes(&p->mem),
+			    (double)(s->rss_anon_bytes + s->rss_file_bytes + s->rss_shmem_bytes),
+			    s->flags & LS_SAMPLE_HAS_FDS, s->fds_open);
 		break;
 	}
 	default:
@@ -476,11 +756,11 @@ uint32_t model__ranked(const struct model *m, const struct ls_process **out, uin
 	const struct ls_process **all;
 
 	(void)final;
-	all = malloc(m->max_procs * sizeof(*all));
+	all = malloc((m->nprocs ? m->nprocs : 1) * sizeof(*all));
 	if (!all)
 		return 0;
-	for (uint32_t i = 0; i < m->max_procs; i++) {
-		const struct ls_process *p = &m->procs[i];
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		const struct ls_process *p = model__slot(m, i);
 
 		if (!p->tgid)
 			continue;
@@ -491,7 +771,7 @@ uint32_t model__ranked(const struct model *m, const struct ls_process **out, uin
 			continue;
 		/* gone after a single sample with nothing else to say (no setns,
 		 * no sockets): noise in a report */
-		if (p->exited && p->mem.real.n < 2 && !proc_notable(p) && !p->ns && !p->sock)
+		if (p->exited && model__samples(p) < 2 && !proc_notable(p) && !p->ns && !p->sock)
 			continue;
 		all[n++] = p;
 	}

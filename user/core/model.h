@@ -19,7 +19,20 @@
 #include "series.h"
 #include "verdict.h"
 
-#define MODEL_MAX_PROCS		4096	/* processes held at once */
+/* Processes held at once: 32,768, Linux's default pid_max (systemd raises
+ * it, but hosts with more live processes are rare), eight times the 4,096
+ * a host with 5,000 idle processes overflowed.  Slots are allocated in
+ * chunks as processes are seen: an idle process costs its 2.3 KiB slot
+ * and up to 1 KiB of sample times, one that shows something its series
+ * (6 KiB) and mappings and sites (2.3 KiB) too; a table full of idle
+ * processes is about 110 MiB.  Sampling 32,768 processes takes about a
+ * second of CPU at each interval: more would not be followed at -i 1. */
+#define MODEL_MAX_PROCS		32768
+#define MODEL_SLOT_CHUNK	256	/* slots allocated at a time */
+/* past this many processes (or half the table), or this many exited,
+ * exited ones that showed nothing leave after each report */
+#define MODEL_KEEP_PROCS	2048
+#define MODEL_KEEP_EXITED	256
 /* the most a "not growing" verdict may claim for a process some of whose
  * events may have been lost */
 #define MODEL_INCOMPLETE_CONFIDENCE	0.5
@@ -79,6 +92,15 @@ struct mem_link {
 	double span_s;		/* between those instants */
 };
 
+/* The largest mappings and growth sites: only processes that make big
+ * mappings or show growth sites need them (2.5 KiB), allocated on use. */
+struct mem_extra {
+	struct mem_mapping largest[MODEL_TOP_MAPPINGS];
+	uint32_t nlargest;
+	struct mem_site sites[MODEL_TOP_SITES];
+	uint32_t nsites;
+};
+
 struct mem_state {
 	bool have_ledger;
 	bool have_sample;
@@ -87,13 +109,7 @@ struct mem_state {
 	struct ls_proc_sample sample;	/* latest /proc sample */
 	uint64_t lazyfree_bytes;	/* latest LazyFree (0 when never read) */
 	uint64_t rollup_ts_ns;
-	struct series real;		/* RSS - LazyFree, bytes */
-	struct series rss;		/* RSS, bytes */
-	struct series lazy;		/* LazyFree, bytes */
-	struct mem_mapping largest[MODEL_TOP_MAPPINGS];
-	uint32_t nlargest;
-	struct mem_site sites[MODEL_TOP_SITES];
-	uint32_t nsites;
+	struct mem_extra *extra;	/* NULL until a big mapping or growth site */
 	/* decided at each interval */
 	struct verdict_result real_v;	/* verdict on real memory */
 	struct verdict_result rss_v;	/* the same fit on RSS, for lazy-free */
@@ -101,6 +117,28 @@ struct mem_state {
 	double confidence;
 	struct mem_link link;		/* MEM_LINK_NONE unless it grows with one */
 	char explanation[MODEL_MEM_EXPLAIN_LEN];
+};
+
+/* A process's sampled quantities: real memory (RSS - LazyFree), RSS and
+ * open fds.  While every sample gave the same three numbers (an idle
+ * process) they are kept as those numbers and one column of times,
+ * decimated as a series would be (at most SERIES_CAP, grown by doubling);
+ * the three series (6 KiB) are allocated at the first sample that differs,
+ * holding exactly what series__add would have made of the same points. */
+enum proc_series_kind { PROC_SERIES_REAL, PROC_SERIES_RSS, PROC_SERIES_FDS };
+
+struct proc_series_full {
+	struct series real, rss, fds;
+};
+
+struct proc_samples {
+	struct proc_series_full *full;	/* NULL while flat */
+	/* flat: */
+	uint64_t *t_ns;		/* the kept points' times, room for cap */
+	uint32_t n, stride, skipped, cap;	/* as struct series */
+	uint64_t last_t_ns;
+	double real, rss, fds;	/* what every sample said */
+	uint8_t fds_kind;	/* 0 no sample yet, 1 every one had fds, 2 none had */
 };
 
 struct ls_process {
@@ -120,7 +158,8 @@ struct ls_process {
 	uint64_t exit_ts_ns;
 	bool incomplete;	/* alive in an interval whose events were not all seen */
 	uint32_t fds_open;
-	struct series fds;
+	struct proc_samples samples;	/* real memory, RSS, fds over time */
+	uint64_t active_ts_ns;	/* its first record showing activity (0: none yet) */
 	struct mem_state mem;
 	struct sock_state *sock;	/* NULL until socket activity */
 	struct ns_state *ns;		/* NULL until setns/unshare activity */
@@ -143,12 +182,21 @@ typedef void (*model_report_fn)(void *ctx, const struct model *m, bool final);
 
 struct model {
 	struct model_opts opts;
-	struct ls_process *procs;	/* max_procs slots, allocated once */
+	/* max_procs slots in chunks of MODEL_SLOT_CHUNK, allocated when a slot
+	 * in them is first used; a slot never moves */
+	struct ls_process **chunks;
+	uint32_t nslots;		/* slots in allocated chunks */
 	void *index;			/* tgid -> slot (open addressing) */
-	uint32_t *free_slots;		/* stack of unused slots */
+	uint32_t *free_slots;		/* stack of unused slots, lowest on top */
 	uint32_t nfree;
 	uint32_t nprocs;
+	uint32_t nexited;		/* of nprocs, exited */
+	bool no_victim;			/* full, and the last scan found none to evict */
 	uint32_t max_procs;
+	uint64_t procs_evicted;		/* live, idle processes evicted for active ones */
+	uint64_t *capped_pids;		/* bitmap: pids counted in procs_capped */
+	uint32_t nfull;			/* processes whose series are allocated */
+	uint32_t nextra;		/* processes with a mem_extra */
 	uint64_t first_ts_ns;
 	uint64_t last_ts_ns;
 	uint64_t interval_ns;
@@ -158,6 +206,7 @@ struct model {
 	uint64_t snapshot_untraced_skipped;	/* not lost events: ls_interval says */
 	uint64_t procs_capped;
 	uint64_t bad_records;		/* wrong size / unknown type */
+	uint64_t alloc_drops;		/* samples or extras lost: no memory */
 	/* events lost: between the intervals ending at these times, the
 	 * first and the last with losses (0: none) */
 	uint64_t lost_from_ns, lost_to_ns;
@@ -176,9 +225,29 @@ void model__set_report(struct model *m, model_report_fn fn, void *ctx);
 /* Feed one record.  Returns 0, or -1 if it was malformed (counted). */
 int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len);
 
-/* Find or create the process (tgid, start_ns); NULL when the table is full. */
+/* Find or create the process (tgid, start_ns) for a record that shows
+ * activity (sockets, setns, memory events); NULL when the table is full of
+ * processes no less interesting (counted in procs_capped). */
 struct ls_process *model__proc(struct model *m, uint32_t tgid, uint64_t start_ns);
+/* The same for a sample or a name: when the table is full it takes only
+ * an exited process's slot, never an idle live one's. */
+struct ls_process *model__proc_idle(struct model *m, uint32_t tgid, uint64_t start_ns);
 struct ls_process *model__find(const struct model *m, uint32_t tgid);
+
+/* Slot i (i < m->nslots), used or not (tgid 0): how to walk the table. */
+static inline struct ls_process *model__slot(const struct model *m, uint32_t i)
+{
+	return &m->chunks[i / MODEL_SLOT_CHUNK][i % MODEL_SLOT_CHUNK];
+}
+
+/* A process's series of kind k: its own, or, while it is flat, built
+ * into scratch (the same points). */
+const struct series *model__series(const struct ls_process *p, enum proc_series_kind k,
+				   struct series *scratch);
+/* Samples taken of it (points of its real-memory series), and their span. */
+uint32_t model__samples(const struct ls_process *p);
+/* Bytes the table has allocated: slots, series, mapping/site parts. */
+uint64_t model__heap_bytes(const struct model *m);
 
 /* Sum of every dropped/lost record, as shown in reports. */
 /* "N events lost (socket table full X, ring full Y)": why a process marked

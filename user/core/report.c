@@ -100,6 +100,7 @@ static void json_container(const struct ls_process *p, struct json *j)
 static void json_process(const struct model *m, const struct ls_process *p, struct json *j)
 {
 	struct verdict_result fv;
+	struct series fds_scratch;	/* a flat process's (model.h) */
 	char cg[LS_CGROUP_LEN + 4];
 
 	json__obj_begin(j, NULL);
@@ -123,7 +124,7 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 	mem_model__json(m, p, j);
 	sock_model__json(m, p, j);
 	ns_model__json(m, p, j);
-	verdict__decide(&p->fds, &verdict_params_count, &fv);
+	verdict__decide(model__series(p, PROC_SERIES_FDS, &fds_scratch), &verdict_params_count, &fv);
 	json__obj_begin(j, "fds");
 	json__u64(j, "open", p->fds_open);
 	json__dbl(j, "growth_per_s", fv.rate_per_s, 3);
@@ -134,8 +135,8 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 
 void report__json(const struct model *m, bool final, FILE *out)
 {
-	const struct ls_process **rows = malloc(m->max_procs * sizeof(*rows));
-	uint32_t n = rows ? model__ranked(m, rows, m->max_procs, final) : 0;
+	const struct ls_process **rows = malloc((m->nprocs + 1) * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, m->nprocs + 1, final) : 0;
 	char when[40];
 	struct json j;
 
@@ -165,6 +166,10 @@ void report__json(const struct model *m, bool final, FILE *out)
 	/* apart: no traced process's, so no count in the report is short */
 	json__u64(&j, "snapshot_untraced_skipped", m->snapshot_untraced_skipped);
 	json__u64(&j, "processes_tracked", m->nprocs);
+	/* live processes that showed nothing, evicted from a full table for
+	 * ones with activity: no event lost, but their history restarts */
+	json__u64(&j, "processes_evicted", m->procs_evicted);
+	json__u64(&j, "process_table_slots", m->max_procs);
 	json__arr_begin(&j, "processes");
 	for (uint32_t i = 0; i < n; i++)
 		json_process(m, rows[i], &j);
@@ -191,6 +196,12 @@ static void text_header(const struct model *m, bool final, FILE *out)
 				"of the processes marked (incomplete), alive then, may be short.\n",
 				(double)(m->lost_from_ns - m->first_ts_ns) / 1e9,
 				(double)(m->lost_to_ns - m->first_ts_ns) / 1e9);
+		if (m->procs_capped || m->procs_evicted)
+			fprintf(out, "The process table (%u processes) was full: %" PRIu64 " process%s "
+				"not tracked, %" PRIu64 " idle one%s evicted for processes with activity "
+				"(sockets, setns, memory events).\n", m->max_procs, m->procs_capped,
+				m->procs_capped == 1 ? "" : "es", m->procs_evicted,
+				m->procs_evicted == 1 ? "" : "s");
 		if (m->snapshot_untraced_skipped)
 			fprintf(out, "%" PRIu64 " sockets of untraced processes had no room in the attach "
 				"snapshot: no traced process's count is short by them.\n",
@@ -222,8 +233,8 @@ static const char *container_text(const struct ls_process *p, char *buf, size_t 
 void report__text(const struct model *m, bool final, FILE *out)
 {
 	char ctr[TEXT_ESC_SIZE(CGROUP_UNIT_LEN) + 64];
-	const struct ls_process **rows = malloc(m->max_procs * sizeof(*rows));
-	uint32_t n = rows ? model__ranked(m, rows, m->max_procs, final) : 0;
+	const struct ls_process **rows = malloc((m->nprocs + 1) * sizeof(*rows));
+	uint32_t n = rows ? model__ranked(m, rows, m->nprocs + 1, final) : 0;
 	char real[32], lazy[32], rss[32], rate[32];
 	char comm[TEXT_ESC_SIZE(LS_COMM_LEN)], exe[TEXT_ESC_SIZE(LS_EXE_LEN)];
 

@@ -718,10 +718,10 @@ static void compute_views(struct model *m, uint64_t now)
 	if (sm->exits_pending)
 		close_exited(m);
 	settle_unpaired(m, now);
-	for (uint32_t i = 0; i < m->max_procs; i++) {
-		struct sock_state *ss = m->procs[i].sock;
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct sock_state *ss = model__slot(m, i)->sock;
 
-		if (!m->procs[i].tgid || !ss)
+		if (!model__slot(m, i)->tgid || !ss)
 			continue;
 		ss->unix_open = 0;
 		ss->unix_unconfirmed = 0;
