@@ -27,6 +27,9 @@ for m in unix_diag inet_diag tcp_diag udp_diag veth; do /run/modprobe -q "$m"; d
 ip link set lo up
 hostname ktest
 
+# booted quiet (loglevel=1); from here warnings reach the console, so that a
+# hung task or a soft lockup comes with its stack in R.console
+echo 5 >/proc/sys/kernel/printk
 echo "ktest: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s"
 # The output goes to the job directory (the host keeps it with KTEST_LOG, free
 # of the console's kernel messages) and from there to the console. Not a pipe:

@@ -11,7 +11,8 @@
 #   KTEST_JOBS=N           guests at once (default 2); KTEST_CPUS, KTEST_MEM per guest
 #   KTEST_TIMEOUT=S        per guest (default 1200)
 #   KTEST_REQUIRED=1       (CI) a missing requirement fails instead of skipping
-#   KTEST_RETRY=1          a test file with a failure runs again in a new guest
+#   KTEST_RETRY=1          after a failure or a hung guest, the files that did
+#                          not pass run again in a new guest
 # Logs: $OUT/kernels/RELEASE.log (the tests' output), RELEASE.console (the serial
 # console: boot and kernel messages).
 set -euo pipefail
@@ -90,43 +91,51 @@ echo "# fetched in $((SECONDS - start)) s; ${#kdir[@]} guests, $jobs at a time,"
 	"${KTEST_CPUS:-2} CPUs and ${KTEST_MEM:-2G} each"
 
 # One boot of kernel dir $1 running the integration tests TESTS=$2 (words:
-# any matches; empty: all), output in $3, console in $4; returns the status.
+# any matches; empty: all) but SKIP_TESTS=$3, output in $4, console in $5;
+# returns the status.
 boot_tests() {
-	KTEST_LOG=$3 "$here/boot.sh" "$1" \
-		env OUT="$OUT" UNIT=0 TESTS="$2" SKIP_TESTS="$GUEST_SKIP" TEST_TIMES=1 \
-		tests/run.sh >"$4" 2>&1
+	KTEST_LOG=$4 "$here/boot.sh" "$1" \
+		env OUT="$OUT" UNIT=0 TESTS="$2" SKIP_TESTS="$3" TEST_TIMES=1 \
+		tests/run.sh >"$5" 2>&1
 }
 
-# The test files a log's failures came from, as TESTS words ("test_faults.").
-failed_files() {
-	sed -n -e 's|^not ok tests/integration/\(test_[A-Za-z0-9_]*\.\)[a-z]*:.*|\1|p' \
-		-e 's|^not ok \([A-Za-z0-9_]*\)/.*|test_\1.|p' "$1" | sort -u
+# The test files a log shows finished without a failure, as SKIP_TESTS words
+# ("test_faults."): TEST_TIMES=1 prints "# tests/integration/test_X.py: N s"
+# as each ends, after its lines.
+finished_ok_files() {
+	local f w
+	for f in $(sed -n 's|^# tests/integration/\(test_[A-Za-z0-9_]*\.\)[a-z]*: [0-9]* s$|\1|p' "$1"); do
+		w=${f#test_}
+		grep -qE "^not ok (${w%.}/|tests/integration/$f)" "$1" || echo "$f"
+	done
 }
 
 # One guest: its tests' output in R.log, its status in R.rc, its time in R.secs;
-# prints what failed or was skipped when it ends.  KTEST_RETRY=1: the test
-# files with a failure run once more in a new guest, and their second run's
-# lines replace the first's: a subtest fails the kernel when it fails twice
-# (emulation is 10 to 50 times slower, and a timeline breaks now and then).
+# prints what failed or was skipped when it ends.  KTEST_RETRY=1: when a test
+# failed, or the guest gave no status (a timeout, a hung kernel), the test
+# files that did not finish without a failure run once more in a new guest,
+# and their second run's lines replace the first's: a subtest fails the
+# kernel when it fails twice (emulation is 10 to 50 times slower, and a
+# timeline breaks now and then).
 guest() {
 	local r=$1 d=$2 t0=$SECONDS rc=0 retried=""
 	rm -f "$logs/$r".{log,console,rc,secs,first.log,first.console}
-	boot_tests "$d" "${TESTS:-}" "$logs/$r.log" "$logs/$r.console" || rc=$?
-	if [ "${KTEST_RETRY:-0}" = 1 ] && [ "$rc" -ne 125 ] && grep -q '^not ok ' "$logs/$r.log"; then
-		retried=$(failed_files "$logs/$r.log" | tr '\n' ' ')
+	boot_tests "$d" "${TESTS:-}" "$GUEST_SKIP" "$logs/$r.log" "$logs/$r.console" || rc=$?
+	if [ "${KTEST_RETRY:-0}" = 1 ] && { [ "$rc" -ne 0 ] || grep -q '^not ok ' "$logs/$r.log"; }; then
+		local ok suites="" w
+		ok=$(finished_ok_files "$logs/$r.log" | tr '\n' ' ')
+		for w in $ok; do w=${w#test_}; suites+="${suites:+|}${w%.}"; done
 		mv "$logs/$r.log" "$logs/$r.first.log"
 		mv "$logs/$r.console" "$logs/$r.first.console"
+		retried="every file but: ${ok:-none} "
 		rc=0
-		boot_tests "$d" "$retried" "$logs/$r.retry.log" "$logs/$r.console" || rc=$?
-		# the first run's lines of the files not retried, then the retry's
-		local suites="" w
-		for w in $retried; do w=${w#test_}; suites+="${suites:+|}${w%.}"; done
+		boot_tests "$d" "${TESTS:-}" "$GUEST_SKIP $ok" "$logs/$r.retry.log" "$logs/$r.console" || rc=$?
+		# the first run's lines of the files that passed, then the retry's
 		{
-			grep -E '^(ok|not ok|skip) ' "$logs/$r.first.log" |
-				grep -vE "^(ok|not ok|skip) ($suites)/|^not ok tests/integration/" || true
+			[ -z "$suites" ] || grep -E "^(ok|skip) ($suites)/" "$logs/$r.first.log" || true
 			grep -E '^(ok|not ok|skip) ' "$logs/$r.retry.log" || true
 		} >"$logs/$r.log"
-		grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/$r.retry.log" >/dev/null &&
+		grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/$r.retry.log" &&
 			echo "$(grep -c '^ok ' "$logs/$r.log") passed, $(grep -c '^not ok ' "$logs/$r.log") failed, $(grep -c '^skip ' "$logs/$r.log") skipped" >>"$logs/$r.log"
 		rm -f "$logs/$r.retry.log"
 	fi
