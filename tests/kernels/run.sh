@@ -11,6 +11,7 @@
 #   KTEST_JOBS=N           guests at once (default 2); KTEST_CPUS, KTEST_MEM per guest
 #   KTEST_TIMEOUT=S        per guest (default 1200)
 #   KTEST_REQUIRED=1       (CI) a missing requirement fails instead of skipping
+#   KTEST_NOT_GATING="6.1" these kernels' results are printed, not counted
 #   KTEST_RETRY=1          after a failure or a hung guest, the files that did
 #                          not pass run again in a new guest
 # Logs: $OUT/kernels/RELEASE.log (the tests' output), RELEASE.console (the serial
@@ -71,6 +72,8 @@ fi
 # (KTEST_SKIP=fuzz runs the socket suite).
 GUEST_SKIP=${KTEST_SKIP-"fuzz docs sockets facilities btf_file"}
 
+NOT_GATING=${KTEST_NOT_GATING:-}
+NOT_GATING=${NOT_GATING//,/ }
 logs=$OUT/kernels
 mkdir -p "$logs"
 jobs=${KTEST_JOBS:-2}
@@ -118,10 +121,12 @@ finished_ok_files() {
 # kernel when it fails twice (emulation is 10 to 50 times slower, and a
 # timeline breaks now and then).
 guest() {
-	local r=$1 d=$2 t0=$SECONDS rc=0 retried=""
+	local r=$1 d=$2 name=$3 t0=$SECONDS rc=0 retried="" retry=${KTEST_RETRY:-0}
+	# a kernel that does not gate is not worth a second boot
+	[[ " ${NOT_GATING} " == *" $name "* ]] && retry=0
 	rm -f "$logs/$r".{log,console,rc,secs,first.log,first.console}
 	boot_tests "$d" "${TESTS:-}" "$GUEST_SKIP" "$logs/$r.log" "$logs/$r.console" || rc=$?
-	if [ "${KTEST_RETRY:-0}" = 1 ] && { [ "$rc" -ne 0 ] || grep -q '^not ok ' "$logs/$r.log"; }; then
+	if [ "$retry" = 1 ] && { [ "$rc" -ne 0 ] || grep -q '^not ok ' "$logs/$r.log"; }; then
 		local ok suites="" w
 		ok=$(finished_ok_files "$logs/$r.log" | tr '\n' ' ')
 		for w in $ok; do w=${w#test_}; suites+="${suites:+|}${w%.}"; done
@@ -158,7 +163,7 @@ for i in "${sel[@]}"; do
 		running=$((running - 1))
 	fi
 	echo "# ${release[$i]}: booting (${names[$i]}, ${suites[$i]}; log $logs/${release[$i]}.log)"
-	guest "${release[$i]}" "${kdir[$i]}" &
+	guest "${release[$i]}" "${kdir[$i]}" "${names[$i]}" &
 	running=$((running + 1))
 done
 wait
@@ -183,6 +188,11 @@ for i in "${sel[@]}"; do
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok kernels/$r: the tests exited $rc with no failure"
 		f=1
+	fi
+	if [[ " ${NOT_GATING} " == *" ${names[$i]} "* ]]; then
+		# printed, not counted in the status (see KTEST_NOT_GATING)
+		echo "# ${names[$i]} ($r) is not gating: $p passed, $f failed, $s skipped"
+		continue
 	fi
 	lines+=("$r: $p passed, $f failed, $s skipped")
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
