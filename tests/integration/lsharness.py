@@ -38,6 +38,18 @@ def info(path):
     return vals
 
 
+def unix_client_log(path, count, every_s, log, gate, dup=False):
+    """argv of tests/workloads/unix_client_log.py (see there)."""
+    return ["python3", os.path.join(ROOT, "tests", "workloads", "unix_client_log.py"), path,
+            str(count), str(every_s), log, gate] + (["dup"] if dup else [])
+
+
+def connections_before(log, ts_ns):
+    """Connections unix_client_log made by a report's ts_ns (CLOCK_BOOTTIME)."""
+    with open(log) as f:
+        return sum(1 for l in f if l.strip() and int(l) <= ts_ns)
+
+
 def hold_unix_ends(n):
     """python3 processes holding n unix ends between them (socketpairs),
     as many a process as its hard fd limit allows; returns them once all

@@ -24,7 +24,8 @@ import subprocess
 import tempfile
 
 from lsharness import (LEAKSCOPE, MiB, ROOT, Failed, Skipped, Suite, check, check_near, final_report,
-                       info, json_lines, proc_in, wait_for_file, workload)
+                       connections_before, info, json_lines, proc_in, unix_client_log,
+                       wait_for_file, workload)
 
 NAMES = ["btf_file_beside_kernel_btf", "no_btf_one_line_error", "empty_vmlinux_is_no_btf",
          "missing_btf_file", "unparsable_btf_file", "other_kernels_btf_refused",
@@ -44,23 +45,6 @@ FALLBACKS = [("ls_process_exit_raw_compat", "raw_tp/sched_process_exit"),
              ("ls_process_exec_raw_compat", "raw_tp/sched_process_exec"),
              ("ls_process_fork_raw", "raw_tp/sched_process_fork"),
              ("ls_tcp_state_tp", "tracepoint/sock/inet_sock_set_state")]
-
-UNIX_CLIENT = r"""
-import os, socket, sys, time
-path, n, every, info, gate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
-end = time.time() + 60
-while not os.path.exists(gate) and time.time() < end:
-    time.sleep(0.01)
-held = []
-log = open(info, "w", buffering=1)
-for i in range(n):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    held.append(s)
-    log.write(f"{time.clock_gettime_ns(time.CLOCK_BOOTTIME)}\n")  # when each was made
-    time.sleep(every)
-time.sleep(600)
-"""
 
 # A traced parent forks a child (traced by the fork), which connects to a
 # unix server, then execs a shell that exits 7: its close-on-exec ends are
@@ -190,8 +174,7 @@ def main():
         wait_for_file(usock)
         wait_for_file(esock)
         cli_info = os.path.join(tmp, "client.info")
-        ucli = spawn(["python3", "-c", UNIX_CLIENT, usock, str(CONNS), str(CONN_MS / 1000),
-                      cli_info, gate], env=env)
+        ucli = spawn(unix_client_log(usock, CONNS, CONN_MS / 1000, cli_info, gate), env=env)
         tcli_info = os.path.join(tmp, "tcp-client.info")
         tcli = spawn([workload("sock_peer"), "tcp-client", str(port), "100", str(RUN_S), "close"],
                      env=dict(env, WL_INFO=tcli_info))
@@ -253,9 +236,7 @@ def main():
         rep = report()
         # the client goes on connecting past the run: count those made
         # before the final report was taken (CLOCK_BOOTTIME, as ts_ns)
-        with open(r["cli_info"]) as f:
-            made = [int(l) for l in f if l.strip()]
-        held = sum(1 for t in made if t <= rep["ts_ns"])
+        held = connections_before(r["cli_info"], rep["ts_ns"])
         srv = proc_in(rep, r["usrv"])["unix_sockets"]
         check(srv["verdict"] == "leak", "the server's unix verdict", "leak",
               f'{srv["verdict"]}: {srv.get("explanation")}')

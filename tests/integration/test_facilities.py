@@ -18,7 +18,8 @@ import subprocess
 import tempfile
 
 from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_near, final_report,
-                       json_lines, proc_in, wait_for_file, workload)
+                       connections_before, json_lines, proc_in, unix_client_log,
+                       wait_for_file, workload)
 
 # name: (LEAKSCOPE_WITHOUT, the kernels whose facilities it leaves)
 PROFILES = {
@@ -37,25 +38,6 @@ LEAK_RATE = 4       # MiB/s, by mem_leak
 CONNS = 600         # the client's connections, one each CONN_MS: past the run's end
 CONN_MS = 100
 RUN_S = 32          # a leak verdict needs 24 s at -i 1: some to spare
-
-DUP_CLIENT = r"""
-import os, socket, sys, time
-path, n, every, info, gate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
-end = time.time() + 60
-while not os.path.exists(gate) and time.time() < end:
-    time.sleep(0.01)
-held = []
-log = open(info, "w", buffering=1)
-for i in range(n):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    os.close(os.dup(s.fileno()))   # not the last reference: the socket stays open
-    held.append(s)
-    log.write(f"{time.clock_gettime_ns(time.CLOCK_BOOTTIME)}\n")  # when each was made
-    time.sleep(every)
-time.sleep(600)
-"""
-
 
 def main():
     s = Suite("facilities")
@@ -85,8 +67,8 @@ def main():
             srv = spawn([workload("sock_peer"), "unix-server", sock, "60", "keep"], env=env)
             wait_for_file(sock)
             cli_info = os.path.join(d, "client.info")
-            cli = spawn(["python3", "-c", DUP_CLIENT, sock, str(CONNS), str(CONN_MS / 1000),
-                           cli_info, gate], env=env)
+            cli = spawn(unix_client_log(sock, CONNS, CONN_MS / 1000, cli_info, gate, dup=True),
+                        env=env)
             err = open(os.path.join(d, "stderr"), "w+")
             args = [LEAKSCOPE, "-v", "-i", "1", "-d", str(RUN_S), "--json",
                     "-p", str(leak.pid), "-p", str(srv.pid), "-p", str(cli.pid)]
@@ -128,8 +110,7 @@ def main():
         check_near(mem["real_growth_bytes_per_s"], LEAK_RATE * MiB, 0.25, "mem_leak's rate")
         # the client goes on connecting past the run: count those made
         # before the final report was taken (CLOCK_BOOTTIME, as ts_ns)
-        with open(r["client_info"]) as f:
-            held = sum(1 for l in f if l.strip() and int(l) <= rep["ts_ns"])
+        held = connections_before(r["client_info"], rep["ts_ns"])
         srv = proc_in(rep, r["server"])["unix_sockets"]
         check(srv["verdict"] == "leak", "the server's unix verdict", "leak",
               f'{srv["verdict"]}: {srv.get("explanation")}')

@@ -177,13 +177,14 @@ static void name_peer(const struct sock_state *ss, uint64_t t0, struct mem_link 
 	}
 }
 
-void mem_link__decide(const struct model *m, const struct ls_process *p, struct mem_link *out)
+void mem_link__decide(const struct model *m, const struct ls_process *p,
+		      const struct series *mem, struct mem_link *out)
 {
 	const struct mem_state *ms = &p->mem;
 	const struct sock_state *ss = p->sock;
 	/* a flat process's series are made up from its samples (model.h) */
-	struct series mem_scratch, fds_scratch;
-	const struct series *mem = model__series(p, PROC_SERIES_REAL, &mem_scratch), *fds;
+	struct series fds_scratch;
+	const struct series *fds;
 	uint64_t tol = m->interval_ns ? m->interval_ns : 1000000000ULL, since;
 	struct fit f, best = { 0 };
 	enum mem_link_kind kind = MEM_LINK_NONE;

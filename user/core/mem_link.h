@@ -13,7 +13,9 @@ struct json;
 
 /* Decide p's link (kind MEM_LINK_NONE when its memory grows with nothing
  * it holds, or does not grow). */
-void mem_link__decide(const struct model *m, const struct ls_process *p, struct mem_link *out);
+/* mem: the real-memory series the verdict was decided on */
+void mem_link__decide(const struct model *m, const struct ls_process *p,
+		      const struct series *mem, struct mem_link *out);
 /* The explanation's words for it; 0 (and nothing written) for no link. */
 int mem_link__words(const struct model *m, const struct mem_link *l, char *buf, size_t len);
 /* "explained_by": null, or the link's figures. */

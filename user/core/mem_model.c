@@ -327,7 +327,7 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 		ms->verdict = VERDICT_LAZY_FREE;
 		ms->confidence = ms->real_v.confidence;
 	}
-	mem_link__decide(m, p, &ms->link);
+	mem_link__decide(m, p, real_s, &ms->link);
 	explain(m, p, real_s);
 }
 
