@@ -210,7 +210,7 @@ TEST(families_contiguous_and_once)
 		if (strcmp(name, cur))
 			LS_FAIL("sample %s outside its family (under %s)", name, cur);
 	}
-	ASSERT_EQ(nseen, 13);
+	ASSERT_EQ(nseen, 14);
 	free(t);
 	model__free(m);
 }
@@ -280,6 +280,66 @@ TEST(max_procs_bounds_series)
 	ASSERT_TRUE(strstr(t, "pid=\"200\"") != NULL || strstr(t, "pid=\"100\"") != NULL);
 	ASSERT_FALSE(strstr(t, "pid=\"200\"") && strstr(t, "pid=\"100\""));
 	ASSERT_LINE(t, "leakscope_processes_tracked 2");
+	free(t);
+	model__free(m);
+}
+
+static void cgroup_of(struct model *m, uint32_t tgid, uint64_t start, const char *path,
+		      const char *name, uint64_t ts)
+{
+	struct ls_proc_cgroup r = { 0 };
+
+	fx_hdr(&r.hdr, LS_REC_PROC_CGROUP, sizeof(r), tgid, ts);
+	r.start_ns = start;
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	model__ingest(m, &r.hdr, sizeof(r));
+}
+
+#define CTR_ID "8394aa18728a0b6f1e6f5c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"
+#define CTR_LABELS "pid=\"100\",comm=\"leaky\",container_id=\"" CTR_ID \
+	"\",container_runtime=\"docker\",container_name=\"web\\\"1\""
+
+/* A process in a docker container carries its id, runtime and name (the
+ * name escaped: a quote in it); its memory grows 1 MiB an interval while it
+ * gains 8 fds: the link's family says 128 KiB an fd. */
+TEST(container_labels_and_link)
+{
+	struct model *m = fx_model(0);
+	char *t;
+
+	for (int i = 1; i <= POINTS; i++) {
+		uint64_t ts = (uint64_t)i * SEC;
+
+		if (i == 1) {
+			meta(m, LEAK_PID, LEAK_START, "leaky", ts);
+			cgroup_of(m, LEAK_PID, LEAK_START,
+				  "/system.slice/docker-" CTR_ID ".scope", "web\"1", ts);
+		}
+		fx_sample_fds(m, LEAK_PID, LEAK_START, ts, (10ULL << 20) + (uint64_t)i * (1 << 20),
+			      1 << 20, 0, 10 + 8 * (uint32_t)i);
+		fx_interval(m, ts, false);
+	}
+	t = expose(m, METRICS_PROMETHEUS, 100);
+	if (!t)
+		LS_FAIL("metrics__write failed");
+	ASSERT_LINE(t, "leakscope_memory_real_bytes{" CTR_LABELS "} 42991616");
+	ASSERT_LINE(t, "leakscope_memory_growth_bytes_per_item{" CTR_LABELS ",by=\"fds\"} 131072");
+	ASSERT_LINE(t, "leakscope_verdict{" CTR_LABELS ",kind=\"memory\",verdict=\"leak\"} 1");
+	free(t);
+	model__free(m);
+}
+
+/* Without a link, no sample of the family: absent is "not explained". */
+TEST(no_link_no_sample)
+{
+	struct model *m = known_model();
+	char *t = expose(m, METRICS_PROMETHEUS, 100);
+
+	if (!t)
+		LS_FAIL("metrics__write failed");
+	ASSERT_LINE(t, "# TYPE leakscope_memory_growth_bytes_per_item gauge");
+	ASSERT_TRUE(strstr(t, "leakscope_memory_growth_bytes_per_item{") == NULL);
 	free(t);
 	model__free(m);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup_path.h"
 #include "metrics.h"
 #include "ns_model.h"
 #include "sock_model.h"
@@ -39,6 +40,9 @@ static const struct family
 	f_fds = { "leakscope_fds_open", FAMILY_GAUGE, "Open file descriptors" },
 	f_setns = { "leakscope_setns_failures_total", FAMILY_COUNTER,
 		    "Failed setns() calls by errno and namespace type asked for" },
+	f_link = { "leakscope_memory_growth_bytes_per_item", FAMILY_GAUGE,
+		   "When real memory grows with what the process holds (by: unix or tcp "
+		   "connections, fds): bytes of growth per item gained" },
 	f_verdict = { "leakscope_verdict", FAMILY_GAUGE,
 		      "The verdict in force for each kind (memory, unix, tcp, fds): 1" };
 
@@ -50,8 +54,8 @@ struct writer {
 	enum metrics_format fmt;
 	const struct ls_process **rows;
 	uint32_t nrows;
-	/* per row: pid="N",comm="..." */
-	char (*labels)[METRICS_LABEL_SIZE(LS_COMM_LEN) + 40];
+	/* per row: pid="N",comm="..." and the container's labels */
+	char (*labels)[METRICS_ROW_LABELS_SIZE];
 };
 
 char *metrics__label_value(char *dst, size_t dstlen, const char *src, size_t srclen)
@@ -169,6 +173,48 @@ static void memory_families(const struct writer *w)
 	}
 }
 
+/* Only processes whose memory growth follows a count carry it: absent is
+ * "not explained", as an alert on it wants. */
+static void link_family(const struct writer *w)
+{
+	static const char *const by[] = { [MEM_LINK_UNIX] = "unix", [MEM_LINK_TCP] = "tcp",
+					  [MEM_LINK_FDS] = "fds" };
+	char labels[sizeof(w->labels[0]) + 16];
+
+	header(w, &f_link);
+	for (uint32_t i = 0; i < w->nrows; i++) {
+		const struct mem_link *l = &w->rows[i]->mem.link;
+
+		if (l->kind <= MEM_LINK_NONE || l->kind > MEM_LINK_FDS)
+			continue;
+		snprintf(labels, sizeof(labels), "%s,by=\"%s\"", w->labels[i], by[l->kind]);
+		sample_dbl(w, &f_link, labels, l->bytes_per_item);
+	}
+}
+
+/* pid="N",comm="..." then, in a container, container_id (the 64 hex
+ * digits), container_runtime, container_name when known and pod_uid for a
+ * Kubernetes pod: what a fleet's dashboards group by. */
+static void row_labels(const struct ls_process *p, char *buf, size_t len)
+{
+	const struct cgroup_info *ci = &p->container;
+	char comm[METRICS_LABEL_SIZE(LS_COMM_LEN)], name[METRICS_LABEL_SIZE(LS_CONTAINER_NAME_LEN)];
+	int n;
+
+	n = snprintf(buf, len, "pid=\"%u\",comm=\"%s\"", p->tgid,
+		     metrics__label_value(comm, sizeof(comm), p->comm, sizeof(p->comm)));
+	if (!ci->id[0] || n < 0 || (size_t)n >= len)
+		return;
+	n += snprintf(buf + n, len - n, ",container_id=\"%s\",container_runtime=\"%s\"", ci->id,
+		      cgroup_path__runtime_name(ci->runtime));
+	if (p->container_name[0] && (size_t)n < len)
+		n += snprintf(buf + n, len - n, ",container_name=\"%s\"",
+			      metrics__label_value(name, sizeof(name), p->container_name,
+						   sizeof(p->container_name)));
+	if (ci->pod_uid[0] && (size_t)n < len)
+		snprintf(buf + n, len - n, ",pod_uid=\"%s\"", ci->pod_uid);
+}
+
 static void socket_families(const struct writer *w)
 {
 	char labels[sizeof(w->labels[0]) + 40];
@@ -282,13 +328,8 @@ int metrics__write(const struct model *m, enum metrics_format fmt, const char *v
 	if (!w.rows || !w.labels)
 		goto cleanup;
 	w.nrows = model__ranked(m, w.rows, max_procs, false);
-	for (uint32_t i = 0; i < w.nrows; i++) {
-		char comm[METRICS_LABEL_SIZE(LS_COMM_LEN)];
-
-		snprintf(w.labels[i], sizeof(w.labels[i]), "pid=\"%u\",comm=\"%s\"", w.rows[i]->tgid,
-			 metrics__label_value(comm, sizeof(comm), w.rows[i]->comm,
-					      sizeof(w.rows[i]->comm)));
-	}
+	for (uint32_t i = 0; i < w.nrows; i++)
+		row_labels(w.rows[i], w.labels[i], sizeof(w.labels[i]));
 
 	header(&w, &f_build);
 	snprintf(labels, sizeof(labels), "version=\"%s\"",
@@ -301,6 +342,7 @@ int metrics__write(const struct model *m, enum metrics_format fmt, const char *v
 	header(&w, &f_tracked);
 	sample_u64(&w, &f_tracked, NULL, m->nprocs);
 	memory_families(&w);
+	link_family(&w);
 	socket_families(&w);
 	header(&w, &f_fds);
 	for (uint32_t i = 0; i < w.nrows; i++)

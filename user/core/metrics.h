@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "model.h"
+#include "cgroup_path.h"
 
 enum metrics_format {
 	METRICS_PROMETHEUS,	/* text/plain; version=0.0.4 */
@@ -30,6 +31,11 @@ enum metrics_format {
 /* Room for a label value made of n source bytes, with the NUL: text.h's
  * escape at most quadruples a byte, the format's at most doubles that. */
 #define METRICS_LABEL_SIZE(n) (2 * (4 * (size_t)(n)) + 1)
+/* A process's labels: pid, comm and its container's id, runtime, name and
+ * pod uid, with their names, quotes and commas. */
+#define METRICS_ROW_LABELS_SIZE \
+	(METRICS_LABEL_SIZE(LS_COMM_LEN) + METRICS_LABEL_SIZE(LS_CONTAINER_NAME_LEN) + \
+	 CGROUP_ID_LEN + CGROUP_UID_LEN + 160)
 
 /* Writes every family, then (OpenMetrics) "# EOF".  version goes into
  * leakscope_build_info; at most max_procs processes, the most urgent
