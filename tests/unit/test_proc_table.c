@@ -69,6 +69,9 @@ TEST(idle_processes_make_room_for_a_leaking_server)
 	ASSERT_EQ(m->nprocs, 16);
 	ASSERT_EQ(m->procs_evicted, 2);
 	ASSERT_EQ(m->procs_capped, 2);	/* the two evicted, refused at every sample since */
+	/* the left-out processes' records concern them only */
+	ASSERT_FALSE(srv->incomplete);
+	ASSERT_FALSE(model__find(m, CLIENT)->incomplete);
 	js = fx_report_json(m);
 	ASSERT_CONTAINS(js, "\"pid\":900,\"comm\":\"server\"");
 	ASSERT_CONTAINS(js, "\"unix_sockets\":{\"open\":36,\"opened\":36,\"closed\":0,"

@@ -562,11 +562,14 @@ static double proc_rank(const struct ls_process *p)
 
 /* Events were lost in this interval (a ring full: the reader fell behind
  * or was stopped; a table full): which processes they were of is not
- * known, so every process alive in it is marked, and the report says so. */
+ * known, so every process alive in it is marked, and the report says so.
+ * Records of processes the full table left out are the exception: they
+ * are about those processes only, which are not reported, and a tracked
+ * process's counts come from its own records. */
 static void mark_incomplete(struct model *m, uint64_t now)
 {
-	uint64_t lost = model__lost(m), since = m->prev_interval_ns ? m->prev_interval_ns
-								    : m->first_ts_ns;
+	uint64_t lost = model__lost(m) - m->procs_capped;
+	uint64_t since = m->prev_interval_ns ? m->prev_interval_ns : m->first_ts_ns;
 
 	m->prev_interval_ns = now;
 	if (lost <= m->lost_prev)
