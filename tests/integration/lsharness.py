@@ -79,23 +79,61 @@ class Skipped(Exception):
 
 
 class Suite:
+    """A suite's subtests are registered once, in the order they run:
+
+        s.subtest("unix_leak_both_sides", unix_leak, True)
+        @s.subtest("disk_full_while_recording")
+        def disk_full(): ...
+
+    That list is the only one: a skip names every registered subtest, and
+    run_all() runs them."""
+
     def __init__(self, name, needs_root=True):
         self.name = name
         self.needs_root = needs_root
         self.failed = 0
         self.children = []
+        self.planned = []
 
-    def skip_all(self, why, names):
-        for n in names:
+    def subtest(self, name, fn=None, *args):
+        """Register fn(*args) as subtest name; without fn, a decorator."""
+        if fn is None:
+            def register(f):
+                self.planned.append((name, f, ()))
+                return f
+            return register
+        self.planned.append((name, fn, args))
+        return fn
+
+    def between(self, fn, *args):
+        """Register a step that runs between two subtests (a mount for
+        those that follow), not a subtest itself."""
+        self.planned.append((None, fn, args))
+
+    def names(self):
+        return [n for n, _, _ in self.planned if n is not None]
+
+    def skip_all(self, why, names=None):
+        for n in self.names() if names is None else names:
             print(f"skip {self.name}/{n}: {why}")
         sys.stdout.flush()
 
-    def root_or_skip(self, names):
-        """True when BPF tests can run; otherwise prints a skip per name."""
+    def root_or_skip(self, names=None):
+        """True when BPF tests can run; otherwise prints a skip per name
+        (by default, per registered subtest)."""
         if os.geteuid() != 0:
             self.skip_all("needs root to load BPF programs", names)
             return False
         return True
+
+    def run_all(self):
+        """Run the registered subtests in order; the suite's exit status."""
+        for name, fn, args in self.planned:
+            if name is None:
+                fn(*args)
+            else:
+                self.run(name, fn, *args)
+        return self.done()
 
     def run(self, name, fn, *args):
         """Run one subtest; fn raises Failed (through check) to fail.

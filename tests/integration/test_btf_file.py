@@ -27,10 +27,6 @@ from lsharness import (LEAKSCOPE, MiB, ROOT, Failed, Skipped, Suite, check, chec
                        connections_before, info, json_lines, proc_in, unix_client_log,
                        wait_for_file, workload)
 
-NAMES = ["btf_file_beside_kernel_btf", "no_btf_one_line_error", "empty_vmlinux_is_no_btf",
-         "missing_btf_file", "unparsable_btf_file", "other_kernels_btf_refused",
-         "attach_from_btf_file", "fallbacks_chosen", "mem_leak_verdict", "unix_leak",
-         "tcp_close_wait", "fork_exec_exit_seen"]
 VMLINUX = "/sys/kernel/btf/vmlinux"
 KERNELS = "/var/cache/leakscope-kernels"
 NO_BTF = ("this kernel has no BTF (/sys/kernel/btf/vmlinux): give its BTF with --btf FILE "
@@ -94,14 +90,6 @@ def private_mounts_without_kernel_btf():
 
 def main():
     s = Suite("btf_file")
-    if not s.root_or_skip(NAMES):
-        return 0
-    if not os.path.exists(VMLINUX):
-        s.skip_all("this kernel has no BTF to copy (the test hides a kernel's own)", NAMES)
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-btf-")
-    btf = os.path.join(tmp, "vmlinux.btf")
-    shutil.copyfile(VMLINUX, btf)
     procs = []   # the run's workloads outlive the subtests
     r = {}
 
@@ -273,27 +261,35 @@ def main():
               "(opened, closed, open) after its exec", (EXEC_CONNS, EXEC_CONNS, 0),
               (u["opened"], u["closed"], u["open"]))
 
+    s.subtest("btf_file_beside_kernel_btf", beside_kernel_btf)
+    s.between(private_mounts_without_kernel_btf)
+    s.subtest("no_btf_one_line_error", no_btf)
+    s.subtest("empty_vmlinux_is_no_btf", empty_vmlinux)
+    s.subtest("missing_btf_file", missing_file)
+    s.subtest("unparsable_btf_file", unparsable_file)
+    s.subtest("other_kernels_btf_refused", other_kernels_btf)
+    s.subtest("attach_from_btf_file", attach)
+    s.subtest("fallbacks_chosen", fallbacks)
+    s.subtest("mem_leak_verdict", mem_verdict)
+    s.subtest("unix_leak", unix_leak)
+    s.subtest("tcp_close_wait", tcp_close_wait)
+    s.subtest("fork_exec_exit_seen", fork_exec_exit)
+    if not s.root_or_skip():
+        return 0
+    if not os.path.exists(VMLINUX):
+        s.skip_all("this kernel has no BTF to copy (the test hides a kernel's own)")
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-btf-")
+    btf = os.path.join(tmp, "vmlinux.btf")
+    shutil.copyfile(VMLINUX, btf)
     try:
-        s.run("btf_file_beside_kernel_btf", beside_kernel_btf)
-        private_mounts_without_kernel_btf()
-        s.run("no_btf_one_line_error", no_btf)
-        s.run("empty_vmlinux_is_no_btf", empty_vmlinux)
-        s.run("missing_btf_file", missing_file)
-        s.run("unparsable_btf_file", unparsable_file)
-        s.run("other_kernels_btf_refused", other_kernels_btf)
-        s.run("attach_from_btf_file", attach)
-        s.run("fallbacks_chosen", fallbacks)
-        s.run("mem_leak_verdict", mem_verdict)
-        s.run("unix_leak", unix_leak)
-        s.run("tcp_close_wait", tcp_close_wait)
-        s.run("fork_exec_exit_seen", fork_exec_exit)
+        return s.run_all()
     finally:
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
 
 
 if __name__ == "__main__":

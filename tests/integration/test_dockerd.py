@@ -21,7 +21,6 @@ from lsharness import (LEAKSCOPE, ROOT, Failed, Suite, check, final_report, json
                        proc_in, smaps_rollup, wait_attached, wait_for_file)
 from test_containers import Dockerd
 
-NAMES = ["leaked_connections_explain_the_memory"]
 RATE = 20       # connections a second
 SECONDS = 32    # a leak verdict needs 24 s
 CLIENT = os.path.join(ROOT, "tests", "workloads", "http_conn_leak.py")
@@ -34,17 +33,8 @@ def real_bytes(pid):
 
 def main():
     s = Suite("dockerd")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-dockerd-")
-    d = Dockerd(tmp)
-    why = d.start()
-    if why:
-        d.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-        s.skip_all(why, NAMES)
-        return 0
 
+    @s.subtest("leaked_connections_explain_the_memory")
     def leaked_connections():
         pid = d.proc.pid
         count_file = os.path.join(tmp, "count")
@@ -99,12 +89,21 @@ def main():
               "the memory explanation says so", "the connection leak explains ...",
               mem["explanation"])
 
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-dockerd-")
+    d = Dockerd(tmp)
+    why = d.start()
+    if why:
+        d.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+        s.skip_all(why)
+        return 0
     try:
-        s.run("leaked_connections_explain_the_memory", leaked_connections)
+        return s.run_all()
     finally:
         d.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
 
 
 if __name__ == "__main__":

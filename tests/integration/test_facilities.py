@@ -33,7 +33,6 @@ PROFILES = {
 # one at a time: two or four runs at once on two CPUs had a 4 MiB/s leak
 # read "growing" now and then (1 run in 2 at two at once)
 BATCHES = [[p] for p in PROFILES]
-NAMES = [f"{what}_{p}" for batch in BATCHES for what in ("attach", "verdicts") for p in batch]
 LEAK_RATE = 4       # MiB/s, by mem_leak
 CONNS = 600         # the client's connections, one each CONN_MS: past the run's end
 CONN_MS = 100
@@ -41,9 +40,6 @@ RUN_S = 32          # a leak verdict needs 24 s at -i 1: some to spare
 
 def main():
     s = Suite("facilities")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-facilities-")
     runs = {}
     procs = []   # outlive the subtests (Suite.run reaps its own spawns at each end)
 
@@ -124,12 +120,16 @@ def main():
               (srv["open"], 0), (cli["open"], cli["closed"]))
         check(cli["verdict"] == "leak", "the client's unix verdict", "leak", cli["verdict"])
 
+    for batch in BATCHES:
+        for name in batch:
+            s.subtest(f"attach_{name}", attach, name)
+        for name in batch:
+            s.subtest(f"verdicts_{name}", verdicts, name)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-facilities-")
     try:
-        for batch in BATCHES:
-            for name in batch:
-                s.run(f"attach_{name}", attach, name)
-            for name in batch:
-                s.run(f"verdicts_{name}", verdicts, name)
+        return s.run_all()
     finally:
         for p in procs:
             if p.poll() is None:
@@ -138,7 +138,6 @@ def main():
         for r in runs.values():
             r["err"].close()
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ import time
 from lsharness import LEAKSCOPE, Failed, Suite, check, final_report, json_lines, proc_in, \
     wait_attached, wait_for_file, workload
 
-NAMES = ["reader_stopped_22s_counts_drops_and_recovers", "disk_full_while_recording",
-         "signal_while_attaching", "two_leakscopes_at_once", "traced_process_killed_mid_call"]
-
 
 def run(argv, timeout=120, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
@@ -42,9 +39,6 @@ def error_lines(stderr):
 
 def main():
     s = Suite("faults")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-faults-")
 
     def reader_stopped():
         # a unix churn (connect, accept, close both ends) far faster than the
@@ -268,15 +262,18 @@ def main():
         finally:
             lst.close()
 
+    s.subtest("reader_stopped_22s_counts_drops_and_recovers", reader_stopped)
+    s.subtest("disk_full_while_recording", disk_full)
+    s.subtest("signal_while_attaching", signal_while_attaching)
+    s.subtest("two_leakscopes_at_once", two_at_once)
+    s.subtest("traced_process_killed_mid_call", killed_mid_call)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-faults-")
     try:
-        s.run("reader_stopped_22s_counts_drops_and_recovers", reader_stopped)
-        s.run("disk_full_while_recording", disk_full)
-        s.run("signal_while_attaching", signal_while_attaching)
-        s.run("two_leakscopes_at_once", two_at_once)
-        s.run("traced_process_killed_mid_call", killed_mid_call)
+        return s.run_all()
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import time
 from lsharness import (ROOT, MiB, Failed, Suite, check, check_near, final_report,
                        json_lines, proc_in, run_leakscope, workload)
 
-NAMES = ["go_map_leak"]
 GO_RATE = 2       # MiB/s of fresh []byte kept in a map by mem_go_leak
 GO_SECS = 30      # the workload's own run, from attach (its gate)
 RUN_S = 34        # leakscope's: the workload exits first and says what it kept
@@ -49,13 +48,8 @@ def line_of(path, needle):
 
 def main():
     s = Suite("go")
-    if not s.root_or_skip(NAMES):
-        return 0
-    if not os.access(workload("mem_go_leak"), os.X_OK):
-        s.skip_all("build/workloads/mem_go_leak not built: golang-go is not installed "
-                   "(make deps installs it, then make)", NAMES)
-        return 0
 
+    @s.subtest("go_map_leak")
     def go_map_leak():
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "info")
@@ -91,8 +85,13 @@ def main():
         check(site["bytes"] >= 0.7 * info["retained_bytes"], "the site's bytes",
               f">= 0.7 x {info['retained_bytes'] / MiB:.1f} MiB", site["bytes"] / MiB)
 
-    s.run("go_map_leak", go_map_leak)
-    return s.done()
+    if not s.root_or_skip():
+        return 0
+    if not os.access(workload("mem_go_leak"), os.X_OK):
+        s.skip_all("build/workloads/mem_go_leak not built: golang-go is not installed "
+                   "(make deps installs it, then make)")
+        return 0
+    return s.run_all()
 
 
 if __name__ == "__main__":

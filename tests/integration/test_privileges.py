@@ -18,9 +18,6 @@ import time
 from lsharness import LEAKSCOPE, Failed, Suite, check, check_near, json_lines, final_report, \
     proc_in, wait_for_file, workload
 
-NAMES = ["least_capabilities_give_the_root_report", "capabilities_dropped_after_attach",
-         "each_missing_capability_named", "command_runs_without_the_granted_capabilities",
-         "perf_event_paranoid_3_named"]
 PARANOID = "/proc/sys/kernel/perf_event_paranoid"
 # the kernels with the patch that gives paranoid 3 its meaning
 PARANOID_PATCHED = any(d in os.uname().version for d in ("Debian", "Ubuntu"))
@@ -66,22 +63,11 @@ def mask(*names):
 
 def main():
     s = Suite("privileges")
-    if not s.root_or_skip(NAMES):
-        return 0
-    if not shutil.which("setpriv"):
-        s.skip_all("setpriv (util-linux) not installed", NAMES)
-        return 0
-    with open(PARANOID) as f:
-        paranoid_was = f.read().strip()
 
     def set_paranoid(v):
         with open(PARANOID, "w") as f:
             f.write(str(v))
 
-    if int(paranoid_was) > 2:
-        set_paranoid(2)
-    tmp = tempfile.mkdtemp(prefix="leakscope-privs-")
-    os.chmod(tmp, 0o755)
     seen = {}
 
     def same_report():
@@ -209,16 +195,27 @@ def main():
             check(p.returncode == 0, "a kernel without Debian's patch: attaches", 0,
                   f"{p.returncode}: {lines[-2:]}")
 
+    s.subtest("least_capabilities_give_the_root_report", same_report)
+    s.subtest("capabilities_dropped_after_attach", dropped)
+    s.subtest("each_missing_capability_named", each_missing)
+    s.subtest("command_runs_without_the_granted_capabilities", command_caps)
+    s.subtest("perf_event_paranoid_3_named", paranoid_3)
+    if not s.root_or_skip():
+        return 0
+    if not shutil.which("setpriv"):
+        s.skip_all("setpriv (util-linux) not installed")
+        return 0
+    with open(PARANOID) as f:
+        paranoid_was = f.read().strip()
+    if int(paranoid_was) > 2:
+        set_paranoid(2)
+    tmp = tempfile.mkdtemp(prefix="leakscope-privs-")
+    os.chmod(tmp, 0o755)
     try:
-        s.run("least_capabilities_give_the_root_report", same_report)
-        s.run("capabilities_dropped_after_attach", dropped)
-        s.run("each_missing_capability_named", each_missing)
-        s.run("command_runs_without_the_granted_capabilities", command_caps)
-        s.run("perf_event_paranoid_3_named", paranoid_3)
+        return s.run_all()
     finally:
         set_paranoid(paranoid_was)
         shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
 
 
 if __name__ == "__main__":

@@ -9,10 +9,6 @@ import tempfile
 
 from lsharness import LEAKSCOPE, Suite, check
 
-NAMES = ["record_refuses_a_symlink", "record_refuses_an_existing_file",
-         "force_replaces_the_link_not_its_target", "failed_run_leaves_no_file",
-         "report_refuses_fifo_device_directory_socket"]
-
 
 def run(argv, timeout=60):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
@@ -34,11 +30,6 @@ def read(path):
 
 def main():
     s = Suite("safe_files")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-files-")
-    target = os.path.join(tmp, "precious")
-    me = str(os.getpid())
 
     def put_target():
         with open(target, "w") as f:
@@ -127,15 +118,20 @@ def main():
         finally:
             srv.close()
 
+    s.subtest("record_refuses_a_symlink", refuses_symlink)
+    s.subtest("record_refuses_an_existing_file", refuses_existing)
+    s.subtest("force_replaces_the_link_not_its_target", force_replaces_link)
+    s.subtest("failed_run_leaves_no_file", failed_run)
+    s.subtest("report_refuses_fifo_device_directory_socket", report_refuses)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-files-")
+    target = os.path.join(tmp, "precious")
+    me = str(os.getpid())
     try:
-        s.run("record_refuses_a_symlink", refuses_symlink)
-        s.run("record_refuses_an_existing_file", refuses_existing)
-        s.run("force_replaces_the_link_not_its_target", force_replaces_link)
-        s.run("failed_run_leaves_no_file", failed_run)
-        s.run("report_refuses_fifo_device_directory_socket", report_refuses)
+        return s.run_all()
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

@@ -23,13 +23,6 @@ import time
 from lsharness import (LEAKSCOPE, Suite, check, final_report, hold_unix_ends, info,
                        json_lines, proc_in, wait_attached, wait_for_file, workload)
 
-NAMES = ["whole_machine_beside_100k_unix_ends_counts_the_leak",
-         "traced_process_beside_100k_unix_ends_is_complete",
-         "table_overflow_marks_the_process_incomplete",
-         "churn_of_1000_processes_a_second_loses_nothing",
-         "beside_5000_idle_processes_the_leak_is_reported",
-         "a_full_process_table_makes_room_for_the_leak"]
-
 UNIX_ENDS = 100000
 IDLE_PROCS = 5000	# more than the old table's 4,096
 
@@ -43,10 +36,6 @@ def ss_established(pid):
 
 def main():
     s = Suite("scale")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-scale-")
-    holders = []
 
     def hold_sockets():
         """The holders, once for all subtests, their sockets made before
@@ -234,19 +223,23 @@ def main():
         check(proc_in(rep, cli)["unix_sockets"]["open"] == truth, "the client tracked too",
               truth, proc_in(rep, cli)["unix_sockets"]["open"])
 
+    s.subtest("whole_machine_beside_100k_unix_ends_counts_the_leak", whole_machine)
+    s.subtest("traced_process_beside_100k_unix_ends_is_complete", traced_only)
+    s.subtest("table_overflow_marks_the_process_incomplete", overflow)
+    s.subtest("churn_of_1000_processes_a_second_loses_nothing", churn)
+    s.subtest("beside_5000_idle_processes_the_leak_is_reported", beside_idle)
+    s.subtest("a_full_process_table_makes_room_for_the_leak", table_full)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-scale-")
+    holders = []
     try:
-        s.run(NAMES[0], whole_machine)
-        s.run(NAMES[1], traced_only)
-        s.run(NAMES[2], overflow)
-        s.run(NAMES[3], churn)
-        s.run(NAMES[4], beside_idle)
-        s.run(NAMES[5], table_full)
+        return s.run_all()
     finally:
         for h in holders + idle:
             h.kill()
             h.wait()
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

@@ -12,9 +12,6 @@ import tempfile
 from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, json_lines, proc_in,
                        workload)
 
-NAMES = ["nsenter_on_plain_file", "netns_bind_mount_gone_loop", "dockerd_tmpfs_case",
-         "wrong_namespace_type", "eperm_without_cap_sys_admin", "ip_netns_exec_succeeds",
-         "unshare_eperm_decoded"]
 
 FS_NAMES = {0xef53: "ext4", 0x01021994: "tmpfs", 0x58465342: "xfs", 0x9123683e: "btrfs",
             0x794c7630: "overlay"}
@@ -61,9 +58,6 @@ def setns_of(report, comm=None, pid=None):
 
 def main():
     s = Suite("setns")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-ns-")
 
     def nsenter_plain_file():
         path = os.path.join(tmp, "not-a-netns")
@@ -212,18 +206,21 @@ def main():
         check(u["errno"] == "EPERM", "errno", "EPERM", u["errno"])
         check("CLONE_NEWNET" in u["flags"], "flags decoded", "CLONE_NEWNET", u["flags"])
 
+    s.subtest("nsenter_on_plain_file", nsenter_plain_file)
+    s.subtest("netns_bind_mount_gone_loop", netns_gone_loop)
+    s.subtest("dockerd_tmpfs_case", dockerd_tmpfs)
+    s.subtest("wrong_namespace_type", wrong_type)
+    s.subtest("eperm_without_cap_sys_admin", eperm)
+    s.subtest("ip_netns_exec_succeeds", ip_netns_exec)
+    s.subtest("pidfd_target_named", pidfd_target)
+    s.subtest("unshare_eperm_decoded", unshare_eperm)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-ns-")
     try:
-        s.run("nsenter_on_plain_file", nsenter_plain_file)
-        s.run("netns_bind_mount_gone_loop", netns_gone_loop)
-        s.run("dockerd_tmpfs_case", dockerd_tmpfs)
-        s.run("wrong_namespace_type", wrong_type)
-        s.run("eperm_without_cap_sys_admin", eperm)
-        s.run("ip_netns_exec_succeeds", ip_netns_exec)
-        s.run("pidfd_target_named", pidfd_target)
-        s.run("unshare_eperm_decoded", unshare_eperm)
+        return s.run_all()
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

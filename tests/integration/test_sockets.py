@@ -14,20 +14,6 @@ import time
 from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, info, json_lines, proc_in,
                        run_leakscope, wait_attached, wait_for_file, workload)
 
-NAMES = ["unix_leak_both_sides", "unix_leak_whole_machine", "unix_closing_client_is_stable",
-         "unix_closing_client_whole_machine", "connections_before_attach",
-         "socketpair_pairs", "peer_that_exits", "socat_clients", "tcp_close_wait_leak",
-         "tcp_fin_wait2_leak", "tcp_from_before_attach", "close_wait_from_before_attach",
-         "listener_made_by_another_process",
-         "paths_of_every_length", "burst_nothing_lost", "closed_while_a_thread_reads",
-         "dup_keeps_it_open", "closed_while_a_thread_reads_big_table",
-         "dup_keeps_it_open_big_table", "pairs_side_by_side_name_only_their_peers",
-         "bench_toggle_detaches_and_attaches", "names_of_one_length_in_turn",
-         "forked_children_close_what_they_inherit",
-         "forked_children_close_what_they_inherit_whole_machine",
-         "forked_children_then_the_daemon_closes",
-         "last_close_by_a_child_after_close_range", "exec_closes_close_on_exec_ends",
-         "exec_keeps_inheritable_ends"]
 
 # Inline python workloads start their timelines like tests/workloads do
 # (wl_gate): once leakscope has attached, or after 30 s.
@@ -107,10 +93,6 @@ def within(got, truth, rel, what):
 
 def main():
     s = Suite("sockets")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-sock-")
-    port = 20000 + os.getpid() % 20000
 
     def spawn_info(name, argv, gate=True):
         """gate=False: the workload acts at once, before leakscope attaches"""
@@ -850,39 +832,43 @@ os.wait()
         check(u["peers"] and u["peers"][0]["pid"] == cli.pid, "its peer is the client", cli.pid,
               u["peers"][:1])
 
-    try:
-        s.run("unix_leak_both_sides", lambda: unix_leak(True))
-        s.run("unix_leak_whole_machine", lambda: unix_leak(False))
-        s.run("unix_closing_client_is_stable", lambda: closing_client(True))
-        s.run("unix_closing_client_whole_machine", lambda: closing_client(False))
-        s.run("connections_before_attach", before_attach)
-        s.run("socketpair_pairs", socketpairs)
-        s.run("peer_that_exits", peer_exits)
-        s.run("socat_clients", socat_clients)
-        s.run("tcp_close_wait_leak", close_wait)
-        s.run("tcp_fin_wait2_leak", fin_wait2)
-        s.run("tcp_from_before_attach", tcp_before_attach)
-        s.run("close_wait_from_before_attach", close_wait_before_attach)
-        s.run("listener_made_by_another_process", inherited_listener)
-        s.run("paths_of_every_length", paths_of_every_length)
-        s.run("burst_nothing_lost", burst_nothing_lost)
-        s.run("closed_while_a_thread_reads", lambda: closed_while_a_thread_reads(False))
-        s.run("dup_keeps_it_open", lambda: dup_keeps_it_open(False))
-        s.run("closed_while_a_thread_reads_big_table", lambda: closed_while_a_thread_reads(True))
-        s.run("pairs_side_by_side_name_only_their_peers", side_by_side)
-        s.run("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
-        s.run("bench_toggle_detaches_and_attaches", bench_toggle)
-        s.run("names_of_one_length_in_turn", names_of_one_length_in_turn)
-        s.run("forked_children_close_what_they_inherit", lambda: forked_children(True))
-        s.run("forked_children_close_what_they_inherit_whole_machine",
+    s.subtest("unix_leak_both_sides", lambda: unix_leak(True))
+    s.subtest("unix_leak_whole_machine", lambda: unix_leak(False))
+    s.subtest("unix_closing_client_is_stable", lambda: closing_client(True))
+    s.subtest("unix_closing_client_whole_machine", lambda: closing_client(False))
+    s.subtest("connections_before_attach", before_attach)
+    s.subtest("socketpair_pairs", socketpairs)
+    s.subtest("peer_that_exits", peer_exits)
+    s.subtest("socat_clients", socat_clients)
+    s.subtest("tcp_close_wait_leak", close_wait)
+    s.subtest("tcp_fin_wait2_leak", fin_wait2)
+    s.subtest("tcp_from_before_attach", tcp_before_attach)
+    s.subtest("close_wait_from_before_attach", close_wait_before_attach)
+    s.subtest("listener_made_by_another_process", inherited_listener)
+    s.subtest("paths_of_every_length", paths_of_every_length)
+    s.subtest("burst_nothing_lost", burst_nothing_lost)
+    s.subtest("closed_while_a_thread_reads", lambda: closed_while_a_thread_reads(False))
+    s.subtest("dup_keeps_it_open", lambda: dup_keeps_it_open(False))
+    s.subtest("closed_while_a_thread_reads_big_table", lambda: closed_while_a_thread_reads(True))
+    s.subtest("pairs_side_by_side_name_only_their_peers", side_by_side)
+    s.subtest("dup_keeps_it_open_big_table", lambda: dup_keeps_it_open(True))
+    s.subtest("bench_toggle_detaches_and_attaches", bench_toggle)
+    s.subtest("names_of_one_length_in_turn", names_of_one_length_in_turn)
+    s.subtest("forked_children_close_what_they_inherit", lambda: forked_children(True))
+    s.subtest("forked_children_close_what_they_inherit_whole_machine",
               lambda: forked_children(False))
-        s.run("forked_children_then_the_daemon_closes", forked_children_then_the_daemon_closes)
-        s.run("last_close_by_a_child_after_close_range", last_close_by_a_child)
-        s.run("exec_closes_close_on_exec_ends", lambda: exec_closes(False))
-        s.run("exec_keeps_inheritable_ends", lambda: exec_closes(True))
+    s.subtest("forked_children_then_the_daemon_closes", forked_children_then_the_daemon_closes)
+    s.subtest("last_close_by_a_child_after_close_range", last_close_by_a_child)
+    s.subtest("exec_closes_close_on_exec_ends", lambda: exec_closes(False))
+    s.subtest("exec_keeps_inheritable_ends", lambda: exec_closes(True))
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-sock-")
+    port = 20000 + os.getpid() % 20000
+    try:
+        return s.run_all()
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":
