@@ -62,6 +62,12 @@ class Dockerd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # what dockerd mounted below its directories and left (its default
+        # network namespace's nsfs file), deepest first
+        with open("/proc/self/mounts") as f:
+            left = [l.split()[1] for l in f if l.split()[1].startswith(self.tmp + "/")]
+        for m in sorted(left, key=len, reverse=True):
+            subprocess.run(["umount", "-l", m], capture_output=True, timeout=30)
 
     def docker(self, *args, timeout=120):
         p = subprocess.run([DOCKER, *args], env=self.env, capture_output=True, text=True,
