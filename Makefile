@@ -3,6 +3,8 @@
 # `make bench` the benchmarks, `make soak` an hour under churn (SOAK_MINUTES),
 # `make deps` installs the Debian packages,
 # `make man` the man page, `make install` both (PREFIX=/usr/local, DESTDIR).
+# `make static` a static binary, build/static/leakscope; `make image` the
+# container image from it (Dockerfile; IMAGE=leakscope:VERSION, dockerd needed).
 # `make test-kernels` runs the integration tests in QEMU guests booting Debian's
 # 5.10, 6.1, 6.12 and newest kernels (tests/kernels/run.sh).
 # Knobs: V=1 (show commands), SANITIZE=address,undefined (user-space code),
@@ -24,6 +26,20 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) \
              -DLEAKSCOPE_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -ldw -lelf -lz -lm -ldl
+# STATIC=1 (make static, in its own tree): every library linked in, so the
+# binary runs in a scratch image.  The demangler comes from GCC's libsupc++.a
+# (no dlopen), --listen takes numeric addresses (no getaddrinfo, whose NSS a
+# static glibc would load at run time), and libmicrohttpd's GnuTLS references
+# are answered by user/static/gnutls_stubs.c (no TLS is ever asked for), as
+# are libdwfl's debuginfod hooks (user/static/debuginfod_stubs.c: dlopen).
+# libelf.a and libdw.a of Debian 12 need libz, liblzma and libbz2, no libzstd.
+# Any linker warning fails the link.
+ifeq ($(STATIC),1)
+CFLAGS    += -DLEAKSCOPE_STATIC
+LDFLAGS   += -static -Wl,--fatal-warnings
+LDLIBS    := -lbpf -ldw -lelf -lz -llzma -lbz2 -lm -lsupc++
+STATIC_OBJS := $(OUT)/user/static/gnutls_stubs.o $(OUT)/user/static/debuginfod_stubs.o
+endif
 ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
@@ -81,7 +97,7 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
-        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale
+        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale static image
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -134,7 +150,12 @@ $(OUT)/user/%.o: user/%.c $(wildcard user/*.h user/core/*.h) include/leakscope.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/core -c $< -o $@
 
-$(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
+$(OUT)/user/static/%.o: user/static/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/leakscope: $(TOOL_OBJS) $(STATIC_OBJS) $(OUT)/libleakscope_core.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd -lpthread
 
@@ -148,6 +169,13 @@ $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_co
 $(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -ldl
+
+# The same built as the static binary is (make static): its demangler linked
+# from libsupc++.a, not loaded with dlopen.
+UNIT_BINS += $(OUT)/tests/test_symbols_static
+$(OUT)/tests/test_symbols_static: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DLEAKSCOPE_STATIC -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -lsupc++
 
 # Likewise the /proc and sock_diag readers, on processes and sockets of the
 # test's own.
@@ -173,7 +201,8 @@ asan-unit:
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) SANITIZE=address,undefined \
 		$(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_BINS))
 
-test: all $(UNIT_BINS) asan-unit $(FUZZ_BINS)
+# the static binary too: tests/integration/test_image.py runs it and its image
+test: all $(UNIT_BINS) asan-unit $(FUZZ_BINS) static
 	$(Q)OUT=$(OUT) ASAN_OUT=$(ASAN_OUT) tests/run.sh
 
 # ---- fuzzing the recording reader (clang's libFuzzer, ASan, UBSan)
@@ -261,6 +290,23 @@ bench: all $(BENCH_BINS)
 bench-scale: all
 	$(Q)OUT=$(OUT) python3 bench/scale.py
 
+# ---- the static binary and the container image
+# build/static/leakscope: the same sources in their own tree (STATIC=1 above),
+# stripped (the image carries no debug information of its own).
+static:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/static STATIC=1 $(OUT)/static/leakscope
+	$(Q)strip -o $(OUT)/static/leakscope.stripped $(OUT)/static/leakscope
+
+# FROM scratch with the static binary copied in: no download, works offline.
+# The context is a directory holding the binary alone.
+IMAGE ?= leakscope:$(VERSION)
+DOCKER ?= docker
+image: static
+	$(Q)rm -rf $(OUT)/image && mkdir -p $(OUT)/image && \
+		cp $(OUT)/static/leakscope.stripped $(OUT)/image/leakscope && \
+		cp Dockerfile $(OUT)/image/Dockerfile
+	DOCKER_BUILDKIT=0 $(DOCKER) build -t $(IMAGE) $(OUT)/image
+
 # ---- man page and install
 $(OUT)/leakscope.8: docs/leakscope.8.scd VERSION | $(OUT)
 	$(call msg,SCDOC,$@)
@@ -280,7 +326,8 @@ deps:
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
-		docker.io libdw-dev binutils golang-go
+		docker.io libdw-dev binutils golang-go \
+		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -21,6 +21,8 @@
 const volatile bool filter_pids = false;	/* trace only tgids in traced_tgids */
 const volatile bool filter_comm = false;	/* ... or whose comm is target_comm */
 const volatile char target_comm[LS_COMM_LEN] = {};
+/* ... or in a cgroup of traced_cgroups, or below it (cgroup v2) */
+const volatile __u32 cgroup_filters = 0;
 const volatile __u32 self_tgid = 0;		/* leakscope itself: never traced */
 const volatile __u64 big_mapping_bytes = LS_BIG_MAPPING_BYTES;
 const volatile bool rss_from_tracepoint = false;
@@ -40,6 +42,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
+
+/* --cgroup and --container: the cgroup v2 directories (fds, as the loader
+ * put them) whose processes, and those of the cgroups below, are traced
+ * from their first event, wherever they came from (docker exec, a write
+ * to cgroup.procs); the first cgroup_filters slots are set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, LS_CGROUP_FILTERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} traced_cgroups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -109,6 +122,19 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/* Is the current task in a cgroup of traced_cgroups, or below one?
+ * (bpf_current_task_under_cgroup: tracing programs have it since 4.9) */
+static __always_inline bool cgroup_matches(void)
+{
+	for (__u32 i = 0; i < LS_CGROUP_FILTERS; i++) {
+		if (i >= cgroup_filters)
+			break;
+		if (bpf_current_task_under_cgroup(&traced_cgroups, i) == 1)
+			return true;
+	}
+	return false;
+}
+
 /* Should events of process tgid be recorded?  Cheap when unfiltered. */
 static __always_inline bool is_traced(__u32 tgid)
 {
@@ -118,7 +144,7 @@ static __always_inline bool is_traced(__u32 tgid)
 		return true;
 	if (bpf_map_lookup_elem(&traced_tgids, &tgid))
 		return true;
-	if (filter_comm && comm_matches()) {
+	if ((filter_comm && comm_matches()) || (cgroup_filters && cgroup_matches())) {
 		__u8 one = 1;
 
 		/* remember it: later events (other contexts, renamed threads)

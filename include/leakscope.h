@@ -23,6 +23,8 @@
 #endif
 
 #define LS_COMM_LEN	16
+/* cgroup v2 directories the kernel filters on (--cgroup, --container) */
+#define LS_CGROUP_FILTERS	2
 #define LS_PATH_LEN	108	/* sizeof(sun_path) */
 #define LS_NAME_LEN	64	/* dentry names in setns records */
 #define LS_EXE_LEN	256

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,4 +327,121 @@ unsigned containers__for_each_match(const struct container_filter *f,
 		return 0;
 	procfs__for_each_pid(match_pid, &mc);
 	return mc.n;
+}
+
+/* ---- the kernel's half of the filter: cgroup v2 directories */
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Where cgroup v2's whole tree is mounted (the unified hierarchy; under
+ * /sys/fs/cgroup/unified on a hybrid system): 0, or -1 when it is not. */
+static int cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], root[1024], mnt[1024];
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	/* ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [TAGS...] - FSTYPE ... */
+	while (ret && fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) ||
+		    sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2)
+			continue;
+		/* the root of its tree (a bind mount of a subtree is not), and
+		 * no octal escape in the path */
+		if (strcmp(root, "/") || strchr(mnt, '\\') || strlen(mnt) >= len)
+			continue;
+		snprintf(out, len, "%s", mnt);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* The directory of cgroup v2 path rel (as /proc/PID/cgroup's "0::" line
+ * writes it) under the mount: an fd, or -1. */
+static int open_cgroup2(const char *mnt, const char *rel)
+{
+	char path[CONTAINERS_PATH_MAX + 1024];
+	struct statfs sf;
+	int fd;
+
+	if (rel[0] != '/' || strstr(rel, "/../") || snprintf(path, sizeof(path), "%s%s",
+							      mnt, rel) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && (fstatfs(fd, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* pid's cgroup v2 path (the "0::" line) into out: 0, or -1 without one. */
+static int cgroup2_path(pid_t pid, char *out, size_t len)
+{
+	const char *p;
+
+	if (read_cgroup_file(pid, file_buf))
+		return -1;
+	for (p = file_buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		size_t n;
+
+		if (strncmp(p, "0::", 3))
+			continue;
+		p += 3;
+		n = strcspn(p, "\n");
+		if (n == 0 || n >= len)
+			return -1;
+		memcpy(out, p, n);
+		out[n] = 0;
+		return 0;
+	}
+	return -1;
+}
+
+struct v2_ctx {
+	const struct container_filter *f;
+	char path[CONTAINERS_PATH_MAX];
+	bool found;
+};
+
+/* the container's cgroup v2 directory, from one of its processes: its path
+ * must name the container (a docker on cgroup v1 leaves it at "/") */
+static int find_v2(pid_t pid, void *arg)
+{
+	struct v2_ctx *c = arg;
+	struct container_filter only = { .prefix = c->f->prefix };
+
+	memcpy(only.id, c->f->id, sizeof(only.id));
+	if (c->found || pid == getpid() || !containers__match(&only, pid))
+		return 0;
+	if (!cgroup2_path(pid, c->path, sizeof(c->path)) && strstr(c->path, c->f->id))
+		c->found = true;
+	return 0;
+}
+
+unsigned containers__cgroup_fds(const struct container_filter *f, int fds[LS_CGROUP_FILTERS])
+{
+	static struct v2_ctx c;
+	char mnt[1024];
+	unsigned n = 0;
+	int fd;
+
+	if ((!f->cgroup && !f->id[0]) || cgroup2_mount(mnt, sizeof(mnt)))
+		return 0;
+	if (f->cgroup && (fd = open_cgroup2(mnt, f->cgroup)) >= 0)
+		fds[n++] = fd;
+	if (f->id[0]) {
+		memset(&c, 0, sizeof(c));
+		c.f = f;
+		procfs__for_each_pid(find_v2, &c);
+		if (c.found && (fd = open_cgroup2(mnt, c.path)) >= 0)
+			fds[n++] = fd;
+	}
+	return n;
 }

@@ -40,6 +40,12 @@ bool containers__match(const struct container_filter *f, pid_t pid);
 unsigned containers__for_each_match(const struct container_filter *f,
 				    void (*add)(pid_t pid, void *ctx), void *ctx);
 
+/* The cgroup v2 directories the kernel can filter on, opened into fds:
+ * --cgroup PATH's when it is a v2 path (in the unified hierarchy), the
+ * container's when its v2 path names it.  Returns how many; none on a
+ * system without cgroup v2, where the walk above is all there is. */
+unsigned containers__cgroup_fds(const struct container_filter *f, int fds[LS_CGROUP_FILTERS]);
+
 /* How many docker lookups were made (one per new id), for -v. */
 unsigned containers__lookups(void);
 

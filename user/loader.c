@@ -435,6 +435,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 	l->skel->rodata->filter_pids = opts->filtered;
 	l->skel->rodata->rss_from_tracepoint = opts->rss_tracepoint;
 	l->skel->rodata->capture_stacks = opts->stacks;
+	l->skel->rodata->cgroup_filters = opts->filtered ? opts->ncgroups : 0;
 	if (opts->comm) {
 		l->skel->rodata->filter_comm = true;
 		strncpy((char *)l->skel->rodata->target_comm, opts->comm, LS_COMM_LEN - 1);
@@ -456,6 +457,14 @@ struct loader *loader__start(const struct loader_opts *opts)
 	}
 	if (opts->btf && check_btf_file(l))
 		goto fail;
+	for (__u32 i = 0; opts->filtered && i < opts->ncgroups && i < LS_CGROUP_FILTERS; i++) {
+		err = bpf_map__update_elem(l->skel->maps.traced_cgroups, &i, sizeof(i),
+					   &opts->cgroup_fds[i], sizeof(int), BPF_ANY);
+		if (err) {
+			ls_error("cannot filter on a cgroup in the kernel: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	if (loader__attach(l))
 		goto fail;
 	l->rings = rings__new(&(struct rings_opts){

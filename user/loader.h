@@ -22,6 +22,10 @@ struct loader_opts {
 	bool rss_tracepoint;	/* attach tp_btf/rss_stat */
 	bool stacks;		/* growth-site stacks */
 	const char *btf;	/* --btf FILE: the kernel's BTF, or NULL */
+	/* cgroup v2 directories (open fds, kept by the caller) whose processes
+	 * and those below are traced from their first event (filtered) */
+	int cgroup_fds[LS_CGROUP_FILTERS];
+	unsigned ncgroups;
 	ls_sink_fn sink;
 	void *sink_ctx;
 };

@@ -308,7 +308,11 @@ int options__parse(int argc, char **argv, struct options *o)
 			options__usage(stdout);
 			return 1;
 		case OPT_VERSION:
+#ifdef LEAKSCOPE_STATIC
+			printf("leakscope %s (static)\n", LEAKSCOPE_VERSION);
+#else
 			printf("leakscope %s\n", LEAKSCOPE_VERSION);
+#endif
 			return 1;
 		case ':':
 			ls_error("option %s needs a value (see leakscope --help)", argv[optind - 1]);

@@ -4,6 +4,7 @@
  * in its own thread; every bound is set here: connections, their memory,
  * their idle time, and the size of the text served.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -149,47 +150,97 @@ static int split_addr(const char *addr, char *host, size_t hlen, char *port, siz
 	return 0;
 }
 
+/* The address to bind from HOST and PORT: a numeric one by inet_pton, which
+ * needs nothing of glibc's NSS and so works in the static build (make
+ * static) too; a name through getaddrinfo in the dynamic build, and only
+ * "localhost" in the static one, whose getaddrinfo would want the shared
+ * NSS modules of the glibc it was linked with. */
+static int resolve(const char *addr, const char *host, const char *port,
+		   struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	uint16_t p = htons((uint16_t)atoi(port));
+
+	memset(ss, 0, sizeof(*ss));
+#ifdef LEAKSCOPE_STATIC
+	if (!strcmp(host, "localhost"))
+		host = "127.0.0.1";
+#endif
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = p;
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = p;
+		*len = sizeof(*in6);
+		return 0;
+	}
+#ifdef LEAKSCOPE_STATIC
+	ls_error("--listen %s: this static build takes a numeric address (or localhost)", addr);
+	return -1;
+#else
+	{
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+		struct addrinfo *ai = NULL;
+		int err = getaddrinfo(host, port, &hints, &ai);
+
+		if (err) {
+			ls_error("--listen %s: %s", addr, gai_strerror(err));
+			return -1;
+		}
+		if (ai->ai_addrlen > sizeof(*ss)) {
+			freeaddrinfo(ai);
+			ls_error("--listen %s: an address of an unknown kind", addr);
+			return -1;
+		}
+		memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+		*len = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		return 0;
+	}
+#endif
+}
+
 struct serve *serve__bind(const char *addr)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
 	char host[64], port[8];
 	struct serve *s = NULL;
-	int one = 1, err;
+	int one = 1;
 
 	if (strlen(addr) >= 64 || split_addr(addr, host, sizeof(host), port, sizeof(port))) {
 		ls_error("--listen '%s': expected HOST:PORT (an IPv6 address in brackets: [::1]:9464)",
 			 addr);
 		return NULL;
 	}
-	err = getaddrinfo(host, port, &hints, &ai);
-	if (err) {
-		ls_error("--listen %s: %s", addr, gai_strerror(err));
+	if (resolve(addr, host, port, &ss, &sslen))
 		return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		ls_error("out of memory");
-		goto fail;
+		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->where, sizeof(s->where), "%s", addr);
-	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
 		ls_error("cannot listen on %s: socket: %s", addr, strerror(errno));
 		goto fail;
 	}
 	/* a restart binds again while the last run's connections linger */
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->fd, ai->ai_addr, ai->ai_addrlen) || listen(s->fd, 64)) {
+	if (bind(s->fd, (struct sockaddr *)&ss, sslen) || listen(s->fd, 64)) {
 		ls_error("cannot listen on %s: %s", addr, strerror(errno));
 		goto fail;
 	}
-	freeaddrinfo(ai);
 	return s;
 fail:
-	freeaddrinfo(ai);
 	serve__free(s);
 	return NULL;
 }

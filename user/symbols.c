@@ -716,6 +716,18 @@ void symbolizer__resolve(struct symbolizer *s, pid_t pid, uint64_t ip, char *buf
 
 typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
 
+#ifdef LEAKSCOPE_STATIC
+/* The static build (make static) links the demangler itself, from GCC's
+ * libsupc++.a (cp-demangle.o: plain C, it needs only malloc and the string
+ * functions; the GCC runtime library exception lets GPL-2.0 code use it): a
+ * static binary cannot dlopen libstdc++, and a scratch image has none. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+static cxa_demangle_fn cxa_demangle(void)
+{
+	return __cxa_demangle;
+}
+#else
 /* libstdc++'s demangler, a C function (the GCC runtime library exception
  * lets GPL-2.0 code use it), looked up once: every Debian system has
  * libstdc++.so.6 (apt needs it), and none is needed to build */
@@ -733,6 +745,7 @@ static cxa_demangle_fn cxa_demangle(void)
 	}
 	return fn;
 }
+#endif
 
 /* A Rust legacy name, demangled as C++ ("a::b::h0123456789abcdef"), loses
  * its hash and gets its escapes back; false when it is not one. */

@@ -674,6 +674,9 @@ int cmd_watch(const struct options *o)
 	err = containers__resolve(&w.cf);
 	if (err)
 		return err == -2 ? 2 : 1;	/* ambiguous: a usage error */
+	/* the kernel filters on the cgroups it can (v2), from a process's
+	 * first event on; the walk of /proc each interval does the rest */
+	lopts.ncgroups = containers__cgroup_fds(&w.cf, lopts.cgroup_fds);
 	if (loader__check_env(o->btf) ||
 	    test_max("LEAKSCOPE_TEST_MAX_SOCKETS", &mopts.max_sockets) ||
 	    test_max("LEAKSCOPE_TEST_MAX_PROCS", &mopts.max_procs))
@@ -704,6 +707,8 @@ int cmd_watch(const struct options *o)
 		raise(stop_signal);
 	}
 	w.loader = loader__start(&lopts);
+	for (unsigned i = 0; i < lopts.ncgroups; i++)
+		close(lopts.cgroup_fds[i]);	/* the map holds the cgroups */
 	attaching = 0;
 	attach_leftover = NULL;
 	if (!w.loader)
@@ -712,8 +717,9 @@ int cmd_watch(const struct options *o)
 		loader__trace_pid(w.loader, o->pids[i]);
 	trace_containers(&w);
 	if (o->verbose && (w.cf.id[0] || w.cf.cgroup))
-		fprintf(stderr, "leakscope: container filter: %.3f ms a pass over /proc\n",
-			(double)w.cf_ns / 1e6);
+		fprintf(stderr, "leakscope: container filter: %.3f ms a pass over /proc; "
+			"%u cgroup%s filtered in the kernel\n", (double)w.cf_ns / 1e6,
+			lopts.ncgroups, lopts.ncgroups == 1 ? "" : "s");
 	/* stopped while attaching: CMD is not started (it exits 127) */
 	if (w.child > 0 && !stop_signal) {
 		loader__trace_pid(w.loader, w.child);

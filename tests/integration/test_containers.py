@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from lsharness import (LEAKSCOPE, ROOT, Failed, Skipped, Suite, check, final_report,
-                       json_lines, proc_in)
+                       json_lines, proc_in, wait_attached, workload)
 
 NAMES = ["filtered_run_is_the_container", "replay_names_the_container",
          "whole_machine_names_the_container", "cgroup_filter", "bad_container_arguments"]
@@ -62,6 +62,12 @@ class Dockerd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # what dockerd mounted below its directories and left (its default
+        # network namespace's nsfs file), deepest first
+        with open("/proc/self/mounts") as f:
+            left = [l.split()[1] for l in f if l.split()[1].startswith(self.tmp + "/")]
+        for m in sorted(left, key=len, reverse=True):
+            subprocess.run(["umount", "-l", m], capture_output=True, timeout=30)
 
     def docker(self, *args, timeout=120):
         p = subprocess.run([DOCKER, *args], env=self.env, capture_output=True, text=True,
@@ -105,10 +111,69 @@ def pids_with_comm(comm):
     return out
 
 
+def cgroup2_mount():
+    """Where the cgroup v2 tree is mounted (its root), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fields = left.split()
+            if right.startswith("cgroup2 ") and fields[3] == "/":
+                return fields[4]
+    return None
+
+
+def cgroup_filter_in_kernel(s):
+    """--cgroup on cgroup v2 is filtered in the kernel: a process moved into
+    the cgroup after attach is traced from its first event.  The walk of
+    /proc at each interval (-i 5) would find it 5 s late, its first 20 MiB
+    of mappings unseen."""
+    mnt = cgroup2_mount()
+    if not mnt:
+        raise Skipped("no cgroup v2 hierarchy is mounted")
+    name = f"leakscope-test-{os.getpid()}"
+    cg = os.path.join(mnt, name)
+    os.mkdir(cg)
+    errf = tempfile.TemporaryFile("w+")
+    try:
+        # -v's libbpf lines would fill a pipe nobody reads while it attaches
+        ls = s.spawn([LEAKSCOPE, "--cgroup", "/" + name, "-i", "5", "-d", "12", "--json", "-v"],
+                     stdout=subprocess.PIPE, stderr=errf, text=True)
+        wait_attached()
+        wl = s.spawn(["sh", "-c", f"echo $$ > {cg}/cgroup.procs && exec {workload('mem_leak')} 4 30"],
+                     env=dict(os.environ, WL_GATE=""))
+        out, _ = ls.communicate(timeout=120)
+        errf.seek(0)
+        err = errf.read()
+        check(ls.returncode == 0, "leakscope's exit status", 0, f"{ls.returncode}: {err[-400:]}")
+        said = [l for l in err.splitlines() if "filtered in the kernel" in l]
+        check(said and "1 cgroup filtered in the kernel" in said[0], "-v's filter line",
+              "... 1 cgroup filtered in the kernel", said)
+        rep = final_report(json_lines(out))
+        mem = proc_in(rep, wl.pid)["memory"]
+        MiB = 1 << 20
+        check(mem["real_bytes"] > 30 * MiB, "the workload's real memory", "> 30 MiB",
+              mem["real_bytes"])
+        check(mem["mapped_anon_bytes"] >= mem["real_bytes"] - 6 * MiB,
+              "its anonymous mappings, counted from its first (its real memory less 6 MiB)",
+              f">= {(mem['real_bytes'] - 6 * MiB) / MiB:.1f} MiB",
+              f"{mem['mapped_anon_bytes'] / MiB:.1f} MiB")
+    finally:
+        errf.close()
+        s.reap()
+        for _ in range(50):
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
 def main():
     s = Suite("containers")
-    if not s.root_or_skip(NAMES):
+    if not s.root_or_skip(NAMES + ["cgroup_filter_in_kernel"]):
         return 0
+    # no dockerd needed
+    s.run("cgroup_filter_in_kernel", cgroup_filter_in_kernel, s)
     tmp = tempfile.mkdtemp(prefix="leakscope-ctr-")
     d = Dockerd(tmp)
     why = d.start()
