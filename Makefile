@@ -24,6 +24,8 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) \
              -DLEAKSCOPE_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -ldw -lelf -lz -lm -ldl
+# the live view (user/tui.c) only: the core and its tests do without
+CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
@@ -136,7 +138,7 @@ $(OUT)/user/%.o: user/%.c $(wildcard user/*.h user/core/*.h) include/leakscope.h
 
 $(OUT)/leakscope: $(TOOL_OBJS) $(OUT)/libleakscope_core.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd -lpthread
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd $(CURSES_LIBS) -lpthread
 
 # ---- tests
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_core.a | $(OUT)/tests
@@ -280,7 +282,7 @@ deps:
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
-		docker.io libdw-dev binutils golang-go
+		docker.io libdw-dev binutils golang-go libncurses-dev tmux
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh
