@@ -17,7 +17,7 @@ from lsharness import (LEAKSCOPE, OUT, Failed, Suite, check, info, run_leakscope
                        wait_for_file, workload)
 
 NAMES = ["leak_on_top_then_q_prints_the_report", "hostile_names_escaped_on_screen",
-         "duration_and_sigterm_restore_the_terminal", "no_tui_and_no_terminal_keep_the_table"]
+         "duration_resize_and_sigterm", "no_tui_and_no_terminal_keep_the_table"]
 EVIL_ESCAPED = "\\x1b[31mEVIL\\x1b[0m\\n"
 PEER_ESCAPED = "peer\\xc2\\x9b2J\\xff"
 HELP = "q quit  Up/Down or j/k select"
@@ -200,6 +200,12 @@ def main():
         try:
             wait_attached()
             t.wait_screen(lambda x: table_rows(x), 30, "a first table")
+            # SIGWINCH: drawn again for 90x15, the header on top and the
+            # explanation under a table of 8 lines (at 40 lines: on line 29)
+            t.tmux("resize-window", "-x", "90", "-y", "15")
+            t.wait_screen(lambda x: len(x.splitlines()) <= 15 and
+                          x.startswith("leakscope  +") and any(l.startswith(f"sleep (pid {wl.pid})") for l in x.splitlines()[:15]),
+                          10, "the screen redrawn for 90x15")
             os.kill(t.leakscope_pid(), 15)
             rc = t.exit_status()
             check(rc == 0, "exit status after SIGTERM", 0, rc)
