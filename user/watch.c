@@ -129,15 +129,15 @@ static void on_report(void *ctx, const struct model *m, bool final)
 
 	if (w->tui && !final) {
 		tui__update(w->tui, m);
-		return;
+	} else {
+		/* the final report goes to the normal screen, the terminal restored */
+		tui__end(w->tui);
+		w->tui = NULL;
+		if (w->opts->json)
+			report__json(m, final, stdout);
+		if (w->table_out)
+			report__text(m, final, w->table_out);
 	}
-	/* the final report goes to the normal screen, the terminal restored */
-	tui__end(w->tui);
-	w->tui = NULL;
-	if (w->opts->json)
-		report__json(m, final, stdout);
-	if (w->table_out)
-		report__text(m, final, w->table_out);
 	serve__publish(w->serve, m);
 }
 
