@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, OUT, Failed, Suite, check, info, run_leakscope, wait_attached,
+from lsharness import (LEAKSCOPE, Failed, Suite, check, run_leakscope, wait_attached,
                        wait_for_file, workload)
 
 NAMES = ["leak_on_top_then_q_prints_the_report", "hostile_names_escaped_on_screen",
