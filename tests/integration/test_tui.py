@@ -30,8 +30,8 @@ class Tmux:
     made = 0
 
     def __init__(self, tmp, argv, env=None):
-        Tmux.made += 1  # a server each: one being killed may linger
-        self.sock = f"leakscope-tui-{os.getpid()}-{Tmux.made}"
+        Tmux.made += 1  # a server each (one being killed may linger), its socket in tmp
+        self.sock = os.path.join(tmp, f"tmux-{Tmux.made}")
         self.status = os.path.join(tmp, "status")
         self.before = os.path.join(tmp, "stty.before")
         self.after = os.path.join(tmp, "stty.after")
@@ -45,7 +45,7 @@ class Tmux:
         self.tmux("new-session", "-d", "-x", "160", "-y", "40", "sh", "-c", cmd)
 
     def tmux(self, *args):
-        p = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] + list(args),
+        p = subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null"] + list(args),
                            capture_output=True, text=True, timeout=20)
         if p.returncode:
             raise Failed(f"tmux {' '.join(args[:2])}: {p.stderr.strip()}")
@@ -86,7 +86,9 @@ class Tmux:
         check(before == after, "the tty's modes as before the run (stty -g)", before, after)
 
     def kill(self):
-        subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True, timeout=20)
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True, timeout=20)
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
 
 
 def table_rows(scr):
