@@ -26,6 +26,8 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) \
              -DLEAKSCOPE_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -ldw -lelf -lz -lm -ldl
+# the live view (user/tui.c) only: the core and its tests do without
+CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 # STATIC=1 (make static, in its own tree): every library linked in, so the
 # binary runs in a scratch image.  The demangler comes from GCC's libsupc++.a
 # (no dlopen), --listen takes numeric addresses (no getaddrinfo, whose NSS a
@@ -38,6 +40,7 @@ ifeq ($(STATIC),1)
 CFLAGS    += -DLEAKSCOPE_STATIC
 LDFLAGS   += -static -Wl,--fatal-warnings
 LDLIBS    := -lbpf -ldw -lelf -lz -llzma -lbz2 -lm -lsupc++
+CURSES_LIBS := $(shell pkg-config --static --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 STATIC_OBJS := $(OUT)/user/static/gnutls_stubs.o $(OUT)/user/static/debuginfod_stubs.o
 endif
 ifneq ($(SANITIZE),)
@@ -157,7 +160,7 @@ $(OUT)/user/static/%.o: user/static/%.c
 
 $(OUT)/leakscope: $(TOOL_OBJS) $(STATIC_OBJS) $(OUT)/libleakscope_core.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd -lpthread
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lmicrohttpd $(CURSES_LIBS) -lpthread
 
 # ---- tests
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_core.a | $(OUT)/tests
@@ -326,7 +329,7 @@ deps:
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
-		docker.io libdw-dev binutils golang-go \
+		docker.io libdw-dev binutils golang-go libncurses-dev tmux \
 		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml
 
 vmlinux:

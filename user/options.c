@@ -57,8 +57,8 @@ void options__usage(FILE *out)
 	fprintf(out,
 "Usage: leakscope [watch] [-p PID]... [-c COMM] [--container ID] [--cgroup PATH]\n"
 "                 [-i SECONDS] [-d SECONDS] [-n TOP]\n"
-"                 [--json] [-v] [--rss-source proc|tracepoint] [--no-stacks]\n"
-"                 [--btf FILE] [-- CMD ARGS...]\n"
+"                 [--json] [--no-tui] [-v] [--rss-source proc|tracepoint]\n"
+"                 [--no-stacks] [--btf FILE] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
 "       leakscope serve [--listen HOST:PORT] [same options as watch]\n"
@@ -80,6 +80,9 @@ void options__usage(FILE *out)
 "  -n, --top N         processes shown besides the non-stable ones (default 10)\n"
 "      --json          JSON Lines on stdout: one interval object per interval,\n"
 "                      then one report object\n"
+"      --no-tui        (watch) print a table every interval even on a terminal,\n"
+"                      instead of the live view (q quits, Up/Down or j/k\n"
+"                      select, s sorts by urgency, memory, unix, fds)\n"
 "      --intervals     (report) each interval's table or object too, as the\n"
 "                      live run printed them (default: the final report)\n"
 "  -o, --output FILE   (record) where to write the recording (mode 0600); an\n"
@@ -138,7 +141,7 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
-	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF };
+	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF, OPT_NO_TUI };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -147,6 +150,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "top", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-tui", no_argument, NULL, OPT_NO_TUI },
 		{ "rss-source", required_argument, NULL, OPT_RSS },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
@@ -238,6 +242,9 @@ int options__parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_NO_TUI:
+			o->no_tui = true;
 			break;
 		case OPT_RSS:
 			if (!strcmp(optarg, "proc"))
@@ -340,6 +347,10 @@ int options__parse(int argc, char **argv, struct options *o)
 		}
 		if (o->btf) {
 			ls_error("--btf is for the commands that load BPF programs: watch, record, serve");
+			return -1;
+		}
+		if (o->no_tui) {
+			ls_error("--no-tui is for 'leakscope watch'");
 			return -1;
 		}
 		if (o->npids > 1) {

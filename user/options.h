@@ -24,6 +24,7 @@ struct options {
 	double duration_s;	/* 0: until SIGINT/SIGTERM (or CMD exits) */
 	unsigned top_n;		/* default 10 */
 	bool json;
+	bool no_tui;		/* watch: the appended table even on a terminal */
 	bool verbose;
 	bool stacks;		/* capture growth-site stacks (default on) */
 	enum rss_source rss_source;

@@ -51,6 +51,7 @@ struct rings {
 	int reader_epfd;		/* the ring buffer's fd and poke_fd */
 	int poke_fd;			/* main -> reader: drain now, or stop */
 	int ready_fd;			/* reader -> main: records in the queue */
+	int wake_fd;			/* the caller's too (the live view's keys); -1: none */
 	uint64_t flush_req, flush_done;	/* atomics: drains asked for, done */
 	int reader_stop, reader_exited, reader_abort;	/* atomics */
 	uint64_t queue_lost;		/* records given up at an aborted stop */
@@ -350,15 +351,16 @@ static int take_queued(struct rings *r)
 /* Wait up to timeout_ms (-1: no limit) for the reader's signal. */
 static int wait_ready(struct rings *r, int timeout_ms, const sigset_t *sigmask)
 {
-	struct pollfd pfd = { .fd = r->ready_fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = r->ready_fd, .events = POLLIN },
+				 { .fd = r->wake_fd, .events = POLLIN } };
 	struct timespec ts = { .tv_sec = timeout_ms / 1000,
 			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
 	eventfd_t v;
-	int n = ppoll(&pfd, 1, timeout_ms < 0 ? NULL : &ts, sigmask);
+	int n = ppoll(pfd, r->wake_fd >= 0 ? 2 : 1, timeout_ms < 0 ? NULL : &ts, sigmask);
 
 	if (n < 0 && errno != EINTR)
 		return -errno;
-	if (n > 0)
+	if (n > 0 && pfd[0].revents)
 		eventfd_read(r->ready_fd, &v);
 	return 0;
 }
@@ -435,6 +437,11 @@ int rings__poll(struct rings *r, int timeout_ms, const sigset_t *sigmask)
 	return take_queued(r);
 }
 
+void rings__set_wake_fd(struct rings *r, int fd)
+{
+	r->wake_fd = fd;
+}
+
 int rings__flush(struct rings *r, bool last)
 {
 	uint64_t req;
@@ -466,7 +473,7 @@ struct rings *rings__new(const struct rings_opts *opts)
 		return NULL;
 	}
 	r->opts = *opts;
-	r->poke_fd = r->ready_fd = r->reader_epfd = -1;
+	r->poke_fd = r->ready_fd = r->reader_epfd = r->wake_fd = -1;
 	r->rb = ring_buffer__new(opts->events_fd, on_event, r, NULL);
 	if (!r->rb) {
 		ls_error("cannot set up the ring buffer: %s", strerror(errno));

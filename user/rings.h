@@ -40,6 +40,9 @@ void rings__free(struct rings *r);
  * before it and go unnoticed for the whole timeout.  Returns the records
  * handed over, or -errno. */
 int rings__poll(struct rings *r, int timeout_ms, const sigset_t *sigmask);
+/* rings__poll's wait also ends when fd (-1: none) is readable; it is not
+ * read (the live view's keys on stdin). */
+void rings__set_wake_fd(struct rings *r, int fd);
 /* Has the reader drain now and hands everything up to now to the sink;
  * last: stops the reader first and drains in the caller's thread (before
  * the final report).  Returns the records handed over. */

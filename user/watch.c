@@ -26,6 +26,7 @@
 #include "privs.h"
 #include "report.h"
 #include "serve.h"
+#include "tui.h"
 
 #define ROLLUPS_PER_INTERVAL	32	/* smaps_rollup walks page tables */
 #define META_REFRESH_INTERVALS	12	/* re-read comm/exe (exec changes them) */
@@ -84,6 +85,7 @@ struct watch {
 	struct loader *loader;
 	struct recording_writer *rec;
 	struct serve *serve;	/* serve: /metrics, built at each report */
+	struct tui *tui;	/* watch on a terminal: the live view instead of the table */
 	FILE *table_out;	/* live table: stdout, or stderr when stdout is JSON/recording */
 	uint64_t now_ns;
 	bool final;		/* the last interval: names read afresh */
@@ -125,10 +127,17 @@ static void on_report(void *ctx, const struct model *m, bool final)
 {
 	struct watch *w = ctx;
 
-	if (w->opts->json)
-		report__json(m, final, stdout);
-	if (w->table_out)
-		report__text(m, final, w->table_out);
+	if (w->tui && !final) {
+		tui__update(w->tui, m);
+	} else {
+		/* the final report goes to the normal screen, the terminal restored */
+		tui__end(w->tui);
+		w->tui = NULL;
+		if (w->opts->json)
+			report__json(m, final, stdout);
+		if (w->table_out)
+			report__text(m, final, w->table_out);
+	}
 	serve__publish(w->serve, m);
 }
 
@@ -787,6 +796,16 @@ int cmd_watch(const struct options *o)
 	serve__publish(w.serve, w.model);
 	serve__set_ready(w.serve);
 	say_ready();
+	/* a terminal: the live view (not with -- CMD, which shares it) */
+	if (o->cmd == CMD_WATCH && !o->json && !o->no_tui && !o->cmd_argv && tui__wanted()) {
+		char why[160];
+
+		w.tui = tui__start(o->interval_s, why, sizeof(why));
+		if (w.tui)
+			rings__set_wake_fd(loader__rings(w.loader), tui__fd(w.tui));
+		else
+			ls_warn("no live view: %s; a table is printed every interval", why);
+	}
 	while (!stop_signal) {
 		uint64_t now = ls_now_boot_ns();
 		uint64_t wake = end && end < next ? end : next;
@@ -808,6 +827,13 @@ int cmd_watch(const struct options *o)
 		if (got < 0) {
 			ls_error("reading the ring buffer failed");
 			goto cleanup;
+		}
+		/* keys between intervals: the next one stays when it was due */
+		if (w.tui) {
+			if (tui__keys(w.tui, w.model))
+				break;	/* q: the run ends as at Ctrl-C */
+			if (tui__fd(w.tui) < 0)
+				rings__set_wake_fd(loader__rings(w.loader), -1);
 		}
 		if (w.child > 0 && waitpid(w.child, &w.child_status, WNOHANG) == w.child) {
 			w.child = 0;
@@ -836,6 +862,9 @@ int cmd_watch(const struct options *o)
 	interval(&w, true);
 	ret = 0;
 cleanup:
+	/* the terminal back before anything else is said (an error's line) */
+	tui__end(w.tui);
+	w.tui = NULL;
 	if (go_fd >= 0)
 		close(go_fd);	/* the child sees EOF and exits 127 */
 	if (err_fd >= 0)

@@ -45,6 +45,8 @@ def main():
         one_error_line(run([LEAKSCOPE, "report", "--btf", "vmlinux.btf", "x.lsrec"]), 2,
                        "--btf is for the commands that load BPF programs")
         one_error_line(run([LEAKSCOPE, "--btf", "a", "--btf", "b"]), 2, "give --btf once")
+        one_error_line(run([LEAKSCOPE, "report", "--no-tui", "x.lsrec"]), 2,
+                       "--no-tui is for 'leakscope watch'")
         one_error_line(run([LEAKSCOPE, "--btf"]), 2, "option --btf needs a value")
 
     def help_exits_zero():

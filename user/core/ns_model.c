@@ -436,6 +436,15 @@ bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_fa
 	return true;
 }
 
+bool ns_model__counts(const struct ls_process *p, uint64_t *calls, uint64_t *failed)
+{
+	const struct ns_state *ns = p->ns;
+
+	*calls = ns ? ns->calls : 0;
+	*failed = ns ? ns->failed : 0;
+	return ns != NULL;
+}
+
 void ns_state__free(struct ns_state *s)
 {
 	free(s);

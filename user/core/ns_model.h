@@ -20,5 +20,8 @@ struct ns_failure_view {
 };
 /* false when the process has no setns state or i is out of range. */
 bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_failure_view *out);
+/* Its setns calls and failures during the run (the live view's row);
+ * false, zeros, when it has no setns state. */
+bool ns_model__counts(const struct ls_process *p, uint64_t *calls, uint64_t *failed);
 
 #endif
