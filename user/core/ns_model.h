@@ -20,5 +20,9 @@ struct ns_failure_view {
 };
 /* false when the process has no setns state or i is out of range. */
 bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_failure_view *out);
+/* Failed setns calls so far, at each interval since its first setns or
+ * unshare record; NULL when it made none. */
+struct series;
+const struct series *ns_model__failed_series(const struct ls_process *p);
 
 #endif
