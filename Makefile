@@ -327,7 +327,7 @@ deps:
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
 		docker.io libdw-dev binutils golang-go \
-		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml
+		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml chromium-headless-shell
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh
