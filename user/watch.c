@@ -56,14 +56,17 @@ static volatile sig_atomic_t stop_signal;
  * and exits 127. */
 static volatile sig_atomic_t attaching;
 static const char *volatile attach_leftover;
+static const char *volatile attach_leftover_html;	/* --html's page, empty yet */
 
 static void on_signal(int sig)
 {
 	if (attaching) {
-		const char *f = attach_leftover;
+		const char *f = attach_leftover, *h = attach_leftover_html;
 
 		if (f)
 			unlink(f);
+		if (h)
+			unlink(h);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -719,12 +722,15 @@ int cmd_watch(const struct options *o)
 		goto cleanup;
 
 	attach_leftover = recording__file_path(w.rec);
+	attach_leftover_html = w.html.tmp ? w.html.tmp : w.html.path;
 	attaching = 1;
 	/* a signal since the handlers were set: not a reason to load for
 	 * seconds first (up to 20 s in an emulated guest) */
 	if (stop_signal) {
 		if (attach_leftover)
 			unlink(attach_leftover);
+		if (attach_leftover_html)
+			unlink(attach_leftover_html);
 		signal(stop_signal, SIG_DFL);
 		raise(stop_signal);
 	}
@@ -733,6 +739,7 @@ int cmd_watch(const struct options *o)
 		close(lopts.cgroup_fds[i]);	/* the map holds the cgroups */
 	attaching = 0;
 	attach_leftover = NULL;
+	attach_leftover_html = NULL;
 	if (!w.loader)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)

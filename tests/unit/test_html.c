@@ -581,6 +581,69 @@ TEST(page_of_a_recording_matches_its_json)
 	model__free(m);
 }
 
+static void tcp(struct model *m, uint64_t sk, int from, int to, uint64_t ts)
+{
+	struct ls_tcp_state t = { 0 };
+
+	fx_hdr(&t.hdr, LS_REC_TCP_STATE, sizeof(t), 700, ts);
+	t.start_ns = START;
+	t.sk = sk;
+	t.family = 2;
+	t.sport = 8080;
+	t.dport = (uint16_t)(40000 + sk);
+	t.oldstate = from;
+	t.newstate = to;
+	t.saddr[0] = 127, t.saddr[3] = 1;
+	t.daddr[0] = 10, t.daddr[3] = 7;
+	model__ingest(m, &t.hdr, sizeof(t));
+}
+
+/* the numbers a series of the page holds, "" when it has none */
+static char *data_v(const char *page, const char *label, char *buf, size_t len)
+{
+	char key[80];
+	const char *p, *e;
+
+	snprintf(key, sizeof(key), "data-label=\"%s\"", label);
+	buf[0] = 0;
+	if (!(p = strstr(page, key)) || !(p = strstr(p, "data-v=\"")))
+		return buf;
+	p += 8;
+	e = strchr(p, '"');
+	snprintf(buf, len, "%.*s", (int)(e - p), p);
+	return buf;
+}
+
+TEST(tcp_chart_by_state)
+{
+	struct model *m = fx_model(0);
+	char *s, v[256];
+
+	/* each second: two connections established, one of them the peer
+	 * closes (CLOSE_WAIT, never closed here) */
+	for (int t = 0; t < 12; t++) {
+		uint64_t ts = (uint64_t)(t + 1) * SEC;
+
+		if (!t)
+			meta(m, 700, START, "tcpd", "/usr/sbin/tcpd", ts);
+		tcp(m, 2 * t + 2, 2, 1, ts);	/* SYN_RECV -> ESTABLISHED */
+		tcp(m, 2 * t + 3, 2, 1, ts);
+		tcp(m, 2 * t + 3, 1, 8, ts);	/* -> CLOSE_WAIT */
+		fx_sample(m, 700, START, ts, 1 << 20, 0, 0);
+		fx_interval(m, ts, t == 11);
+	}
+	s = page(m, NULL);
+	ASSERT_CONTAINS(s, "data-kind=\"tcp\"");
+	ASSERT_STREQ(data_v(s, "ESTABLISHED", v, sizeof(v)), "1 2 3 4 5 6 7 8 9 10 11 12");
+	ASSERT_STREQ(data_v(s, "CLOSE_WAIT", v, sizeof(v)), "1 2 3 4 5 6 7 8 9 10 11 12");
+	ASSERT_STREQ(data_v(s, "FIN_WAIT2", v, sizeof(v)), "0 0 0 0 0 0 0 0 0 0 0 0");
+	ASSERT_FALSE(strstr(s, "data-label=\"other states\""));	/* none: no line */
+	ASSERT_CONTAINS(s, "<tr><td>CLOSE_WAIT</td><td class=\"num\">12</td></tr>");
+	ASSERT_CONTAINS(s, "tcp: ");
+	free(s);
+	model__free(m);
+}
+
 /* ---------------------------------------------------------------- the file */
 
 TEST(outfile_never_overwrites_nor_follows)

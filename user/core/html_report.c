@@ -358,21 +358,42 @@ static void unix_chart(FILE *out, const struct model *m, const struct ls_process
 
 static void tcp_chart(FILE *out, const struct model *m, const struct ls_process *p, const char *id)
 {
-	static struct pts ph, pst;
+	static const char *const names[SOCK_TCP_SERIES_N] = {
+		"ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT2", "other states",
+	};
+	static struct pts ps[SOCK_TCP_SERIES_N];
 	struct svg_chart c = { .id = id, .y_unit = "sockets",
-			       .title = "TCP sockets held, and those stuck in CLOSE_WAIT or "
-					"FIN_WAIT2, over the run" };
+			       .title = "TCP sockets held, by state, over the run" };
 	struct sock_tcp_view tv;
 	struct sock_stuck_view sv;
+	uint32_t stride = 1;
 
 	if (!has_tcp(p, &tv))
 		return;
 	c.t_max = model__duration_s(m);
-	series_pts(sock_model__series(p, SOCK_SERIES_TCP_HELD), m->first_ts_ns, 1, &ph);
-	series_pts(sock_model__series(p, SOCK_SERIES_TCP_STUCK), m->first_ts_ns, 1, &pst);
-	add_line(&c, "held, any state", &ph);
-	add_line(&c, "CLOSE_WAIT + FIN_WAIT2", &pst);
-	chart_section(out, "tcp", "TCP sockets by state", &c, ph.stride);
+	for (uint32_t k = 0; k < SOCK_TCP_SERIES_N; k++) {
+		const struct series *s = sock_model__tcp_state_series(p, k);
+
+		series_pts(s, m->first_ts_ns, 1, &ps[k]);
+		/* the stuck states always, the others when there were some */
+		if (!ps[k].n || (k != SOCK_TCP_SERIES_CLOSE_WAIT && k != SOCK_TCP_SERIES_FIN_WAIT2 &&
+				 series__max(s) == 0))
+			continue;
+		if (ps[k].stride > stride)
+			stride = ps[k].stride;
+		add_line(&c, names[k], &ps[k]);
+	}
+	if (!c.nlines) {
+		/* never held one at an interval's end (stuck groups only): the counts */
+		static struct pts ph, pst;
+
+		series_pts(sock_model__series(p, SOCK_SERIES_TCP_HELD), m->first_ts_ns, 1, &ph);
+		series_pts(sock_model__series(p, SOCK_SERIES_TCP_STUCK), m->first_ts_ns, 1, &pst);
+		add_line(&c, "held, any state", &ph);
+		add_line(&c, "CLOSE_WAIT + FIN_WAIT2", &pst);
+		stride = ph.stride;
+	}
+	chart_section(out, "tcp", "TCP sockets by state", &c, stride);
 	fputs("<table class=\"tcp-states\"><tr><th>state now</th><th class=\"num\">sockets</th></tr>\n",
 	      out);
 	for (uint32_t s = 0; s < SOCK_TCP_NSTATES; s++)

@@ -80,6 +80,17 @@ bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_
  * held in any state; TCP sockets in CLOSE_WAIT or FIN_WAIT2. */
 enum sock_series_kind { SOCK_SERIES_UNIX, SOCK_SERIES_TCP_HELD, SOCK_SERIES_TCP_STUCK };
 const struct series *sock_model__series(const struct ls_process *p, enum sock_series_kind k);
+/* TCP sockets held by state, each interval since the process first held
+ * one; NULL before (or with no socket state). */
+enum sock_tcp_series {
+	SOCK_TCP_SERIES_ESTABLISHED,
+	SOCK_TCP_SERIES_CLOSE_WAIT,
+	SOCK_TCP_SERIES_FIN_WAIT2,
+	SOCK_TCP_SERIES_OTHER,		/* every other state */
+	SOCK_TCP_SERIES_N,
+};
+const struct series *sock_model__tcp_state_series(const struct ls_process *p,
+						  enum sock_tcp_series k);
 /* Peer group i's connections open, each interval since it first held one
  * (groups in the peer views' order); NULL when it never held one. */
 const struct series *sock_model__peer_series(const struct ls_process *p, uint32_t i);

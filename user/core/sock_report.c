@@ -426,3 +426,11 @@ const char *sock_model__peer_label(const struct model *m, uint32_t tgid, char *b
 {
 	return peer_label(m, tgid, buf, len);
 }
+
+const struct series *sock_model__tcp_state_series(const struct ls_process *p,
+						  enum sock_tcp_series k)
+{
+	const struct sock_state *ss = p->sock;
+
+	return ss && ss->tcp_by_state && k < SOCK_TCP_SERIES_N ? &ss->tcp_by_state->s[k] : NULL;
+}
