@@ -3,7 +3,8 @@
 
 One recording of 30 s holds a python3 unix server that keeps every
 connection (named "<script>srv" through /proc/self/comm) while a client
-leaks one every 50 ms into it, a memory leak (mem_leak), and
+leaks one every 50 ms into it, a memory leak (mem_leak), RSS growing
+through MADV_FREE'd pages (mem_lazyfree, the Go 1.12-1.15 case), and
 tests/workloads/evil_names run from an executable named with markup and
 escapes.  Its page is opened in headless Chromium (Debian's
 chromium-headless-shell, or chromium): a screenshot goes to
@@ -174,11 +175,13 @@ def main():
         log = os.path.join(tmp, "client.log")
         s.spawn(unix_client_log(sock, 700, 0.05, log, os.environ["LEAKSCOPE_READY_FILE"]))
         leak = s.spawn([workload("mem_leak"), "3", "40"])
+        # RSS climbing through lazily freed pages, real memory flat (Go 1.12-1.15)
+        lazy = s.spawn([workload("mem_lazyfree"), "64", "40", "2"])
         exe = os.path.join(os.fsencode(tmp), EXE_NAME)
         shutil.copy(workload("evil_names"), exe)
         evil = s.spawn([exe, tmp, "40"], env=dict(os.environ, WL_INFO=os.path.join(tmp, "info")))
         p = run([LEAKSCOPE, "record", "-o", rec, "-i", "1", "-d", "30", "-p", str(srv.pid),
-                 "-p", str(leak.pid), "-p", str(evil.pid)])
+                 "-p", str(leak.pid), "-p", str(evil.pid), "-p", str(lazy.pid)])
         check(p.returncode == 0, "record exit status", 0, f"{p.returncode}: {p.stderr[-400:]!r}")
         t0 = time.monotonic()
         r = run([LEAKSCOPE, "report", rec, "--json", "--intervals", "--html", page])
@@ -188,7 +191,7 @@ def main():
         objs = json_lines(r.stdout.decode())
         st["json"] = final_report(objs)
         st["intervals"] = [o for o in objs if o.get("type") == "interval"]
-        st.update(srv=srv.pid, leak=leak.pid, evil=evil.pid)
+        st.update(srv=srv.pid, leak=leak.pid, evil=evil.pid, lazy=lazy.pid)
         with open(page, "rb") as f:
             st["raw"] = f.read()
 
@@ -197,7 +200,8 @@ def main():
         mode = stat.S_IMODE(os.stat(page).st_mode)
         check(mode == 0o600, "the page's mode", "0600", oct(mode))
         size = len(st["raw"])
-        print(f"# page of a 30 s recording, 3 processes: {size} bytes, written in "
+        print(f"# page of a 30 s recording, {st['raw'].count(b'<article')} processes: "
+              f"{size} bytes, written in "
               f"{st['write_s'] * 1000:.0f} ms (with the replay)")
         check(10_000 < size < 1_000_000, "a page of a sensible size", "10 KB to 1 MB", size)
         p = run([LEAKSCOPE, "report", rec, "--html", page])
@@ -232,7 +236,7 @@ def main():
               f"{SCREENSHOT} > 20 KB", (rc, err[-300:]))
         doc = parse(out)
         rep = st["json"]
-        for pid in (st["srv"], st["leak"], st["evil"]):
+        for pid in (st["srv"], st["leak"], st["evil"], st["lazy"]):
             check(pid in doc.procs, f"pid {pid} has a section", "present", sorted(doc.procs))
             secs = doc.procs[pid]["sections"]
             check(secs and all(x["svgs"] == 1 for x in secs), f"pid {pid}: one chart per section",
@@ -255,7 +259,7 @@ def main():
               "memory: leak or growing", ltext[:400])
         # data points: each process's last real-memory point is the JSON's,
         # and every interval's figure is one of the chart's points
-        for pid in (st["srv"], st["leak"], st["evil"]):
+        for pid in (st["srv"], st["leak"], st["evil"], st["lazy"]):
             jp = next(p for p in rep["processes"] if p["pid"] == pid)
             times, vals = doc.procs[pid]["series"][("memory", "real memory")]
             check(vals and vals[-1] == jp["memory"]["real_bytes"],
@@ -268,6 +272,15 @@ def main():
             missing = [v for v in seen if v not in vals]
             check(len(seen) >= 20 and not missing, f"pid {pid}: each interval's real memory drawn",
                   f">= 20 intervals, none missing", (len(seen), missing[:5]))
+        # the lazily freeing one: its verdict, and LazyFree and RSS drawn to the report's figures
+        lazy = doc.procs[st["lazy"]]
+        jl = next(p for p in rep["processes"] if p["pid"] == st["lazy"])["memory"]
+        check("memory: lazy-free (confidence" in "".join(lazy["text"]), "the lazy-free verdict",
+              "memory: lazy-free", "".join(lazy["text"])[:400])
+        for label, key in (("LazyFree", "lazyfree_bytes"), ("RSS", "rss_bytes")):
+            vals = lazy["series"][("memory", label)][1]
+            check(vals[-1] == jl[key] and jl[key] >= 32 << 20, f"the last {label} point",
+                  jl[key], vals[-3:])
         # the leaking peer's line ends at the connections the server holds from it
         peers = {k[1]: v for k, v in srv["series"].items() if k[0] == "unix"}
         check(peers, "a line per peer", ">= 1", 0)
