@@ -10,7 +10,7 @@ escapes.  Its page is opened in headless Chromium (Debian's
 chromium-headless-shell, or chromium): a screenshot goes to
 build/html-report.png, the DOM must hold one chart per chart section, the
 final report's verdict text and data points equal to the JSON report's
-samples of the same replay; no request may leave the page (no URL in it,
+samples of the same replay, and it prints (build/html-report.pdf); no request may leave the page (no URL in it,
 and a Chromium whose proxy is a local listener makes no connection to it);
 and every hostile name is escaped."""
 import json
@@ -234,6 +234,11 @@ def main():
         rc, _, err = browse(page, "--window-size=1000,3000", f"--screenshot={SCREENSHOT}")
         check(rc == 0 and os.path.getsize(SCREENSHOT) > 20_000, "a screenshot",
               f"{SCREENSHOT} > 20 KB", (rc, err[-300:]))
+        # it prints (@media print): a PDF of it
+        pdf = os.path.join(OUT, "html-report.pdf")
+        rc, _, err = browse(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+        check(rc == 0 and open(pdf, "rb").read(5) == b"%PDF-" and os.path.getsize(pdf) > 20_000,
+              "a PDF of the page", f"{pdf}, > 20 KB", (rc, err[-300:]))
         doc = parse(out)
         rep = st["json"]
         for pid in (st["srv"], st["leak"], st["evil"], st["lazy"]):
