@@ -18,6 +18,7 @@ struct replay {
 	const struct options *opts;
 	struct outfile html;	/* --html: made before the replay */
 	int html_ret;		/* 0, or -1: the page could not be written */
+	bool cut_off;		/* the final report is made up at the last complete block */
 };
 
 static void on_report(void *ctx, const struct model *m, bool final)
@@ -32,7 +33,7 @@ static void on_report(void *ctx, const struct model *m, bool final)
 	else
 		report__text(m, final, stdout);
 	if (final && r->html.path) {
-		struct html_opts ho = { .source = r->opts->input };
+		struct html_opts ho = { .source = r->opts->input, .cut_off = r->cut_off };
 		char err[512];
 
 		r->html_ret = html_report__to_file(m, &ho, &r->html, err, sizeof(err));
@@ -97,6 +98,7 @@ int cmd_report(const struct options *o)
 		iv.procs_capped = m->procs_capped;
 		iv.snapshot_untraced_skipped = (uint32_t)m->snapshot_untraced_skipped;
 		iv.final = 1;
+		ctx.cut_off = true;
 		model__ingest(m, &iv.hdr, sizeof(iv));
 		ret = ctx.html_ret ? 1 : 3;
 		goto out;

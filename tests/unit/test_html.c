@@ -644,6 +644,24 @@ TEST(tcp_chart_by_state)
 	model__free(m);
 }
 
+TEST(page_of_a_cut_off_recording_says_so)
+{
+	struct model *m = hostile_model(6);
+	struct html_opts o = { .source = "cut.lsrec", .cut_off = true };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	html_report__write(m, &o, f);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "<p class=\"warn\">The recording was cut off");
+	free(buf);
+	buf = page(m, "whole.lsrec");
+	ASSERT_FALSE(strstr(buf, "was cut off"));
+	free(buf);
+	model__free(m);
+}
+
 /* ---------------------------------------------------------------- the file */
 
 TEST(outfile_never_overwrites_nor_follows)

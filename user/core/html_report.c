@@ -596,6 +596,9 @@ void html_report__write(const struct model *m, const struct html_opts *o, FILE *
 		html__esc(out, o->source);
 	fputs(o->source ? "</code>" : "", out);
 	fputs(" by leakscope " LEAKSCOPE_VERSION ".</p>\n", out);
+	if (o->cut_off)
+		fputs("<p class=\"warn\">The recording was cut off (a crash, a full disk): this report "
+		      "covers it up to its last complete block.</p>\n", out);
 	if (m->lost_to_ns)
 		fprintf(out, "<p class=\"warn\">Events were lost from +%.0f s to +%.0f s (a ring or a "
 			"table was full): the socket, setns and exit counts of the processes marked "

@@ -19,6 +19,7 @@
 struct html_opts {
 	const char *source;	/* the recording's name, or NULL: a live run */
 	uint32_t max_procs;	/* processes shown (the final report's ranking); 0: all */
+	bool cut_off;		/* the recording was cut off: the page says so */
 };
 
 /* The page for the model's final state, to out. */
