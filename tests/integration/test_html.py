@@ -13,7 +13,6 @@ final report's verdict text and data points equal to the JSON report's
 samples of the same replay, and it prints (build/html-report.pdf); no request may leave the page (no URL in it,
 and a Chromium whose proxy is a local listener makes no connection to it);
 and every hostile name is escaped."""
-import json
 import os
 import re
 import shutil
@@ -25,11 +24,8 @@ import threading
 import time
 from html.parser import HTMLParser
 
-from lsharness import (LEAKSCOPE, OUT, ROOT, Failed, Skipped, Suite, check, final_report,
+from lsharness import (LEAKSCOPE, OUT, Skipped, Suite, check, final_report,
                        json_lines, unix_client_log, workload)
-
-NAMES = ["page_is_private_and_never_overwritten", "dom_has_charts_verdicts_and_samples",
-         "nothing_leaves_the_page", "hostile_names_are_escaped", "watch_writes_the_page_at_the_end"]
 
 SERVER_COMM = "<script>srv"
 PY_SERVER = r"""
@@ -154,13 +150,7 @@ def run(argv, **kw):
 
 def main():
     s = Suite("html")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-html-")
-    os.chmod(tmp, 0o755)
-    rec = os.path.join(tmp, "run.lsrec")
-    page = os.path.join(tmp, "report.html")
-    st = {}
+    st = {}  # the recording's figures, shared by the subtests
 
     def record():
         """The recording every subtest but the last reads, made once."""
@@ -373,15 +363,21 @@ def main():
               "an existing page fails at once", "exit 1, ...exists...", (p.returncode, p.stderr[-200:]))
         check(open(out).read() == html, "the page left as it was", "unchanged", "changed")
 
+    s.subtest("page_is_private_and_never_overwritten", private_and_never_overwritten)
+    s.subtest("dom_has_charts_verdicts_and_samples", dom)
+    s.subtest("nothing_leaves_the_page", no_request)
+    s.subtest("hostile_names_are_escaped", hostile)
+    s.subtest("watch_writes_the_page_at_the_end", watch)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-html-")
+    os.chmod(tmp, 0o755)
+    rec = os.path.join(tmp, "run.lsrec")
+    page = os.path.join(tmp, "report.html")
     try:
-        s.run("page_is_private_and_never_overwritten", private_and_never_overwritten)
-        s.run("dom_has_charts_verdicts_and_samples", dom)
-        s.run("nothing_leaves_the_page", no_request)
-        s.run("hostile_names_are_escaped", hostile)
-        s.run("watch_writes_the_page_at_the_end", watch)
+        return s.run_all()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
 
 
 if __name__ == "__main__":
