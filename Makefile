@@ -216,13 +216,13 @@ $(FUZZ_BIN): tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c user/core/*.h)
 		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/core $(WARN) \
 		tests/fuzz/fuzz_recording.c $(wildcard user/core/*.c) -o $@ -lz -lm
 
-# the text escaper and JSON string writer; the /proc and sock_diag parsers
+# the text and HTML escapers and JSON string writer; the /proc and sock_diag parsers
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Iuser/core $(WARN)
 $(OUT)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c $(wildcard user/core/*.c user/core/*.h)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) $< user/core/text.c user/core/json.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< user/core/text.c user/core/json.c user/core/html_text.c -o $@
 
 $(OUT)/fuzz/fuzz_readers: tests/fuzz/fuzz_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) user/core/records.c \
 		user/core/cgroup_path.c user/core/cgroup_path.h
@@ -330,7 +330,7 @@ deps:
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
 		docker.io libdw-dev binutils golang-go libncurses-dev tmux \
-		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml
+		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml chromium-headless-shell
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -9,17 +9,21 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "html_report.h"
 #include "model.h"
 #include "recording.h"
 #include "report.h"
 
 struct replay {
 	const struct options *opts;
+	struct outfile html;	/* --html: made before the replay */
+	int html_ret;		/* 0, or -1: the page could not be written */
+	bool cut_off;		/* the final report is made up at the last complete block */
 };
 
 static void on_report(void *ctx, const struct model *m, bool final)
 {
-	const struct replay *r = ctx;
+	struct replay *r = ctx;
 
 	/* the final report is what a recording is opened for */
 	if (!final && !r->opts->intervals)
@@ -28,6 +32,14 @@ static void on_report(void *ctx, const struct model *m, bool final)
 		report__json(m, final, stdout);
 	else
 		report__text(m, final, stdout);
+	if (final && r->html.path) {
+		struct html_opts ho = { .source = r->opts->input, .cut_off = r->cut_off };
+		char err[512];
+
+		r->html_ret = html_report__to_file(m, &ho, &r->html, err, sizeof(err));
+		if (r->html_ret)
+			ls_error("%s", err);
+	}
 }
 
 int cmd_report(const struct options *o)
@@ -36,14 +48,21 @@ int cmd_report(const struct options *o)
 	struct recording_info info;
 	struct recording_reader *rd;
 	const struct ls_rec_hdr *rec;
-	struct replay ctx = { .opts = o };
+	struct replay ctx = { .opts = o, .html = { .fd = -1 } };
 	struct model *m = NULL;
-	char err[256];
+	char err[512];
 	int ret = 1, n;
 
 	rd = recording__open(o->input, &info, err, sizeof(err));
 	if (!rd) {
 		ls_error("%s: %s", o->input, err);
+		return 1;
+	}
+	/* made before the replay: an existing file is said at once */
+	if (o->html && outfile__create(&ctx.html, o->html, o->force, "an HTML report",
+				       "leakscope", err, sizeof(err))) {
+		ls_error("%s", err);
+		recording__close_reader(rd);
 		return 1;
 	}
 	if (o->npids)
@@ -79,12 +98,16 @@ int cmd_report(const struct options *o)
 		iv.procs_capped = m->procs_capped;
 		iv.snapshot_untraced_skipped = (uint32_t)m->snapshot_untraced_skipped;
 		iv.final = 1;
+		ctx.cut_off = true;
 		model__ingest(m, &iv.hdr, sizeof(iv));
-		ret = 3;
+		ret = ctx.html_ret ? 1 : 3;
 		goto out;
 	}
 	ret = 0;
 out:
+	if (ctx.html_ret && !ret)
+		ret = 1;
+	outfile__discard(&ctx.html);	/* not written (an error first): not left behind */
 	model__free(m);
 	recording__close_reader(rd);
 	return ret;

@@ -61,6 +61,7 @@ void options__usage(FILE *out)
 "                 [--no-stacks] [--btf FILE] [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
+"                 [--html OUT.html [--force]]\n"
 "       leakscope serve [--listen HOST:PORT] [same options as watch]\n"
 "\n"
 "Tells whether processes really leak memory (real memory = RSS minus lazily\n"
@@ -89,9 +90,13 @@ void options__usage(FILE *out)
 "                      existing FILE or a symbolic link there is an error\n"
 "      --listen H:P    (serve) where /metrics (Prometheus) and /healthz listen\n"
 "                      (default 127.0.0.1:9464: it names processes)\n"
+"      --html OUT.html (report, watch, record) also write the final report as\n"
+"                      one self-contained HTML page with charts (mode 0600;\n"
+"                      an existing file or a link there is an error)\n"
 "      --force         (record) replace FILE: the recording is written to a\n"
 "                      new file beside it, renamed over FILE at the first\n"
-"                      interval (a link is replaced, never followed)\n"
+"                      interval (a link is replaced, never followed); with\n"
+"                      --html, the page likewise, renamed once written\n"
 "      --rss-source S  proc (default): sample /proc each interval;\n"
 "                      tracepoint: also keep the kernel's rss_stat counters\n"
 "                      in BPF (costs per page fault, gives the peak)\n"
@@ -141,7 +146,8 @@ static int parse_uint(const char *s, long max, long *out, const char *what)
 int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
-	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF, OPT_NO_TUI };
+	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF, OPT_NO_TUI,
+	       OPT_HTML };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -160,6 +166,7 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -268,6 +275,9 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case OPT_HTML:
+			o->html = optarg;
+			break;
 		case OPT_LISTEN:
 			o->listen = optarg;
 			break;
@@ -333,6 +343,10 @@ int options__parse(int argc, char **argv, struct options *o)
 		ls_error("--listen is for 'leakscope serve'");
 		return -1;
 	}
+	if (o->cmd == CMD_SERVE && o->html) {
+		ls_error("--html is for 'leakscope report', watch and record");
+		return -1;
+	}
 	if (o->cmd == CMD_SERVE && !o->listen)
 		o->listen = "127.0.0.1:9464";	/* it names processes: loopback unless told */
 	if (o->cmd == CMD_REPORT) {
@@ -351,6 +365,10 @@ int options__parse(int argc, char **argv, struct options *o)
 		}
 		if (o->no_tui) {
 			ls_error("--no-tui is for 'leakscope watch'");
+			return -1;
+		}
+		if (o->force && !o->html) {
+			ls_error("--force is for 'leakscope record' and --html");
 			return -1;
 		}
 		if (o->npids > 1) {
@@ -382,8 +400,8 @@ int options__parse(int argc, char **argv, struct options *o)
 		ls_error("--intervals is for 'leakscope report'");
 		return -1;
 	}
-	if (o->cmd != CMD_RECORD && o->force) {
-		ls_error("--force is for 'leakscope record'");
+	if (o->cmd != CMD_RECORD && o->force && !o->html) {
+		ls_error("--force is for 'leakscope record' and --html");
 		return -1;
 	}
 	if (o->cmd_argv && (o->npids || o->have_comm || o->container || o->cgroup)) {

@@ -30,7 +30,8 @@ struct options {
 	enum rss_source rss_source;
 	bool bench_toggle;	/* SIGUSR1 detaches/attaches the programs */
 	const char *output;	/* record -o FILE */
-	bool force;		/* record --force: replace FILE (by rename) */
+	bool force;		/* record --force: replace FILE (by rename); --html OUT too */
+	const char *html;	/* --html OUT.html: the final report as a page */
 	bool intervals;		/* report --intervals: every interval's output too */
 	const char *input;	/* report FILE */
 	const char *listen;	/* serve --listen HOST:PORT */

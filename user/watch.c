@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "containers.h"
+#include "html_report.h"
 #include "loader.h"
 #include "model.h"
 #include "procfs.h"
@@ -56,14 +57,17 @@ static volatile sig_atomic_t stop_signal;
  * and exits 127. */
 static volatile sig_atomic_t attaching;
 static const char *volatile attach_leftover;
+static const char *volatile attach_leftover_html;	/* --html's page, empty yet */
 
 static void on_signal(int sig)
 {
 	if (attaching) {
-		const char *f = attach_leftover;
+		const char *f = attach_leftover, *h = attach_leftover_html;
 
 		if (f)
 			unlink(f);
+		if (h)
+			unlink(h);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -104,6 +108,8 @@ struct watch {
 	uint32_t *snap_tgids;
 	uint32_t nsnap_tgids;
 	bool rename_caps;	/* kept until record --force renames its file */
+	struct outfile html;	/* --html: made at start, written with the final report */
+	int html_ret;		/* -1: the page could not be written */
 	struct stat_memo *memo;		/* STAT_MEMO_SLOTS; NULL: always read */
 	uint64_t status_reads, status_skipped;	/* -v */
 	struct container_filter cf;	/* --container, --cgroup */
@@ -139,6 +145,14 @@ static void on_report(void *ctx, const struct model *m, bool final)
 			report__text(m, final, w->table_out);
 	}
 	serve__publish(w->serve, m);
+	if (final && w->html.path) {
+		struct html_opts ho = { .source = NULL };
+		char err[512];
+
+		w->html_ret = html_report__to_file(m, &ho, &w->html, err, sizeof(err));
+		if (w->html_ret)
+			ls_error("%s", err);
+	}
 }
 
 static bool filtered(const struct options *o)
@@ -649,7 +663,7 @@ int cmd_watch(const struct options *o)
 		.btf = o->btf,
 		.sink = sink,
 	};
-	struct watch w = { .opts = o };
+	struct watch w = { .opts = o, .html = { .fd = -1 } };
 	uint64_t t0 = ls_now_boot_ns(), interval_ns, next, end = 0;
 	int go_fd = -1, err_fd = -1, ret = 1, rec_err, err;
 	/* SA_RESTART: a write to a full stdout pipe that Ctrl-C or SIGTERM
@@ -699,6 +713,17 @@ int cmd_watch(const struct options *o)
 	w.memo = calloc(STAT_MEMO_SLOTS, sizeof(*w.memo));	/* NULL: status always read */
 	if (o->cmd == CMD_RECORD && !(w.rec = open_recording(o)))
 		goto cleanup;
+	/* made now, like the recording: a file already there fails before
+	 * attaching, and the file is opened while we may still */
+	if (o->html) {
+		char herr[512];
+
+		if (outfile__create(&w.html, o->html, o->force, "an HTML report", "leakscope",
+				    herr, sizeof(herr))) {
+			ls_error("%s", herr);
+			goto cleanup;
+		}
+	}
 	/* bound now: a port in use fails before the seconds attaching takes */
 	if (o->cmd == CMD_SERVE && !(w.serve = serve__bind(o->listen)))
 		goto cleanup;
@@ -706,12 +731,15 @@ int cmd_watch(const struct options *o)
 		goto cleanup;
 
 	attach_leftover = recording__file_path(w.rec);
+	attach_leftover_html = w.html.tmp ? w.html.tmp : w.html.path;
 	attaching = 1;
 	/* a signal since the handlers were set: not a reason to load for
 	 * seconds first (up to 20 s in an emulated guest) */
 	if (stop_signal) {
 		if (attach_leftover)
 			unlink(attach_leftover);
+		if (attach_leftover_html)
+			unlink(attach_leftover_html);
 		signal(stop_signal, SIG_DFL);
 		raise(stop_signal);
 	}
@@ -720,6 +748,7 @@ int cmd_watch(const struct options *o)
 		close(lopts.cgroup_fds[i]);	/* the map holds the cgroups */
 	attaching = 0;
 	attach_leftover = NULL;
+	attach_leftover_html = NULL;
 	if (!w.loader)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
@@ -742,7 +771,7 @@ int cmd_watch(const struct options *o)
 	/* attached (and CMD forked, with the caller's privileges): what is
 	 * not needed to read /proc and the maps goes (caps.h says what is
 	 * kept and why) */
-	w.rename_caps = recording__rename_pending(w.rec);
+	w.rename_caps = recording__rename_pending(w.rec) || w.html.tmp;
 	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
 		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* capabilities are per thread: the HTTP thread starts with what is
@@ -850,7 +879,7 @@ int cmd_watch(const struct options *o)
 			break;
 		if (now >= next) {
 			interval(&w, false);
-			if (w.rename_caps && !recording__rename_pending(w.rec)) {
+			if (w.rename_caps && !recording__rename_pending(w.rec) && !w.html.tmp) {
 				w.rename_caps = false;
 				privs__drop_after_attach(o->bench_toggle, false);
 			}
@@ -881,6 +910,9 @@ cleanup:
 			 "'leakscope report' reads", o->output, strerror(-rec_err));
 		ret = 1;
 	}
+	if (w.html_ret)
+		ret = 1;	/* said already; the recording is whole */
+	outfile__discard(&w.html);	/* never written (the run failed first): removed */
 	if (ls_verbose)
 		fprintf(stderr, "leakscope: /proc/PID/status read %llu times, %llu not (stat "
 			"unchanged)\n", (unsigned long long)w.status_reads,

@@ -7,6 +7,11 @@
  *     character, and unescaping it gives back the input (up to its NUL);
  *     escaped into a smaller buffer, it is a prefix of the whole, cut
  *     between escapes;
+ *   - html__escape() writes valid UTF-8 with no unsafe character, no < >
+ *     " ' and & only opening one of its five entities, and with the
+ *     entities read back it is exactly text__escape()'s text; in
+ *     HTML_ESC_TEXT mode (for text text__escape made already) it leaves
+ *     that text as it is, entities aside;
  *   - the JSON is one well-formed JSON string (RFC 8259) in valid UTF-8 with
  *     no raw control byte and no unsafe character, and, for an input that
  *     is valid UTF-8, decodes to exactly the input.
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "html_text.h"
 #include "json.h"
 #include "text.h"
 
@@ -204,6 +210,60 @@ static void escaper(const char *in, size_t size)
 	free(back);
 }
 
+/* html__escape(in) with its entities read back into out; returns its length */
+static size_t html_unentity(const char *in, size_t size, int flags, char **out)
+{
+	size_t len = 0, o = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&#39;", '\'' },
+	};
+
+	REQUIRE(f);
+	html__escape(f, in, size, flags);
+	fclose(f);
+	require_safe(buf, len, flags & HTML_ESC_TEXT);
+	*out = malloc(len + 1);
+	REQUIRE(*out);
+	for (size_t i = 0; i < len;) {
+		size_t k;
+
+		REQUIRE(buf[i] != '<' && buf[i] != '>' && buf[i] != '"' && buf[i] != '\'');
+		if (buf[i] != '&') {
+			(*out)[o++] = buf[i++];
+			continue;
+		}
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+			if (!strncmp(buf + i, ents[k].ent, strlen(ents[k].ent)))
+				break;
+		REQUIRE(k < sizeof(ents) / sizeof(ents[0]));
+		(*out)[o++] = ents[k].c;
+		i += strlen(ents[k].ent);
+	}
+	(*out)[o] = 0;
+	free(buf);
+	return o;
+}
+
+static void html_writer(const char *in, size_t size)
+{
+	size_t cap = TEXT_ESC_SIZE(size), len;
+	char *text = malloc(cap), *back;
+
+	REQUIRE(text);
+	text__escape(text, cap, in, size);
+	/* raw names: the text report's escaping, then HTML's */
+	len = html_unentity(in, size, 0, &back);
+	REQUIRE(len == strlen(text) && !memcmp(back, text, len));
+	free(back);
+	/* text the text report escaped already: unchanged but for entities */
+	len = html_unentity(text, strlen(text), HTML_ESC_TEXT, &back);
+	REQUIRE(len == strlen(text) && !memcmp(back, text, len));
+	free(back);
+	free(text);
+}
+
 static void json_writer(const char *in, size_t size)
 {
 	size_t n = strnlen(in, size), len = 0, dlen, valid = 1;
@@ -241,6 +301,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(in, data, size);
 	in[size] = 0;
 	escaper(in, size);
+	html_writer(in, size);
 	json_writer(in, size);
 	free(in);
 	return 0;

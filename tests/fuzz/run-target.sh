@@ -1,7 +1,7 @@
 #!/bin/bash
 # Fuzz one of the smaller targets for FUZZ_SECONDS (default 20) from seeds
 # made here:
-#   text     text__escape() and the JSON string writer (fuzz_text.c): names
+#   text     text__escape(), html__escape() and the JSON string writer (fuzz_text.c): names
 #            with escapes, C1, bidi controls, bytes that are not UTF-8
 #   readers  the /proc, cgroup and sock_diag parsers (fuzz_readers.c): this
 #            machine's own /proc files and sock_diag dumps, each behind the

@@ -34,7 +34,8 @@
  *                      again
  *   CAP_DAC_OVERRIDE, CAP_FOWNER  while `record --force` has yet to rename
  *                      its file into place (a directory root does not own,
- *                      a sticky one), then dropped
+ *                      a sticky one), then dropped; with `--html --force`
+ *                      until the page is renamed, at the end of the run
  */
 #ifndef LS_CAPS_H
 #define LS_CAPS_H

@@ -75,6 +75,7 @@ struct ns_state {
 	uint64_t unshare_failed;
 	struct unshare_failure ufail[NS_MAX_UNSHARE];
 	uint32_t nufail;
+	struct series failed_series;	/* failed setns calls so far, each interval */
 };
 
 const char *ns_type_name(uint32_t t)
@@ -275,8 +276,11 @@ static void explain_failure(struct ns_failure *f)
 
 static struct ns_state *state_of(struct ls_process *p)
 {
-	if (!p->ns)
+	if (!p->ns) {
 		p->ns = calloc(1, sizeof(*p->ns));
+		if (p->ns)
+			series__init(&p->ns->failed_series);
+	}
 	return p->ns;
 }
 
@@ -415,8 +419,15 @@ void ns_model__ingest(struct model *m, const struct ls_rec_hdr *rec)
 void ns_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	(void)m;
-	(void)p;
-	(void)now_ns;	/* explanations are kept current as records arrive */
+	/* explanations are kept current as records arrive; the count over
+	 * time is for the HTML report's chart */
+	if (p->ns)
+		series__add(&p->ns->failed_series, now_ns, (double)p->ns->failed);
+}
+
+const struct series *ns_model__failed_series(const struct ls_process *p)
+{
+	return p->ns ? &p->ns->failed_series : NULL;
 }
 
 bool ns_model__notable(const struct ls_process *p)

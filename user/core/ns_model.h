@@ -23,5 +23,9 @@ bool ns_model__failure_view(const struct ls_process *p, uint32_t i, struct ns_fa
 /* Its setns calls and failures during the run (the live view's row);
  * false, zeros, when it has no setns state. */
 bool ns_model__counts(const struct ls_process *p, uint64_t *calls, uint64_t *failed);
+/* Failed setns calls so far, at each interval since its first setns or
+ * unshare record; NULL when it made none. */
+struct series;
+const struct series *ns_model__failed_series(const struct ls_process *p);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "outfile.h"
 #include "recording.h"
 #include "records.h"
 
@@ -106,27 +107,12 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* --force: a new file of our own beside path (".NAME.XXXXXX", O_EXCL, 0600),
- * renamed over path once the first block is in it. */
-static int open_tmp(struct recording_writer *w)
-{
-	const char *slash = strrchr(w->path, '/');
-	size_t dirlen = slash ? (size_t)(slash - w->path) + 1 : 0;
-
-	w->tmp = malloc(strlen(w->path) + 16);
-	if (!w->tmp)
-		return -1;
-	snprintf(w->tmp, strlen(w->path) + 16, "%.*s.%s.XXXXXX", (int)dirlen, w->path,
-		 w->path + dirlen);
-	return mkostemp(w->tmp, O_CLOEXEC);
-}
-
 struct recording_writer *recording__create(const char *path, const struct recording_info *info,
 					   int flags, char *err, size_t errlen)
 {
 	unsigned char head[HEADER_MAX], pre[16], *p = pre, crc[4], *c = crc;
 	struct recording_writer *w = calloc(1, sizeof(*w));
-	struct stat st;
+	struct outfile of;
 	size_t hlen;
 	int e;
 
@@ -137,34 +123,18 @@ struct recording_writer *recording__create(const char *path, const struct record
 	w->fd = -1;
 	w->raw = malloc(BLOCK_RAW_TARGET + 4096);
 	w->comp = malloc(16 + compressBound(BLOCK_RAW_TARGET + 4096));
-	w->path = strdup(path);
-	if (!w->raw || !w->comp || !w->path) {
+	if (!w->raw || !w->comp) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* it names processes, paths and peers: for its owner only.  Never
 	 * through a symbolic link, never into a file that was there. */
-	if (flags & RECORDING_FORCE)
-		w->fd = open_tmp(w);
-	else
-		w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		e = errno;
-		if (e == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			snprintf(err, errlen, "%s is a symbolic link: a recording is never written "
-				 "through one (--force replaces the link itself)", path);
-		else if (e == EEXIST)
-			snprintf(err, errlen, "%s exists: leakscope record does not overwrite a file "
-				 "(--force replaces it)", path);
-		else
-			snprintf(err, errlen, "cannot create %s: %s", w->tmp ? w->tmp : path,
-				 strerror(e));
+	if (outfile__create(&of, path, flags & RECORDING_FORCE, "a recording", "leakscope record",
+			    err, errlen))
 		goto fail;
-	}
-	if (fchmod(w->fd, 0600)) {	/* whatever the umask */
-		snprintf(err, errlen, "cannot make %s private: %s", path, strerror(errno));
-		goto fail_unlink;
-	}
+	w->fd = of.fd;
+	w->path = of.path;
+	w->tmp = of.tmp;
 	hlen = header_bytes(info, head);
 	memcpy(p, REC_MAGIC, 8);
 	p += 8;

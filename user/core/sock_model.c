@@ -45,6 +45,7 @@ void sock_state__free(struct sock_state *s)
 		return;
 	for (uint32_t i = 0; i < s->ngroups; i++)
 		free(s->groups[i].opens);
+	free(s->tcp_by_state);
 	free(s);
 }
 
@@ -843,6 +844,33 @@ static int cmp_group(const void *a, const void *b)
 	return x->opened < y->opened ? 1 : x->opened > y->opened ? -1 : 0;
 }
 
+/* By state, from the first interval it holds a TCP socket on. */
+static void tcp_state_series(struct model *m, struct sock_state *ss, uint64_t now_ns)
+{
+	uint64_t all = 0, est = ss->by_state[TCP_ESTABLISHED], cw = ss->by_state[TCP_CLOSE_WAIT],
+		 fw2 = ss->by_state[TCP_FIN_WAIT2];
+	struct tcp_state_series *t;
+
+	for (uint32_t i = 0; i < TCP_NSTATES; i++)
+		all += ss->by_state[i];
+	if (!ss->tcp_by_state && all) {
+		ss->tcp_by_state = malloc(sizeof(*ss->tcp_by_state));
+		if (!ss->tcp_by_state) {
+			m->alloc_drops++;
+			return;
+		}
+		for (uint32_t i = 0; i < SOCK_TCP_SERIES_N; i++)
+			series__init(&ss->tcp_by_state->s[i]);
+	}
+	t = ss->tcp_by_state;
+	if (!t)
+		return;
+	series__add(&t->s[SOCK_TCP_SERIES_ESTABLISHED], now_ns, (double)est);
+	series__add(&t->s[SOCK_TCP_SERIES_CLOSE_WAIT], now_ns, (double)cw);
+	series__add(&t->s[SOCK_TCP_SERIES_FIN_WAIT2], now_ns, (double)fw2);
+	series__add(&t->s[SOCK_TCP_SERIES_OTHER], now_ns, (double)(all - est - cw - fw2));
+}
+
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	struct sock_state *ss = p->sock;
@@ -857,6 +885,7 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 	series__add(&ss->unix_series, now_ns, (double)ss->unix_open);
 	series__add(&ss->stuck_series, now_ns, (double)stuck);
 	series__add(&ss->tcp_series, now_ns, (double)ss->tcp_held);
+	tcp_state_series(m, ss, now_ns);
 	verdict__decide(&ss->unix_series, &verdict_params_count, &ss->unix_v);
 	verdict__decide(&ss->stuck_series, &verdict_params_count, &ss->tcp_v);
 	group_rates(ss, now_ns);

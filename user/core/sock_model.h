@@ -51,6 +51,7 @@ struct sock_tcp_view {
 	uint32_t by_state[SOCK_TCP_NSTATES];	/* kernel TCP state numbers */
 	uint32_t nstuck;
 	enum verdict verdict;
+	double confidence;
 	double growth_per_s;
 	const char *explanation;
 };
@@ -73,5 +74,27 @@ bool sock_model__peer_view(const struct model *m, const struct ls_process *p, ui
 			   struct sock_peer_view *out);
 bool sock_model__tcp_view(const struct ls_process *p, struct sock_tcp_view *out);
 bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_stuck_view *out);
+
+/* Series kept each interval (the verdicts' input), for charts: NULL when
+ * the process has no socket state.  Unix connections held; TCP sockets
+ * held in any state; TCP sockets in CLOSE_WAIT or FIN_WAIT2. */
+enum sock_series_kind { SOCK_SERIES_UNIX, SOCK_SERIES_TCP_HELD, SOCK_SERIES_TCP_STUCK };
+const struct series *sock_model__series(const struct ls_process *p, enum sock_series_kind k);
+/* TCP sockets held by state, each interval since the process first held
+ * one; NULL before (or with no socket state). */
+enum sock_tcp_series {
+	SOCK_TCP_SERIES_ESTABLISHED,
+	SOCK_TCP_SERIES_CLOSE_WAIT,
+	SOCK_TCP_SERIES_FIN_WAIT2,
+	SOCK_TCP_SERIES_OTHER,		/* every other state */
+	SOCK_TCP_SERIES_N,
+};
+const struct series *sock_model__tcp_state_series(const struct ls_process *p,
+						  enum sock_tcp_series k);
+/* Peer group i's connections open, each interval since it first held one
+ * (groups in the peer views' order); NULL when it never held one. */
+const struct series *sock_model__peer_series(const struct ls_process *p, uint32_t i);
+/* "sock_peer (20542)", "(peer unknown)": as the text report names a peer */
+const char *sock_model__peer_label(const struct model *m, uint32_t tgid, char *buf, size_t len);
 
 #endif

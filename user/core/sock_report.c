@@ -376,6 +376,7 @@ bool sock_model__tcp_view(const struct ls_process *p, struct sock_tcp_view *out)
 	out->nstuck = ss->nstuck;
 	out->verdict = ss->tcp_v.verdict;
 	out->growth_per_s = ss->tcp_v.rate_per_s;
+	out->confidence = ss->tcp_v.confidence;
 	out->explanation = ss->tcp_explanation;
 	return true;
 }
@@ -395,4 +396,41 @@ bool sock_model__stuck_view(const struct ls_process *p, uint32_t i, struct sock_
 	out->open_before_attach = g->before_attach;
 	addr_str(g->family, g->addr, g->port, g->accepted, out->peer, sizeof(out->peer));
 	return true;
+}
+
+const struct series *sock_model__series(const struct ls_process *p, enum sock_series_kind k)
+{
+	const struct sock_state *ss = p->sock;
+
+	if (!ss)
+		return NULL;
+	switch (k) {
+	case SOCK_SERIES_UNIX:
+		return &ss->unix_series;
+	case SOCK_SERIES_TCP_HELD:
+		return &ss->tcp_series;
+	case SOCK_SERIES_TCP_STUCK:
+		return &ss->stuck_series;
+	}
+	return NULL;
+}
+
+const struct series *sock_model__peer_series(const struct ls_process *p, uint32_t i)
+{
+	const struct sock_state *ss = p->sock;
+
+	return ss && i < ss->ngroups ? ss->groups[i].opens : NULL;
+}
+
+const char *sock_model__peer_label(const struct model *m, uint32_t tgid, char *buf, size_t len)
+{
+	return peer_label(m, tgid, buf, len);
+}
+
+const struct series *sock_model__tcp_state_series(const struct ls_process *p,
+						  enum sock_tcp_series k)
+{
+	const struct sock_state *ss = p->sock;
+
+	return ss && ss->tcp_by_state && k < SOCK_TCP_SERIES_N ? &ss->tcp_by_state->s[k] : NULL;
 }

@@ -8,6 +8,7 @@
 #define LS_SOCK_STATE_H
 #include "model.h"
 #include "series.h"
+#include "sock_model.h"
 #include "sock_table.h"
 #include "verdict.h"
 
@@ -85,6 +86,12 @@ struct stuck_group {
 	bool oldest_at_least;	/* the oldest is one of them: its age is a floor */
 };
 
+/* TCP sockets held by state, each interval since the process first held
+ * one (allocated then, 8 KiB): the HTML report's chart, nothing else */
+struct tcp_state_series {
+	struct series s[SOCK_TCP_SERIES_N];
+};
+
 struct sock_state {
 	/* unix */
 	uint64_t unix_open;
@@ -108,6 +115,7 @@ struct sock_state {
 	struct verdict_result tcp_v;
 	uint64_t tcp_held;		/* TCP sockets it holds, any state (derived) */
 	struct series tcp_series;	/* tcp_held each interval: what memory may grow with */
+	struct tcp_state_series *tcp_by_state;	/* NULL until it holds a TCP socket */
 	uint64_t now_ns;
 	char explanation[512];
 	char tcp_explanation[512];
