@@ -107,7 +107,8 @@ class Suite:
 
     def between(self, fn, *args):
         """Register a step that runs between two subtests (a mount for
-        those that follow), not a subtest itself."""
+        those that follow), not a subtest itself.  A step that returns a
+        reason (a daemon that would not start) skips the rest with it."""
         self.planned.append((None, fn, args))
 
     def names(self):
@@ -128,9 +129,12 @@ class Suite:
 
     def run_all(self):
         """Run the registered subtests in order; the suite's exit status."""
-        for name, fn, args in self.planned:
+        for k, (name, fn, args) in enumerate(self.planned):
             if name is None:
-                fn(*args)
+                why = fn(*args)
+                if why:
+                    self.skip_all(why, [n for n, _, _ in self.planned[k:] if n])
+                    break
             else:
                 self.run(name, fn, *args)
         return self.done()

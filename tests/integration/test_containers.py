@@ -16,8 +16,6 @@ import time
 from lsharness import (LEAKSCOPE, ROOT, Failed, Skipped, Suite, check, final_report,
                        json_lines, proc_in, wait_attached, workload)
 
-NAMES = ["filtered_run_is_the_container", "replay_names_the_container",
-         "whole_machine_names_the_container", "cgroup_filter", "bad_container_arguments"]
 WALL = re.compile(r'"time":"[^"]*",')
 DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else shutil.which("docker")
 DOCKERD = shutil.which("dockerd") or "/usr/sbin/dockerd"
@@ -170,19 +168,7 @@ def cgroup_filter_in_kernel(s):
 
 def main():
     s = Suite("containers")
-    if not s.root_or_skip(NAMES + ["cgroup_filter_in_kernel"]):
-        return 0
-    # no dockerd needed
-    s.run("cgroup_filter_in_kernel", cgroup_filter_in_kernel, s)
-    tmp = tempfile.mkdtemp(prefix="leakscope-ctr-")
-    d = Dockerd(tmp)
-    why = d.start()
-    if why:
-        d.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-        s.skip_all(why, NAMES)
-        return 0
-    env = dict(d.env)
+    tmp = d = env = None    # the test's dockerd, started after the first subtest
     # the workload leaks 2 MiB/s until removed; no network, nothing to set up
     st = {}
 
@@ -290,23 +276,39 @@ def main():
                   and want in lines[0], f"leakscope {' '.join(args)}",
                   f"exit {rc} and one line 'Error: ...{want}...'", f"exit {p.returncode}: {lines}")
 
-    try:
+    def start_dockerd():
+        """A skip reason when dockerd or the test container cannot start."""
+        nonlocal tmp, d, env
+        tmp = tempfile.mkdtemp(prefix="leakscope-ctr-")
+        d = Dockerd(tmp)
+        why = d.start()
+        if why:
+            return why
+        env = dict(d.env)
         try:
             setup()
         except (Failed, subprocess.CalledProcessError) as e:
-            s.skip_all(f"no test container: {e}", NAMES)
-            return 0
-        s.run("filtered_run_is_the_container", filtered_run)
-        s.run("replay_names_the_container", replay)
-        s.run("whole_machine_names_the_container", whole_machine)
-        s.run("cgroup_filter", cgroup_filter)
-        s.run("bad_container_arguments", bad_arguments)
-    finally:
-        subprocess.run([DOCKER, "rm", "-f", "ls-leaker"], env=env, capture_output=True, timeout=60)
-        d.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
+            return f"no test container: {e}"
+        return None
 
+    s.subtest("cgroup_filter_in_kernel", cgroup_filter_in_kernel, s)    # no dockerd needed
+    s.between(start_dockerd)
+    s.subtest("filtered_run_is_the_container", filtered_run)
+    s.subtest("replay_names_the_container", replay)
+    s.subtest("whole_machine_names_the_container", whole_machine)
+    s.subtest("cgroup_filter", cgroup_filter)
+    s.subtest("bad_container_arguments", bad_arguments)
+    if not s.root_or_skip():
+        return 0
+    try:
+        return s.run_all()
+    finally:
+        if d:
+            if env:
+                subprocess.run([DOCKER, "rm", "-f", "ls-leaker"], env=env, capture_output=True,
+                               timeout=60)
+            d.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -100,16 +100,16 @@ def main():
                 "-d", "1"]
         one_error_line(run(argv), 1, "lacks CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE")
 
-    s.run("unknown_pid", unknown_pid)
-    s.run("unknown_pid_json", unknown_pid_json)
-    s.run("bad_options", bad_options)
-    s.run("help_exits_zero", help_exits_zero)
-    s.run("version_exits_zero", version_exits_zero)
-    s.run("missing_command", missing_command)
-    s.run("unprivileged", unprivileged)
-    s.run("root_without_capabilities", root_without_capabilities)
-    s.run("capabilities_without_root", capabilities_without_root)
-    return s.done()
+    s.subtest("unknown_pid", unknown_pid)
+    s.subtest("unknown_pid_json", unknown_pid_json)
+    s.subtest("bad_options", bad_options)
+    s.subtest("help_exits_zero", help_exits_zero)
+    s.subtest("version_exits_zero", version_exits_zero)
+    s.subtest("missing_command", missing_command)
+    s.subtest("unprivileged", unprivileged)
+    s.subtest("root_without_capabilities", root_without_capabilities)
+    s.subtest("capabilities_without_root", capabilities_without_root)
+    return s.run_all()
 
 
 if __name__ == "__main__":

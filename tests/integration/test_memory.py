@@ -18,12 +18,6 @@ import time
 from lsharness import (LEAKSCOPE, ROOT, MiB, Failed, Suite, check, check_near, final_report,
                        json_lines, proc_in, run_leakscope, smaps_rollup, workload)
 
-NAMES = ["verdicts_with_repeated_p", "leak_rate_within_25pct", "brk_leak_seen",
-         "lazyfree_within_10pct_of_smaps", "lazyfree_growing_rss_is_not_a_leak",
-         "plateau_is_stable", "bigmap_with_p_in_largest_mappings", "json_contract",
-         "cmd_leak_traced_from_exec", "cmd_lazyfree_traced_from_exec",
-         "cmd_bigmap_in_largest_mappings", "whole_machine_sees_leak", "comm_filter",
-         "exited_threads_counted", "cpu_share_handed_over", "exec_claims_cpu_shares"]
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
 BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks by mem_brk_leak
@@ -157,8 +151,6 @@ class MultiRun:
 
 def main():
     s = Suite("memory")
-    if not s.root_or_skip(NAMES):
-        return 0
     multi = MultiRun(s)
 
     def verdicts_with_repeated_p():
@@ -457,29 +449,33 @@ def main():
                 ahead.append((q["pid"], q["comm"], q["memory"]["verdict"]))
         check(not ahead, "nothing without an alarm ranked above the leak", "[]", ahead)
 
-    s.run("verdicts_with_repeated_p", verdicts_with_repeated_p)
-    later = [("leak_rate_within_25pct", leak_rate), ("brk_leak_seen", brk_leak),
-             ("lazyfree_within_10pct_of_smaps", lazyfree),
-             ("lazyfree_growing_rss_is_not_a_leak", lazyfree_growing),
-             ("plateau_is_stable", plateau), ("bigmap_with_p_in_largest_mappings", bigmap_with_p),
-             ("json_contract", json_contract)]
-    if multi.report is None:
-        for n, _ in later:
-            print(f"not ok memory/{n}: the traced run did not complete")
-        s.failed += len(later)
-    else:
-        for n, fn in later:
-            s.run(n, fn)
-    s.run("cmd_leak_traced_from_exec", cmd_leak)
-    s.run("cmd_lazyfree_traced_from_exec", cmd_lazyfree)
-    s.run("cmd_bigmap_in_largest_mappings", cmd_bigmap)
-    s.run("whole_machine_sees_leak", whole_machine)
-    s.run("comm_filter", comm_filter)
-    s.run("exited_threads_counted", exited_threads)
-    s.run("cpu_share_handed_over", cpu_share_handover)
-    s.run("exec_claims_cpu_shares", exec_claims_cpu_shares)
-    return s.done()
+    def of_the_traced_run(fn):
+        """The subtests that read the run verdicts_with_repeated_p made."""
+        def check_it():
+            if multi.report is None:
+                raise Failed("the traced run did not complete")
+            fn()
+        return check_it
 
+    s.subtest("verdicts_with_repeated_p", verdicts_with_repeated_p)
+    for n, fn in [("leak_rate_within_25pct", leak_rate), ("brk_leak_seen", brk_leak),
+                  ("lazyfree_within_10pct_of_smaps", lazyfree),
+                  ("lazyfree_growing_rss_is_not_a_leak", lazyfree_growing),
+                  ("plateau_is_stable", plateau),
+                  ("bigmap_with_p_in_largest_mappings", bigmap_with_p),
+                  ("json_contract", json_contract)]:
+        s.subtest(n, of_the_traced_run(fn))
+    s.subtest("cmd_leak_traced_from_exec", cmd_leak)
+    s.subtest("cmd_lazyfree_traced_from_exec", cmd_lazyfree)
+    s.subtest("cmd_bigmap_in_largest_mappings", cmd_bigmap)
+    s.subtest("whole_machine_sees_leak", whole_machine)
+    s.subtest("comm_filter", comm_filter)
+    s.subtest("exited_threads_counted", exited_threads)
+    s.subtest("cpu_share_handed_over", cpu_share_handover)
+    s.subtest("exec_claims_cpu_shares", exec_claims_cpu_shares)
+    if not s.root_or_skip():
+        return 0
+    return s.run_all()
 
 if __name__ == "__main__":
     raise SystemExit(main())

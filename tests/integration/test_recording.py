@@ -9,8 +9,6 @@ import time
 
 from lsharness import LEAKSCOPE, Suite, check, final_report, json_lines, workload
 
-NAMES = ["replay_matches_live_json", "recording_is_private_and_small", "cut_off_file_reports_and_warns",
-         "corrupt_file_is_refused", "text_report_from_recording"]
 
 WALL = re.compile(r'"time":"[^"]*",')
 
@@ -21,10 +19,6 @@ def run(argv, **kw):
 
 def main():
     s = Suite("recording")
-    if not s.root_or_skip(NAMES):
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-rec-")
-    rec = os.path.join(tmp, "run.lsrec")
     live = {}
 
     def replay_matches():
@@ -124,15 +118,19 @@ def main():
         check([o["type"] for o in objs] == ["report"], "JSON: the report object alone",
               ["report"], [o["type"] for o in objs])
 
+    s.subtest("replay_matches_live_json", replay_matches)
+    s.subtest("recording_is_private_and_small", private_and_small)
+    s.subtest("cut_off_file_reports_and_warns", cut_off)
+    s.subtest("corrupt_file_is_refused", corrupt)
+    s.subtest("text_report_from_recording", text_report)
+    if not s.root_or_skip():
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-rec-")
+    rec = os.path.join(tmp, "run.lsrec")
     try:
-        s.run("replay_matches_live_json", replay_matches)
-        s.run("recording_is_private_and_small", private_and_small)
-        s.run("cut_off_file_reports_and_warns", cut_off)
-        s.run("corrupt_file_is_refused", corrupt)
-        s.run("text_report_from_recording", text_report)
+        return s.run_all()
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    return s.done()
 
 
 if __name__ == "__main__":

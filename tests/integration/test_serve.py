@@ -23,8 +23,6 @@ from lsharness import (LEAKSCOPE, MiB, Failed, Skipped, Suite, check, smaps_roll
                        wait_attached, workload)
 
 PROMETHEUS = "/usr/bin/prometheus"
-NAMES = ["prometheus_scrapes_leak", "bad_requests_get_4xx", "parallel_scrapes_flat_rss",
-         "port_in_use_one_error_line"]
 LEAK_RATE = 2       # MiB/s
 SCRAPE_WAIT = 35    # s of scraping before Prometheus is asked
 PARALLEL = 50       # scrapes at once, once a second
@@ -112,8 +110,6 @@ def sleeper(s):
 
 def main():
     s = Suite("serve")
-    if not s.root_or_skip(NAMES):
-        return s.done()
 
     def prometheus_scrapes_leak():
         if not os.access(PROMETHEUS, os.X_OK):
@@ -299,11 +295,13 @@ def main():
                   "--listen with watch", "exit 2, Error: --listen is for 'leakscope serve'",
                   f"{p.returncode}: {p.stderr.strip()}")
 
-    s.run("prometheus_scrapes_leak", prometheus_scrapes_leak)
-    s.run("bad_requests_get_4xx", bad_requests)
-    s.run("parallel_scrapes_flat_rss", parallel_scrapes)
-    s.run("port_in_use_one_error_line", port_in_use)
-    return s.done()
+    s.subtest("prometheus_scrapes_leak", prometheus_scrapes_leak)
+    s.subtest("bad_requests_get_4xx", bad_requests)
+    s.subtest("parallel_scrapes_flat_rss", parallel_scrapes)
+    s.subtest("port_in_use_one_error_line", port_in_use)
+    if not s.root_or_skip():
+        return 0
+    return s.run_all()
 
 
 if __name__ == "__main__":

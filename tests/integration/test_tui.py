@@ -16,8 +16,6 @@ import time
 from lsharness import (LEAKSCOPE, Failed, Suite, check, run_leakscope, wait_attached,
                        wait_for_file, workload)
 
-NAMES = ["leak_on_top_then_q_prints_the_report", "hostile_names_escaped_on_screen",
-         "duration_resize_and_sigterm", "no_tui_and_no_terminal_keep_the_table"]
 EVIL_ESCAPED = "\\x1b[31mEVIL\\x1b[0m\\n"
 PEER_ESCAPED = "peer\\xc2\\x9b2J\\xff"
 HELP = "q quit  Up/Down or j/k select"
@@ -107,12 +105,6 @@ def table_rows(scr):
 
 def main():
     s = Suite("tui")
-    if not s.root_or_skip(NAMES):
-        return 0
-    if not shutil.which("tmux"):
-        s.skip_all("tmux is not installed (make deps installs it)", NAMES)
-        return 0
-    tmp = tempfile.mkdtemp(prefix="leakscope-tui-")
     ready_env = lambda: {"LEAKSCOPE_READY_FILE": os.environ["LEAKSCOPE_READY_FILE"]}
 
     def leak_on_top():
@@ -239,12 +231,20 @@ def main():
         finally:
             t.kill()
 
-    s.run(NAMES[0], leak_on_top)
-    s.run(NAMES[1], hostile_names)
-    s.run(NAMES[2], ends_restore)
-    s.run(NAMES[3], old_output)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return s.done()
+    s.subtest("leak_on_top_then_q_prints_the_report", leak_on_top)
+    s.subtest("hostile_names_escaped_on_screen", hostile_names)
+    s.subtest("duration_resize_and_sigterm", ends_restore)
+    s.subtest("no_tui_and_no_terminal_keep_the_table", old_output)
+    if not s.root_or_skip():
+        return 0
+    if not shutil.which("tmux"):
+        s.skip_all("tmux is not installed (make deps installs it)")
+        return 0
+    tmp = tempfile.mkdtemp(prefix="leakscope-tui-")
+    try:
+        return s.run_all()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
