@@ -20,6 +20,41 @@ static inline void fx_hdr(struct ls_rec_hdr *h, uint16_t type, size_t size, uint
 	h->ts_ns = ts;
 }
 
+/* A process's metadata: comm, and exe unless NULL. */
+static inline void fx_meta(struct model *m, uint32_t tgid, uint64_t start, const char *comm,
+			   const char *exe, uint64_t ts)
+{
+	struct ls_proc_meta r = { 0 };
+
+	fx_hdr(&r.hdr, LS_REC_PROC_META, sizeof(r), tgid, ts);
+	r.start_ns = start;
+	memcpy(r.comm, comm, strnlen(comm, LS_COMM_LEN - 1));
+	if (exe)
+		memcpy(r.exe, exe, strnlen(exe, LS_EXE_LEN - 1));
+	model__ingest(m, &r.hdr, sizeof(r));
+}
+
+/* One end of a unix connection (kind LS_UNIX_CONNECT or _ACCEPT) on path
+ * (NULL: unnamed), made by a thread named comm. */
+static inline void fx_unix_conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk,
+				uint64_t peer, uint32_t kind, const char *path, const char *comm,
+				uint64_t ts)
+{
+	struct ls_unix_conn c = { 0 };
+
+	fx_hdr(&c.hdr, LS_REC_UNIX_CONN, sizeof(c), tgid, ts);
+	c.start_ns = start;
+	c.sk = sk;
+	c.peer_sk = peer;
+	c.kind = kind;
+	if (path) {
+		c.path_len = (uint16_t)strlen(path) + 1;	/* the kernel counts the NUL */
+		memcpy(c.path, path, strlen(path));
+	}
+	memcpy(c.comm, comm, strnlen(comm, LS_COMM_LEN - 1));
+	model__ingest(m, &c.hdr, sizeof(c));
+}
+
 /* The last thread of a process exited. */
 static inline void fx_exit(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)
 {

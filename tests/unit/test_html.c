@@ -332,32 +332,10 @@ TEST(chart_with_nothing)
 #define EVIL_PATH "/tmp/<iframe src='//evil'>\r\n\xc0\xaf"
 #define EVIL_SYM "f<svg onload=x>\xe2\x81\xa6+0x10 (lib&.so)"
 
-static void meta(struct model *m, uint32_t tgid, uint64_t start, const char *comm, const char *exe,
-		 uint64_t ts)
-{
-	struct ls_proc_meta r = { 0 };
-
-	fx_hdr(&r.hdr, LS_REC_PROC_META, sizeof(r), tgid, ts);
-	r.start_ns = start;
-	memcpy(r.comm, comm, strnlen(comm, LS_COMM_LEN - 1));
-	memcpy(r.exe, exe, strnlen(exe, LS_EXE_LEN - 1));
-	model__ingest(m, &r.hdr, sizeof(r));
-}
-
 static void conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk, uint64_t peer,
 		 uint32_t kind, uint64_t ts)
 {
-	struct ls_unix_conn c = { 0 };
-
-	fx_hdr(&c.hdr, LS_REC_UNIX_CONN, sizeof(c), tgid, ts);
-	c.start_ns = start;
-	c.sk = sk;
-	c.peer_sk = peer;
-	c.kind = kind;
-	c.path_len = (uint16_t)strlen(EVIL_PATH) + 1;
-	memcpy(c.path, EVIL_PATH, strlen(EVIL_PATH));
-	memcpy(c.comm, EVIL_COMM, strlen(EVIL_COMM));
-	model__ingest(m, &c.hdr, sizeof(c));
+	fx_unix_conn(m, tgid, start, sk, peer, kind, EVIL_PATH, EVIL_COMM, ts);
 }
 
 static void setns_fail(struct model *m, uint64_t ts)
@@ -404,8 +382,8 @@ static struct model *hostile_model(int intervals)
 		uint64_t ts = (uint64_t)(t + 1) * SEC;
 
 		if (t == 0) {
-			meta(m, EVIL_PID, START, EVIL_COMM, EVIL_EXE, ts);
-			meta(m, PEER_PID, PEER_START, "peer</td>", "/bin/peer", ts);
+			fx_meta(m, EVIL_PID, START, EVIL_COMM, EVIL_EXE, ts);
+			fx_meta(m, PEER_PID, PEER_START, "peer</td>", "/bin/peer", ts);
 		}
 		conn(m, PEER_PID, PEER_START, 0x1000 + 2 * t, 0x1001 + 2 * t, LS_UNIX_CONNECT, ts);
 		conn(m, EVIL_PID, START, 0x1001 + 2 * t, 0x1000 + 2 * t, LS_UNIX_ACCEPT, ts);
@@ -625,7 +603,7 @@ TEST(tcp_chart_by_state)
 		uint64_t ts = (uint64_t)(t + 1) * SEC;
 
 		if (!t)
-			meta(m, 700, START, "tcpd", "/usr/sbin/tcpd", ts);
+			fx_meta(m, 700, START, "tcpd", "/usr/sbin/tcpd", ts);
 		tcp(m, 2 * t + 2, 2, 1, ts);	/* SYN_RECV -> ESTABLISHED */
 		tcp(m, 2 * t + 3, 2, 1, ts);
 		tcp(m, 2 * t + 3, 1, 8, ts);	/* -> CLOSE_WAIT */

@@ -22,18 +22,8 @@ static uint64_t next_sk = 0x1000;
 static void conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk, uint64_t peer,
 		 uint32_t kind, uint64_t ts)
 {
-	struct ls_unix_conn c = { 0 };
-	const char *path = "/var/run/docker.sock";
-
-	fx_hdr(&c.hdr, LS_REC_UNIX_CONN, sizeof(c), tgid, ts);
-	c.start_ns = start;
-	c.sk = sk;
-	c.peer_sk = peer;
-	c.kind = kind;
-	c.path_len = (uint16_t)strlen(path) + 1;
-	memcpy(c.path, path, strlen(path));
-	snprintf(c.comm, LS_COMM_LEN, "%s", tgid == SERVER ? "dockerd" : "agent");
-	model__ingest(m, &c.hdr, sizeof(c));
+	fx_unix_conn(m, tgid, start, sk, peer, kind, "/var/run/docker.sock",
+		     tgid == SERVER ? "dockerd" : "agent", ts);
 }
 
 /* client connects to the server, which accepts: one connection each holds */

@@ -17,12 +17,7 @@
 
 static void meta(struct model *m, uint32_t tgid, uint64_t start, const char *comm, uint64_t ts)
 {
-	struct ls_proc_meta r = { 0 };
-
-	fx_hdr(&r.hdr, LS_REC_PROC_META, sizeof(r), tgid, ts);
-	r.start_ns = start;
-	memcpy(r.comm, comm, strnlen(comm, LS_COMM_LEN - 1));
-	model__ingest(m, &r.hdr, sizeof(r));
+	fx_meta(m, tgid, start, comm, NULL, ts);
 }
 
 static void setns_fail(struct model *m, uint32_t nstype, int err, uint64_t ino, uint64_t ts)

@@ -20,19 +20,7 @@ static struct model *new_model(void)
 static void conn(struct model *m, uint32_t tgid, uint64_t start, uint64_t sk, uint64_t peer,
 		 uint32_t kind, const char *path, uint64_t ts)
 {
-	struct ls_unix_conn c = { 0 };
-
-	fx_hdr(&c.hdr, LS_REC_UNIX_CONN, sizeof(c), tgid, ts);
-	c.start_ns = start;
-	c.sk = sk;
-	c.peer_sk = peer;
-	c.kind = kind;
-	if (path) {
-		c.path_len = (uint16_t)strlen(path) + 1;	/* the kernel counts the NUL */
-		memcpy(c.path, path, strlen(path));
-	}
-	snprintf(c.comm, LS_COMM_LEN, "%s", tgid == SERVER ? "dockerd" : "agent");
-	model__ingest(m, &c.hdr, sizeof(c));
+	fx_unix_conn(m, tgid, start, sk, peer, kind, path, tgid == SERVER ? "dockerd" : "agent", ts);
 }
 
 static void sample(struct model *m, uint32_t tgid, uint64_t start, uint64_t ts)

@@ -522,19 +522,6 @@ static void process(FILE *out, const struct model *m, const struct ls_process *p
 	fputs("</article>\n", out);
 }
 
-static void wall_time(const struct model *m, uint64_t boot_ns, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	buf[0] = 0;
-	if (!m->opts.wall_minus_boot_ns)
-		return;
-	t = (time_t)(((int64_t)boot_ns + m->opts.wall_minus_boot_ns) / 1000000000LL);
-	if (gmtime_r(&t, &tm))
-		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
 static void toc(FILE *out, const struct ls_process **rows, uint32_t n)
 {
 	fputs("<nav class=\"toc\"><table><tr><th>#</th><th>process</th><th>memory</th>"
@@ -576,7 +563,7 @@ void html_report__write(const struct model *m, const struct html_opts *o, FILE *
 
 	if (o->max_procs && n > o->max_procs)
 		n = o->max_procs;
-	wall_time(m, m->last_ts_ns, when, sizeof(when));
+	model__wall_time(m, m->last_ts_ns, "%Y-%m-%d %H:%M:%S UTC", when, sizeof(when));
 	report__count(model__lost(m), lost, sizeof(lost));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "model.h"
 #include "records.h"
 #include "sock_model.h"
@@ -522,6 +523,20 @@ void model__loss_reason(const struct model *m, char *buf, size_t len)
 	}
 	if (at < len)
 		snprintf(buf + at, len - at, ")");
+}
+
+void model__wall_time(const struct model *m, uint64_t boot_ns, const char *fmt, char *buf,
+		      size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	buf[0] = 0;
+	if (!m->opts.wall_minus_boot_ns)
+		return;
+	t = (time_t)(((int64_t)boot_ns + m->opts.wall_minus_boot_ns) / 1000000000LL);
+	if (gmtime_r(&t, &tm))
+		strftime(buf, len, fmt, &tm);
 }
 
 double model__duration_s(const struct model *m)

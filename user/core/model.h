@@ -255,6 +255,10 @@ uint64_t model__heap_bytes(const struct model *m);
 void model__loss_reason(const struct model *m, char *buf, size_t len);
 uint64_t model__lost(const struct model *m);
 double model__duration_s(const struct model *m);
+/* The wall-clock time of boot_ns (CLOCK_BOOTTIME) as strftime's fmt, UTC;
+ * "" when the run did not record the clocks' difference. */
+void model__wall_time(const struct model *m, uint64_t boot_ns, const char *fmt, char *buf,
+		      size_t len);
 
 /* Processes a report shows, most urgent first; returns how many (<= max). */
 uint32_t model__ranked(const struct model *m, const struct ls_process **out, uint32_t max,

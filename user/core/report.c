@@ -51,19 +51,6 @@ static const char *rate_str(double r, char *buf, size_t len)
 	return buf;
 }
 
-static void wall_time(const struct model *m, uint64_t boot_ns, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	buf[0] = 0;
-	if (!m->opts.wall_minus_boot_ns)
-		return;
-	t = (time_t)(((int64_t)boot_ns + m->opts.wall_minus_boot_ns) / 1000000000LL);
-	if (gmtime_r(&t, &tm))
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* "" unknown (no cgroup record: an old recording, or the read failed);
  * "..." before a path cut to its last bytes (a real one starts with '/') */
 static const char *cgroup_str(const struct ls_process *p, char *buf, size_t len)
@@ -143,7 +130,7 @@ void report__json(const struct model *m, bool final, FILE *out)
 	json__init(&j, out);
 	json__obj_begin(&j, NULL);
 	json__str(&j, "type", final ? "report" : "interval");
-	wall_time(m, m->last_ts_ns, when, sizeof(when));
+	model__wall_time(m, m->last_ts_ns, "%Y-%m-%dT%H:%M:%SZ", when, sizeof(when));
 	if (when[0])
 		json__str(&j, "time", when);
 	json__u64(&j, "ts_ns", m->last_ts_ns);
@@ -184,7 +171,7 @@ static void text_header(const struct model *m, bool final, FILE *out)
 {
 	char when[40], lost[32];
 
-	wall_time(m, m->last_ts_ns, when, sizeof(when));
+	model__wall_time(m, m->last_ts_ns, "%Y-%m-%dT%H:%M:%SZ", when, sizeof(when));
 	report__count(model__lost(m), lost, sizeof(lost));
 	if (final) {
 		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u process%s tracked, "
