@@ -330,7 +330,8 @@ deps:
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \
 		docker.io libdw-dev binutils golang-go libncurses-dev tmux \
-		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml chromium-headless-shell
+		libstdc++-12-dev liblzma-dev libbz2-dev python3-yaml chromium-headless-shell \
+		redis-server
 
 vmlinux:
 	vmlinux/gen-vmlinux.sh

@@ -8,7 +8,9 @@ leak, naming the client's pid with the client's own count, and, when
 dockerd's real memory grows with them (measured beside it from
 smaps_rollup: about 14 KiB a connection on dockerd 20.10), say in the
 memory explanation that the connections explain it; when it does not
-grow, no such link may be invented.  Skips when dockerd cannot start.
+grow, no such link may be invented.  And a loop of docker ps and docker
+version (short requests, every connection closed) must never read leak.
+Skips when dockerd cannot start.
 """
 import os
 import shutil
@@ -19,11 +21,20 @@ import time
 
 from lsharness import (LEAKSCOPE, ROOT, Failed, Suite, check, final_report, json_lines,
                        proc_in, smaps_rollup, wait_attached, wait_for_file)
-from test_containers import Dockerd
+from test_containers import DOCKER, Dockerd
 
 RATE = 20       # connections a second
 SECONDS = 32    # a leak verdict needs 24 s
 CLIENT = os.path.join(ROOT, "tests", "workloads", "http_conn_leak.py")
+LOOP_S = 60     # the docker ps loop: long enough for a false leak to show
+
+
+def ppid_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def real_bytes(pid):
@@ -88,6 +99,47 @@ def main():
         check("the connection leak explains the memory growth" in mem["explanation"],
               "the memory explanation says so", "the connection leak explains ...",
               mem["explanation"])
+
+    @s.subtest("docker_ps_loop_is_no_leak")
+    def docker_ps_loop():
+        """Field report 5's fear: a daemon under a steady load of short
+        requests (a loop of docker ps and docker version, as monitoring
+        does) must never read leak, at any interval, for dockerd or the
+        containerd it started; every connection is closed again."""
+        pid = d.proc.pid
+        kids = [int(e) for e in os.listdir("/proc") if e.isdigit() and ppid_of(int(e)) == pid]
+        args = ["-p", str(pid)] + [x for k in kids for x in ("-p", str(k))]
+        out_path = os.path.join(tmp, "loop.json")   # a pipe read only at the end would fill
+        out_file = open(out_path, "w")
+        ls = s.spawn([LEAKSCOPE, *args, "-i", "1", "-d", str(LOOP_S), "--json"], stdout=out_file)
+        wait_attached()
+        calls = 0
+        end = time.time() + LOOP_S - 3
+        while time.time() < end:
+            for cmd in (["ps"], ["version"]):
+                subprocess.run([DOCKER, *cmd], env=d.env, capture_output=True, timeout=30)
+                calls += 1
+        ls.wait(timeout=120)
+        out_file.close()
+        check(ls.returncode == 0, "leakscope's exit", 0, ls.returncode)
+        with open(out_path) as f:
+            objs = json_lines(f.read())
+        rep = final_report(objs)
+        alarms = []
+        for o in objs:
+            for q in o.get("processes", []):
+                if q["pid"] in [pid] + kids and q.get("memory", {}).get("verdict") == "leak":
+                    alarms.append((o.get("duration_s"), q["comm"], q["memory"]["explanation"]))
+        print(f"# {calls} docker calls in {LOOP_S - 3} s; dockerd and {len(kids)} children "
+              f"traced; memory leak verdicts at any interval: {len(alarms)}")
+        check(not alarms, "no interval calls dockerd's or containerd's memory a leak", "none",
+              alarms[:3])
+        u = proc_in(rep, pid)["unix_sockets"]
+        check(u["verdict"] != "leak", "dockerd's unix verdict", "not leak",
+              f"{u['verdict']}: {u['explanation']}")
+        check(u["opened"] >= 0.9 * calls, "connections dockerd accepted, one a docker call at least",
+              f">= {0.9 * calls:.0f}", u["opened"])
+        check(u["open"] <= 5, "connections left open at the end", "<= 5", u["open"])
 
     if not s.root_or_skip():
         return 0
