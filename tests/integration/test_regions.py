@@ -20,10 +20,6 @@ import time
 from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, final_report, json_lines, proc_in,
                        smaps_rollup, wait_attached, workload)
 
-NAMES = ["file_mapping_is_class_file_not_a_leak", "threads_are_class_stack",
-         "anon_leak_grows_class_anon_and_is_named", "classes_add_up_to_smaps_rollup",
-         "recording_replays_the_regions", "text_report_has_the_breakdown"]
-
 FILE_MIB = 256
 THREADS = 200
 STACK_KIB = 64      # touched by each thread
@@ -117,15 +113,17 @@ class Run:
             os.rmdir(d)
 
     def proc(self, name):
+        if self.live is None:
+            raise Failed("the traced run did not complete")
         return proc_in(self.live, self.pids[name])
 
 
 def main():
     s = Suite("regions")
-    if not s.root_or_skip(NAMES):
-        return 0
     run = Run(s)
 
+    # the first subtest runs leakscope; the others read the same run
+    @s.subtest("file_mapping_is_class_file_not_a_leak")
     def file_mapping():
         run.run()
         mem = run.proc("file")["memory"]
@@ -143,6 +141,7 @@ def main():
         check(mem["verdict"] not in ("leak", "growing"), "not a leak", "stable",
               mem["verdict"])
 
+    @s.subtest("threads_are_class_stack")
     def threads():
         reg = regions_of(run.proc("threads"))
         st = reg["stack"]
@@ -155,6 +154,7 @@ def main():
         check(reg["anon"]["rss_bytes"] < 4 * MiB, "stacks are not counted anon", "< 4 MiB",
               reg["anon"]["rss_bytes"] / MiB)
 
+    @s.subtest("anon_leak_grows_class_anon_and_is_named")
     def anon_leak():
         mem = run.proc("leak")["memory"]
         reg = regions_of(run.proc("leak"))
@@ -169,6 +169,7 @@ def main():
         check("the growth is in anonymous mappings" in mem["explanation"], "explanation",
               "... the growth is in anonymous mappings ...", mem["explanation"])
 
+    @s.subtest("classes_add_up_to_smaps_rollup")
     def add_up():
         for name in ("file", "threads", "leak"):
             reg = run.proc(name)["memory"]["regions"]
@@ -178,6 +179,7 @@ def main():
                   f"{name}: classes' rss against smaps_rollup's Rss",
                   f"{truth / MiB:.2f} MiB within 2%", f"{total / MiB:.2f} MiB")
 
+    @s.subtest("recording_replays_the_regions")
     def replay():
         for name in ("file", "threads", "leak"):
             live = run.proc(name)["memory"]
@@ -187,7 +189,9 @@ def main():
             check(live["explanation"] == again["explanation"], f"{name}: replayed explanation",
                   live["explanation"], again["explanation"])
 
+    @s.subtest("text_report_has_the_breakdown")
     def text():
+        run.proc("leak")  # the run completed
         lines = run.text.splitlines()
         res = [l for l in lines if l.startswith("    resident: ")]
         check(len(res) == 3, "a resident line per process", 3, res)
@@ -199,21 +203,9 @@ def main():
         check(any(l.startswith("    resident: anon ") for l in res), "the leak's line",
               "resident: anon ...", res)
 
-    s.run("file_mapping_is_class_file_not_a_leak", file_mapping)
-    later = [("threads_are_class_stack", threads),
-             ("anon_leak_grows_class_anon_and_is_named", anon_leak),
-             ("classes_add_up_to_smaps_rollup", add_up),
-             ("recording_replays_the_regions", replay),
-             ("text_report_has_the_breakdown", text)]
-    if run.live is None:
-        for n, _ in later:
-            print(f"not ok regions/{n}: the traced run did not complete")
-        s.failed += len(later)
-    else:
-        for n, fn in later:
-            s.run(n, fn)
-    return s.done()
-
+    if not s.root_or_skip():
+        return 0
+    return s.run_all()
 
 if __name__ == "__main__":
     raise SystemExit(main())
