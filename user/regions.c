@@ -5,6 +5,7 @@
  * path as "\012", nothing else escaped); the parser is fuzzed
  * (tests/fuzz/fuzz_readers.c). */
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,22 @@ static long base_page_kb(void)
 	return kb;
 }
 
+/* a stack pointer in [start, end): the first sp >= start, by bisection */
+static bool sp_within(const struct regions_parser *rp, uint64_t start, uint64_t end)
+{
+	uint32_t lo = 0, hi = rp->nsps;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (rp->sps[mid] < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rp->nsps && rp->sps[lo] < end;
+}
+
 /* The mapping read so far is complete: into its class. */
 static void map_done(struct regions_parser *rp)
 {
@@ -147,6 +164,11 @@ static void map_done(struct regions_parser *rp)
 	if (!rp->in_map)
 		return;
 	rp->in_map = false;
+	/* a thread's stack pointer in it makes a plain anonymous mapping a
+	 * stack, as a guard page below does */
+	if (!guard_below && !m->named && m->end > m->start &&
+	    m->end - m->start <= REGIONS_SP_STACK_MAX && sp_within(rp, m->start, m->end))
+		guard_below = true;
 	cls = regions__classify(m->cls_name, m->perms, guard_below, huge);
 	rp->prev_guard = !m->named && !strcmp(m->perms, "---p") && m->end > m->start &&
 			 m->end - m->start <= REGIONS_GUARD_MAX;
@@ -313,8 +335,77 @@ void regions__parse(const char *buf, size_t len, struct ls_proc_regions *out)
 	regions__end(&rp);
 }
 
+int regions__parse_syscall_sp(const char *text, uint64_t *sp)
+{
+	const char *tok[9];
+	int n = 0;
+	char *end;
+
+	/* "nr a1 a2 a3 a4 a5 a6 sp pc" or "-1 sp pc": the last but one */
+	for (const char *p = text; *p && n < 9;) {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		tok[n++] = p;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	if ((n != 9 && n != 3) || strncmp(tok[n - 2], "0x", 2))
+		return -1;
+	*sp = strtoull(tok[n - 2], &end, 16);
+	if (end == tok[n - 2] + 2 || (*end != ' ' && *end))
+		return -1;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The stack pointers of pid's threads blocked in a system call, sorted;
+ * at most REGIONS_MAX_SPS threads are read. */
+static uint32_t thread_sps(pid_t pid, uint64_t *sps)
+{
+	char path[96], buf[256];
+	struct dirent *de;
+	uint32_t n = 0, tried = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && tried < REGIONS_MAX_SPS) {
+		ssize_t k;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		tried++;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/syscall", pid, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		k = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (k <= 0)
+			continue;
+		buf[k] = 0;
+		if (regions__parse_syscall_sp(buf, &sps[n]) == 0 && sps[n])
+			n++;
+	}
+	closedir(d);
+	qsort(sps, n, sizeof(*sps), cmp_u64);
+	return n;
+}
+
 int regions__read(pid_t pid, uint64_t start_ns, struct ls_proc_regions *out)
 {
+	static uint64_t sps[REGIONS_MAX_SPS];
 	struct regions_parser rp;
 	char path[64];
 	static char buf[1 << 16];
@@ -327,6 +418,8 @@ int regions__read(pid_t pid, uint64_t start_ns, struct ls_proc_regions *out)
 	if (fd < 0)
 		return -1;
 	regions__begin(&rp, out);
+	rp.nsps = thread_sps(pid, sps);
+	rp.sps = sps;
 	for (;;) {
 		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
 		size_t pos = 0;

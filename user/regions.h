@@ -11,8 +11,10 @@
  *   stack  [stack]; an anonymous rw-p mapping right above an anonymous
  *          ---p mapping of at most REGIONS_GUARD_MAX (glibc's and musl's
  *          pthread stacks: the guard page is mprotect'ed in the same
- *          mmap); [anon:NAME] with "stack" in NAME (Android, glibc's
- *          decorated maps)
+ *          mmap), or one of at most REGIONS_SP_STACK_MAX that holds a
+ *          thread's stack pointer (/proc/PID/task/TID/syscall: threads
+ *          blocked in a system call, most of a server's); [anon:NAME]
+ *          with "stack" in NAME (Android, glibc's decorated maps)
  *   anon   other anonymous private mappings, [anon:NAME], private /dev/zero
  *   lib    the mappings of a file one of whose mappings next to them
  *          (ld.so maps a library's segments together) is executable: the
@@ -37,6 +39,12 @@
 #define REGIONS_CANDIDATES	32	/* file names weighed to find the biggest */
 #define REGIONS_MAX_MAPPINGS	65536	/* max_map_count's default is 65,530 */
 #define REGIONS_LINE_MAX	(4096 + 256)	/* PATH_MAX and the fields before it */
+/* threads whose stack pointers are read (/proc/PID/task/TID/syscall) */
+#define REGIONS_MAX_SPS		512
+/* a mapping holding a thread's stack pointer is its stack up to this
+ * size (a stack the program allocated inside a bigger mapping, a malloc
+ * arena, does not make that mapping a stack) */
+#define REGIONS_SP_STACK_MAX	(64ULL << 20)
 
 struct regions_map {
 	uint64_t start, end, inode;
@@ -64,6 +72,8 @@ struct regions_parser {
 	bool prev_guard;
 	uint64_t prev_end;
 	struct regions_group group;
+	const uint64_t *sps;	/* threads' stack pointers, sorted; may be NULL */
+	uint32_t nsps;
 	struct { uint64_t rss; uint8_t cls; char name[LS_REGION_NAME_LEN]; }
 		cand[REGIONS_CANDIDATES];
 	uint32_t ncand;
@@ -83,6 +93,9 @@ void regions__parse(const char *buf, size_t len, struct ls_proc_regions *out);
  * File mappings read LS_REGION_FILE: the grouping makes lib of those of
  * a file with an executable mapping among them. */
 int regions__classify(const char *name, const char *perms, bool guard_below, bool huge);
+/* The stack pointer in a /proc/PID/task/TID/syscall text ("nr a1..a6 sp
+ * pc", "-1 sp pc"): 0 and *sp, or -1 ("running", cut, garbage). */
+int regions__parse_syscall_sp(const char *text, uint64_t *sp);
 /* Reads /proc/PID/smaps into out, with its header (ts_ns left 0) and
  * start_ns; -1 if the process is gone or has no mm. */
 int regions__read(pid_t pid, uint64_t start_ns, struct ls_proc_regions *out);

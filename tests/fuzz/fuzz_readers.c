@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	case 7: {
 		/* /proc/PID/smaps, its bytes as they are (not NUL-ended) */
 		static struct ls_proc_regions r;
-		uint64_t count = 0;
+		uint64_t count = 0, sp;
 
 		regions__parse((const char *)data + 1, size - 1, &r);
 		for (int c = 0; c < LS_REGION_CLASSES; c++)
@@ -110,6 +110,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		for (int k = 0; k < LS_REGION_NAMED; k++)
 			for (int j = 0; j < LS_REGION_TOP_NAMES; j++)
 				REQUIRE(strnlen(r.names[k][j].name, LS_REGION_NAME_LEN) < LS_REGION_NAME_LEN);
+		/* and as a /proc/PID/task/TID/syscall text */
+		if (regions__parse_syscall_sp((char *)in, &sp) == 0)
+			REQUIRE(strstr((char *)in, "0x"));
 		break;
 	}
 	case 4:

@@ -228,6 +228,51 @@ TEST(long_names_keep_their_end_and_text_cut_anywhere_holds)
 	ASSERT_EQ(r.classes[LS_REGION_ANON].count, 1);
 }
 
+TEST(syscall_stack_pointers)
+{
+	uint64_t sp = 7;
+
+	ASSERT_EQ(regions__parse_syscall_sp("230 0x1 0x0 0x7f00c0ffee10 0x0 0x0 0x0 0x7f00c0ffed80 "
+					    "0x7f00deadbeef\n", &sp), 0);
+	ASSERT_EQ(sp, 0x7f00c0ffed80ULL);
+	ASSERT_EQ(regions__parse_syscall_sp("-1 0x7ffd00001000 0x55d0a0001234\n", &sp), 0);
+	ASSERT_EQ(sp, 0x7ffd00001000ULL);
+	ASSERT_EQ(regions__parse_syscall_sp("running\n", &sp), -1);
+	ASSERT_EQ(regions__parse_syscall_sp("", &sp), -1);
+	ASSERT_EQ(regions__parse_syscall_sp("230 0x1 0x0 0x0 0x0 0x0 0x0 zz 0x1", &sp), -1);
+	ASSERT_EQ(regions__parse_syscall_sp("-1 0x 0x1", &sp), -1);
+	ASSERT_EQ(regions__parse_syscall_sp("-1 0x12g 0x1", &sp), -1);
+}
+
+/* a plain anonymous mapping holding a thread's stack pointer is a stack
+ * (no guard page: pthread_attr_setguardsize(0)); a big one holding one (a
+ * stack the program put inside an arena) is not */
+TEST(stack_pointer_makes_a_stack)
+{
+	static struct ls_proc_regions r;
+	struct regions_parser rp;
+	const uint64_t sps[] = { 0x7f0070400000ULL, 0x7f0090000100ULL };
+	size_t i = 0;
+
+	tlen = 0;
+	map("7f0070001000-7f0070801000", "rw-p", "00:00 0", "", 40, 40, 0, 0, 4, 0);
+	map("7f0090000000-7f0098000000", "rw-p", "00:00 0", "", 900, 900, 0, 0, 4, 0);
+	map("7f00a0000000-7f00a0800000", "rw-p", "00:00 0", "", 30, 30, 0, 0, 4, 0);
+	regions__begin(&rp, &r);
+	rp.sps = sps;
+	rp.nsps = 2;
+	while (i < tlen) {
+		const char *nl = memchr(text + i, '\n', tlen - i);
+
+		regions__line(&rp, text + i, (size_t)(nl - (text + i)));
+		i = (size_t)(nl - text) + 1;
+	}
+	regions__end(&rp);
+	ASSERT_EQ(r.classes[LS_REGION_STACK].count, 1);
+	ASSERT_EQ(r.classes[LS_REGION_STACK].rss_bytes, 40 * KB);
+	ASSERT_EQ(r.classes[LS_REGION_ANON].count, 2);
+}
+
 static void pause_until(volatile int *stop)
 {
 	while (!*stop)
@@ -249,7 +294,8 @@ static void *sleeper(void *arg)
 TEST(own_smaps_adds_up_to_rollup)
 {
 	static struct ls_proc_regions r;
-	pthread_t t[4];
+	pthread_t t[6];
+	pthread_attr_t no_guard;
 	volatile int stop = 0;
 	char buf[4096];
 	unsigned long long rss = 0;
@@ -258,6 +304,13 @@ TEST(own_smaps_adds_up_to_rollup)
 
 	for (int i = 0; i < 4; i++)
 		ASSERT_EQ(pthread_create(&t[i], NULL, sleeper, (void *)&stop), 0);
+	/* and two without a guard page: their stack pointers tell them */
+	pthread_attr_init(&no_guard);
+	pthread_attr_setguardsize(&no_guard, 0);
+	pthread_attr_setstacksize(&no_guard, 1 << 20);
+	for (int i = 4; i < 6; i++)
+		ASSERT_EQ(pthread_create(&t[i], &no_guard, sleeper, (void *)&stop), 0);
+	pthread_attr_destroy(&no_guard);
 	usleep(100000);
 	ASSERT_EQ(regions__read(getpid(), 42, &r), 0);
 	f = fopen("/proc/self/smaps_rollup", "r");
@@ -268,7 +321,7 @@ TEST(own_smaps_adds_up_to_rollup)
 	if (f)
 		fclose(f);
 	stop = 1;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		pthread_join(t[i], NULL);
 	ASSERT_EQ(r.hdr.type, LS_REC_PROC_REGIONS);
 	ASSERT_EQ(r.hdr.size, sizeof(r));
@@ -277,8 +330,9 @@ TEST(own_smaps_adds_up_to_rollup)
 		if (c != LS_REGION_HUGE)
 			sum += r.classes[c].rss_bytes;
 	ASSERT_REL((double)sum, (double)rss * 1024, 0.05);
-	ASSERT_GE(r.classes[LS_REGION_STACK].count, 5);	/* [stack] and 4 threads' */
-	ASSERT_GE(r.classes[LS_REGION_STACK].rss_bytes, 4 * (48 << 10));
+	/* [stack], 4 threads' and the unguarded ones' (adjacent: maybe one) */
+	ASSERT_GE(r.classes[LS_REGION_STACK].count, 6);
+	ASSERT_GE(r.classes[LS_REGION_STACK].rss_bytes, 6 * (48 << 10));
 	ASSERT_GE(r.classes[LS_REGION_LIB].count, 2);
 	ASSERT_EQ(regions__read(0x7ffffff0, 0, &r), -1);	/* no such process */
 }
