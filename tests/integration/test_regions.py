@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Resident memory by region class (/proc/PID/smaps, issue 27's first part).
 
-One recorded run traces three workloads with repeated -p: a 256 MiB data
+One recorded run traces four workloads with repeated -p: a 256 MiB data
 file mapped and read (class file, not a leak), 200 threads that each touch
-64 KiB of their stack (class stack), and an anonymous leak (class anon
-grows, and the explanation says so).  At the end the workloads are stopped
+64 KiB of their stack (class stack), an anonymous leak (class anon grows,
+and the explanation says so) and a leak through malloc's brk heap (class
+heap).  At the end the workloads are stopped
 (SIGSTOP) before leakscope is: its last smaps read and the test's own read
 of smaps_rollup see the same memory, and the classes' Rss must add up to
 smaps_rollup's within 2%.  The recording replays to the same regions, and
@@ -28,6 +29,7 @@ STACK_KIB = 64      # touched by each thread
 # measured on Debian 12's glibc 2.36; 16 allowed), and the main [stack]
 STACK_EXTRA_KIB = 16
 LEAK_RATE = 4       # MiB/s
+BRK_RATE = 2        # MiB/s, malloc'd in 2 KiB chunks
 RUN_S = 28          # a leak verdict needs 24 s
 SUM_TOLERANCE = 0.02
 
@@ -55,6 +57,7 @@ class Run:
             "file": [workload("mem_filemap"), str(FILE_MIB), "120", self.data_path],
             "threads": [workload("mem_threads"), str(THREADS), "120", str(STACK_KIB)],
             "leak": [workload("mem_leak"), str(LEAK_RATE), "120"],
+            "brk": [workload("mem_brk_leak"), str(BRK_RATE), "120"],
         }
         procs = {}
         try:
@@ -169,9 +172,21 @@ def main():
         check("the growth is in anonymous mappings" in mem["explanation"], "explanation",
               "... the growth is in anonymous mappings ...", mem["explanation"])
 
+    @s.subtest("brk_leak_grows_class_heap_and_is_named")
+    def brk_leak():
+        mem = run.proc("brk")["memory"]
+        grew = {r["class"]: r["rss_growth_bytes"] for r in mem["regions"]}
+        check(max(grew, key=grew.get) == "heap", "the class that grew most", "heap", grew)
+        want = 0.7 * BRK_RATE * MiB * (RUN_S - 2)
+        check(grew["heap"] >= want, "heap growth over the run", f">= {want / MiB:.0f} MiB",
+              grew["heap"] / MiB)
+        check(mem["verdict"] == "leak", "verdict", "leak", mem["verdict"])
+        check("the growth is in the brk heap" in mem["explanation"], "explanation",
+              "... the growth is in the brk heap ...", mem["explanation"])
+
     @s.subtest("classes_add_up_to_smaps_rollup")
     def add_up():
-        for name in ("file", "threads", "leak"):
+        for name in ("file", "threads", "leak", "brk"):
             reg = run.proc(name)["memory"]["regions"]
             total = sum(r["rss_bytes"] for r in reg if r["class"] != "hugepages")
             truth = run.truth[name]["Rss"]
@@ -181,7 +196,7 @@ def main():
 
     @s.subtest("recording_replays_the_regions")
     def replay():
-        for name in ("file", "threads", "leak"):
+        for name in ("file", "threads", "leak", "brk"):
             live = run.proc(name)["memory"]
             again = proc_in(run.replayed, run.pids[name])["memory"]
             check(live["regions"] == again["regions"], f"{name}: replayed regions",
@@ -194,7 +209,7 @@ def main():
         run.proc("leak")  # the run completed
         lines = run.text.splitlines()
         res = [l for l in lines if l.startswith("    resident: ")]
-        check(len(res) == 3, "a resident line per process", 3, res)
+        check(len(res) == 4, "a resident line per process", 4, res)
         base = os.path.basename(run.data_path)
         check(any(f"file 2" in l and f"({base}" in l for l in res), "the data file's line",
               f"file 256.0 MiB ({base}", res)
