@@ -181,11 +181,15 @@ $(OUT)/tests/test_symbols_static: tests/unit/test_symbols.c user/symbols.c user/
 	$(Q)$(CC) $(CFLAGS) -DLEAKSCOPE_STATIC -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -lsupc++
 
 # Likewise the /proc and sock_diag readers, on processes and sockets of the
-# test's own.
-READER_SRCS := user/procfs.c user/sockdiag.c
+# test's own, and the smaps reader.
+READER_SRCS := user/procfs.c user/sockdiag.c user/regions.c
 $(OUT)/tests/test_readers: tests/unit/test_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_readers.c $(READER_SRCS) -o $@
+
+$(OUT)/tests/test_regions: tests/unit/test_regions.c user/regions.c user/regions.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_regions.c user/regions.c -o $@ -lpthread
 
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
@@ -277,6 +281,10 @@ test-ringbuf:
 $(OUT)/bench/replay: bench/replay.c $(OUT)/libleakscope_core.a | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/core $< $(OUT)/libleakscope_core.a -o $@ -lz -lm -lpthread
+
+$(OUT)/bench/regions: bench/regions.c user/regions.c user/regions.h | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/regions.c user/regions.c -o $@
 
 $(OUT)/bench/floor: bench/floor.c user/links.c user/links.h $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)

@@ -171,6 +171,10 @@ echo "leakscope peak RSS tracing the whole machine for 30 s at -i 1: ${hwm} KiB 
 # replay throughput of recordings (one core)
 $OUT/bench/replay 3000000
 
+# /proc/PID/smaps by region class: one process of 1,000 mappings, 50 of them
+$OUT/bench/regions 1 1000 20
+$OUT/bench/regions 50 1000 3
+
 # size of a recording of this whole machine, with leaks running, per hour
 $OUT/workloads/mem_leak 1 62 >/dev/null 2>&1 &
 $OUT/workloads/sock_peer unix-server $tmp/b.sock 62 keep >/dev/null 2>&1 &

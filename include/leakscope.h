@@ -71,6 +71,7 @@ enum ls_rec_type {
 	LS_REC_UNIX_EXISTING = 104, /* struct ls_unix_existing: sock_diag */
 	LS_REC_TCP_EXISTING = 105,  /* struct ls_tcp_existing: sock_diag */
 	LS_REC_PROC_CGROUP = 106,   /* struct ls_proc_cgroup: /proc/PID/cgroup */
+	LS_REC_PROC_REGIONS = 107,  /* struct ls_proc_regions: /proc/PID/smaps by class */
 	LS_REC_INTERVAL = 110,	 /* struct ls_interval: end of an interval */
 	LS_REC_TYPE_MAX,
 };
@@ -237,6 +238,57 @@ struct ls_proc_sample {
 	__u64 private_clean_bytes;
 	__u64 private_dirty_bytes;
 	__u64 private_hugetlb_bytes;
+};
+
+/*
+ * Resident memory by region class, summed from /proc/PID/smaps (loader;
+ * recording format 5).  Read for the processes a report shows, every few
+ * intervals (user/regions.c says which mapping goes where).
+ */
+enum ls_region_class {
+	LS_REGION_HEAP = 0,	/* [heap]: the brk heap */
+	LS_REGION_ANON = 1,	/* anonymous private mappings (and [anon:name]) */
+	LS_REGION_STACK = 2,	/* [stack] and thread stacks (a guard page below) */
+	LS_REGION_LIB = 3,	/* files with an executable mapping: the binary, .so */
+	LS_REGION_FILE = 4,	/* other file-backed mappings: data files */
+	LS_REGION_SHMEM = 5,	/* /dev/shm, memfd:, SYSV, shared anonymous */
+	LS_REGION_HUGE = 6,	/* hugetlbfs: rss_bytes is the Hugetlb pages */
+	LS_REGION_OTHER = 7,	/* [vdso], [vvar], [vsyscall], other [names] */
+	LS_REGION_CLASSES = 8,
+};
+/* the classes that name their biggest files: lib, file, shmem */
+#define LS_REGION_NAMED		3
+#define LS_REGION_TOP_NAMES	3	/* names kept per named class */
+#define LS_REGION_NAME_LEN	88	/* longer: "..." and the path's end */
+/* a named class's index into ls_proc_regions.names, or -1 */
+#define LS_REGION_NAMED_INDEX(c) ((c) == LS_REGION_LIB ? 0 : (c) == LS_REGION_FILE ? 1 \
+				  : (c) == LS_REGION_SHMEM ? 2 : -1)
+
+struct ls_region_sum {
+	__u64 rss_bytes;	/* Rss (hugepages: Shared_ + Private_Hugetlb) */
+	__u64 private_bytes;	/* Private_Clean + Private_Dirty (+ Private_Hugetlb) */
+	__u64 lazyfree_bytes;
+	__u64 swap_bytes;
+	__u32 count;		/* mappings */
+	__u32 _pad;
+};
+
+struct ls_region_name {
+	__u64 rss_bytes;	/* of this file's mappings */
+	char name[LS_REGION_NAME_LEN];	/* as smaps writes it ("\012" for a
+					 * newline, " (deleted)"); NUL-ended */
+};
+
+#define LS_REGIONS_CUT		(1U << 0)	/* the read stopped short (too many mappings) */
+struct ls_proc_regions {
+	struct ls_rec_hdr hdr;		/* LS_REC_PROC_REGIONS */
+	__u64 start_ns;
+	__u32 flags;			/* LS_REGIONS_* */
+	__u32 mappings;			/* mappings read */
+	struct ls_region_sum classes[LS_REGION_CLASSES];
+	/* the biggest files of lib, file, shmem (LS_REGION_NAMED_INDEX),
+	 * biggest first; "" past the last */
+	struct ls_region_name names[LS_REGION_NAMED][LS_REGION_TOP_NAMES];
 };
 
 /* ---------------------------------------------------------------- sockets */

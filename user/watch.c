@@ -22,6 +22,7 @@
 #include "model.h"
 #include "procfs.h"
 #include "recording.h"
+#include "regions.h"
 #include "sockdiag.h"
 #include "sock_model.h"
 #include "privs.h"
@@ -35,6 +36,18 @@
 #define VERIFY_PER_INTERVAL	1024	/* unverified closes checked an interval */
 #define VERIFY_FOR_NS		(60 * 1000000000ULL)	/* then the end stays open */
 #define STAT_MEMO_SLOTS		65536	/* by pid, direct-mapped: 1.5 MiB */
+/* /proc/PID/smaps walks the page tables and writes ~1 KiB of text a
+ * mapping: it is read only for the processes a report shows (at most
+ * REGIONS_PROCS of them, most urgent first), each at most every
+ * REGIONS_EVERY intervals, at most REGIONS_PER_INTERVAL an interval; in
+ * the last interval, every one shown, for the final report */
+#define REGIONS_PROCS		64
+#define REGIONS_EVERY		3
+#define REGIONS_PER_INTERVAL	16
+/* and a pass stops once it took this long (a process of 1,000 mappings
+ * takes 10 to 25 ms, bench/regions.c): the rest wait for the next */
+#define REGIONS_BUDGET_NS	(200 * 1000000ULL)
+#define REGIONS_FINAL_BUDGET_NS	(2000 * 1000000ULL)
 
 /* /proc/PID/status is the costliest read of a pass (a third of
  * leakscope's time beside 5,000 idle processes).  A process whose stat
@@ -112,6 +125,7 @@ struct watch {
 	int html_ret;		/* -1: the page could not be written */
 	struct stat_memo *memo;		/* STAT_MEMO_SLOTS; NULL: always read */
 	uint64_t status_reads, status_skipped;	/* -v */
+	uint64_t regions_reads, regions_ns;	/* -v */
 	struct container_filter cf;	/* --container, --cgroup */
 	uint64_t cf_ns;		/* time the last filter pass took */
 };
@@ -311,6 +325,37 @@ static int sample_pid(pid_t pid, void *ctx)
 	return 0;
 }
 
+/* Resident memory by region class of the processes a report shows. */
+static void read_regions(struct watch *w)
+{
+	const struct ls_process *shown[REGIONS_PROCS];
+	uint64_t every = REGIONS_EVERY * (uint64_t)(w->opts->interval_s * 1e9), t0 = ls_now_boot_ns();
+	uint32_t n = model__ranked(w->model, shown, REGIONS_PROCS, w->final);
+	unsigned done = 0;
+
+	for (uint32_t i = 0; i < n && (w->final || done < REGIONS_PER_INTERVAL) &&
+	     ls_now_boot_ns() - t0 < (w->final ? REGIONS_FINAL_BUDGET_NS : REGIONS_BUDGET_NS); i++) {
+		const struct ls_process *p = shown[i];
+		static struct ls_proc_regions r;	/* 1.2 KiB */
+
+		if (p->exited || p->tgid == (uint32_t)getpid() || !p->mem.have_sample)
+			continue;
+		/* due: never read, or read REGIONS_EVERY intervals ago (half
+		 * an interval's slack: intervals are not exactly apart) */
+		if (!w->final && p->mem.regions &&
+		    p->mem.regions->latest.hdr.ts_ns + every > w->now_ns + every / (2 * REGIONS_EVERY))
+			continue;
+		done++;
+		if (procfs__start_ns((pid_t)p->tgid) != p->start_ns ||
+		    regions__read((pid_t)p->tgid, p->start_ns, &r))
+			continue;	/* gone, or its pid is another's now */
+		r.hdr.ts_ns = ls_now_boot_ns();
+		sink(w, &r.hdr, sizeof(r));
+	}
+	w->regions_reads += done;
+	w->regions_ns += ls_now_boot_ns() - t0;
+}
+
 /* Processes to sample: the kernel's traced set when filtered, else all. */
 static void for_each_sampled(struct watch *w, int (*fn)(pid_t, void *))
 {
@@ -478,6 +523,7 @@ static void interval(struct watch *w, bool final)
 	w->nrollup = 0;
 	for_each_sampled(w, consider_pid);
 	for_each_sampled(w, sample_pid);
+	read_regions(w);
 	loader__collect_sites(w->loader, ls_now_boot_ns(), want_sites, w);
 	name_peers(w);
 
@@ -917,6 +963,9 @@ cleanup:
 		fprintf(stderr, "leakscope: /proc/PID/status read %llu times, %llu not (stat "
 			"unchanged)\n", (unsigned long long)w.status_reads,
 			(unsigned long long)w.status_skipped);
+	if (ls_verbose)
+		fprintf(stderr, "leakscope: /proc/PID/smaps read %llu times in %.1f ms\n",
+			(unsigned long long)w.regions_reads, (double)w.regions_ns / 1e6);
 	serve__free(w.serve);
 	loader__destroy(w.loader);
 	model__free(w.model);

@@ -7,7 +7,9 @@
  * what they make of it must hold: a comm of at most 15 bytes, NUL-filled;
  * sock_diag records the model takes as well formed, with a path no longer
  * than a path; a cgroup path (user/core/cgroup_path.c) within its buffer,
- * and a container id of exactly 64 hex digits or none.
+ * and a container id of exactly 64 hex digits or none; smaps by region
+ * class (user/regions.c): every mapping in one class, names NUL-ended in
+ * their fields.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "cgroup_path.h"
 #include "procfs.h"
 #include "records.h"
+#include "regions.h"
 #include "sockdiag.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -54,7 +57,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(in, data + 1, size - 1);
 	in[size - 1] = 0;	/* the readers' buffers end with a NUL */
 	memset(&s, 0, sizeof(s));
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		if (procfs__parse_stat((char *)in, &st) == 0)
 			REQUIRE(strrchr((char *)in, ')'));
@@ -92,6 +95,24 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		}
 		REQUIRE(strnlen(ci.unit, CGROUP_UNIT_LEN) < CGROUP_UNIT_LEN);
 		REQUIRE(!ci.pod_uid[0] || strlen(ci.pod_uid) == CGROUP_UID_LEN);
+		break;
+	}
+	case 7: {
+		/* /proc/PID/smaps, its bytes as they are (not NUL-ended) */
+		static struct ls_proc_regions r;
+		uint64_t count = 0, sp;
+
+		regions__parse((const char *)data + 1, size - 1, &r);
+		for (int c = 0; c < LS_REGION_CLASSES; c++)
+			count += r.classes[c].count;
+		REQUIRE(count == r.mappings);
+		REQUIRE(r.mappings <= size);
+		for (int k = 0; k < LS_REGION_NAMED; k++)
+			for (int j = 0; j < LS_REGION_TOP_NAMES; j++)
+				REQUIRE(strnlen(r.names[k][j].name, LS_REGION_NAME_LEN) < LS_REGION_NAME_LEN);
+		/* and as a /proc/PID/task/TID/syscall text */
+		if (regions__parse_syscall_sp((char *)in, &sp) == 0)
+			REQUIRE(strstr((char *)in, "0x"));
 		break;
 	}
 	case 4:

@@ -35,7 +35,7 @@ if name == "text":
               b"\\\t\r\x7f\"/", b"\xf4\x8f\xbf\xbf\xf4\x90\x80\x80", bytes(range(1, 256))]:
         seed(s)
 else:
-    # selector byte % 7: stat, status, smaps_rollup, comm, unix dump, TCP dump, cgroup
+    # selector byte % 8: stat, status, smaps_rollup, comm, unix dump, TCP dump, cgroup, smaps
     for sel, f in enumerate(["stat", "status", "smaps_rollup", "comm"]):
         try:
             seed(bytes([sel]) + open(f"/proc/self/{f}", "rb").read())
@@ -43,6 +43,15 @@ else:
             pass
     seed(bytes([0]) + b"42 (a) b\n) (c) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0")
     seed(bytes([3]) + b"\x1b[31mEVIL\x1b[0m\n\n")
+    try:
+        seed(bytes([7]) + open("/proc/self/smaps", "rb").read()[:16384])
+    except OSError:
+        pass
+    seed(bytes([7]) + b"7f00-7f10 ---p 00000000 00:00 0 \nRss: 0 kB\n"
+         b"7f10-7f90 rw-p 00000000 00:00 0 \nRss: 8 kB\nSwap: 4 kB\n"
+         b"7fa0-7fb0 r-xp 00000000 fe:00 12   /usr/lib/a b\\012c.so (deleted)\nRss: 4 kB\n"
+         b"7fb0-7fc0 rw-s 00000000 00:01 5 /memfd:x (deleted)\nKernelPageSize: 2048 kB\n"
+         b"Private_Hugetlb: 2048 kB\n")
     try:
         seed(bytes([6]) + open("/proc/self/cgroup", "rb").read())
     except OSError:

@@ -345,6 +345,82 @@ TEST(json_report_has_the_contract_keys)
 	model__free(m);
 }
 
+static int feed_regions(struct model *m, uint64_t ts, uint64_t anon, uint64_t heap,
+			 const char *file_name)
+{
+	struct ls_proc_regions r = { 0 };
+
+	fx_hdr(&r.hdr, LS_REC_PROC_REGIONS, sizeof(r), PID, ts);
+	r.start_ns = START;
+	r.mappings = 40;
+	r.classes[LS_REGION_ANON] = (struct ls_region_sum){ .rss_bytes = anon, .private_bytes = anon,
+							    .lazyfree_bytes = MiB, .count = 12 };
+	r.classes[LS_REGION_HEAP] = (struct ls_region_sum){ .rss_bytes = heap, .count = 1 };
+	r.classes[LS_REGION_STACK] = (struct ls_region_sum){ .rss_bytes = 800 << 10, .count = 200 };
+	r.classes[LS_REGION_LIB] = (struct ls_region_sum){ .rss_bytes = 2 * MiB, .count = 20 };
+	r.classes[LS_REGION_FILE] = (struct ls_region_sum){ .rss_bytes = 3 * MiB, .count = 1 };
+	snprintf(r.names[0][0].name, LS_REGION_NAME_LEN, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	r.names[0][0].rss_bytes = 2 * MiB;
+	snprintf(r.names[1][0].name, LS_REGION_NAME_LEN, "%s", file_name);
+	r.names[1][0].rss_bytes = 3 * MiB;
+	return model__ingest(m, &r.hdr, sizeof(r));
+}
+
+/* smaps by class: the latest read and the growth since the first; the
+ * explanation names the class that grew, the text lists them, the names
+ * (the process's choice) escaped in both */
+TEST(regions_name_the_class_that_grew)
+{
+	struct model *m = new_model();
+	char *buf;
+
+	ASSERT_EQ(feed_regions(m, SEC, 40 * MiB, 5 * MiB, "/data/first.bin"), 0);
+	for (int t = 0; t < 30; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, 0 });
+	ASSERT_EQ(feed_regions(m, 30 * SEC, 127 * MiB, 6 * MiB, "/data/a b\\012c\x1b[31m.bin"), 0);
+	end_interval(m, 31 * SEC);
+	ASSERT_STREQ(verdict__name(mem(m)->verdict), "leak");
+	ASSERT_EQ(mem(m)->regions->reads, 2);
+	ASSERT_CONTAINS(mem(m)->explanation, "; the growth is in anonymous mappings (+87.0 MiB since "
+			"the first smaps read).");
+	buf = fx_report_json(m);
+	ASSERT_CONTAINS(buf, "\"regions\":[{\"class\":\"heap\",\"name\":null,\"rss_bytes\":6291456,"
+			"\"private_bytes\":0,\"lazyfree_bytes\":0,\"swap_bytes\":0,\"count\":1,"
+			"\"rss_growth_bytes\":1048576},{\"class\":\"anon\",\"name\":null,"
+			"\"rss_bytes\":133169152,\"private_bytes\":133169152,\"lazyfree_bytes\":1048576,"
+			"\"swap_bytes\":0,\"count\":12,\"rss_growth_bytes\":91226112}");
+	ASSERT_CONTAINS(buf, "{\"class\":\"lib\",\"name\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\"");
+	ASSERT_CONTAINS(buf, "\"files\":[{\"name\":\"/data/a b\\\\012c\\u001b[31m.bin\","
+			"\"rss_bytes\":3145728}]");
+	ASSERT_CONTAINS(buf, "{\"class\":\"hugepages\",\"name\":null,\"rss_bytes\":0");
+	ASSERT_CONTAINS(buf, "\"regions_reads\":2");
+	free(buf);
+	buf = fx_final_text(m);
+	ASSERT_CONTAINS(buf, "    resident: anon 127.0 MiB, heap 6.0 MiB, file 3.0 MiB "
+			"(a b\\\\012c\\x1b[31m.bin), lib 2.0 MiB (libc.so.6), stack 800.0 KiB (200)\n");
+	free(buf);
+	model__free(m);
+}
+
+/* never read: an empty list, no line, no words */
+TEST(no_regions_read_is_an_empty_list)
+{
+	struct model *m = new_model();
+	char *buf;
+
+	for (int t = 0; t < 30; t++)
+		feed_sample(m, (uint64_t)(t + 1) * SEC, (struct sample_in){ (50 + 3 * t) * MiB, 0, 0 });
+	end_interval(m, 31 * SEC);
+	ASSERT_FALSE(strstr(mem(m)->explanation, "the growth is in"));
+	buf = fx_report_json(m);
+	ASSERT_CONTAINS(buf, "\"regions\":[]");
+	free(buf);
+	buf = fx_final_text(m);
+	ASSERT_FALSE(strstr(buf, "resident:"));
+	free(buf);
+	model__free(m);
+}
+
 int main(void)
 {
 	return RUN_TESTS();

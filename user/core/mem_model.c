@@ -120,6 +120,68 @@ static void add_site(struct mem_extra *ms, const struct ls_growth_site *g)
 	ms->nsites = n;
 }
 
+static const char *const region_classes[LS_REGION_CLASSES] = {
+	[LS_REGION_HEAP] = "heap", [LS_REGION_ANON] = "anon", [LS_REGION_STACK] = "stack",
+	[LS_REGION_LIB] = "lib", [LS_REGION_FILE] = "file", [LS_REGION_SHMEM] = "shmem",
+	[LS_REGION_HUGE] = "hugepages", [LS_REGION_OTHER] = "other",
+};
+
+/* what the explanation calls a class that grew */
+static const char *const region_words[LS_REGION_CLASSES] = {
+	[LS_REGION_HEAP] = "the brk heap", [LS_REGION_ANON] = "anonymous mappings",
+	[LS_REGION_STACK] = "thread stacks", [LS_REGION_LIB] = "shared libraries",
+	[LS_REGION_FILE] = "file mappings", [LS_REGION_SHMEM] = "shared memory",
+	[LS_REGION_HUGE] = "huge pages", [LS_REGION_OTHER] = "other mappings",
+};
+
+const char *mem_model__region_class(int cls)
+{
+	return cls >= 0 && cls < LS_REGION_CLASSES ? region_classes[cls] : "unknown";
+}
+
+int mem_model__region_growth(const struct mem_state *ms, int64_t *grew)
+{
+	const struct mem_regions *r = ms->regions;
+	int best = -1;
+
+	*grew = 0;
+	if (!r || r->reads < 2)
+		return -1;
+	for (int c = 0; c < LS_REGION_CLASSES; c++) {
+		int64_t g = (int64_t)(r->latest.classes[c].rss_bytes - r->first[c].rss_bytes);
+
+		if (g > *grew) {
+			*grew = g;
+			best = c;
+		}
+	}
+	return best;
+}
+
+static void add_regions(struct model *m, struct mem_state *ms, const struct ls_proc_regions *r)
+{
+	struct mem_regions *x = ms->regions;
+
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x) {
+			m->alloc_drops++;
+			return;
+		}
+		ms->regions = x;
+		m->nregions++;
+	}
+	x->latest = *r;
+	/* names come from the process: always NUL-ended here */
+	for (int k = 0; k < LS_REGION_NAMED; k++)
+		for (int j = 0; j < LS_REGION_TOP_NAMES; j++)
+			x->latest.names[k][j].name[LS_REGION_NAME_LEN - 1] = 0;
+	if (!x->reads++) {
+		memcpy(x->first, r->classes, sizeof(x->first));
+		x->first_ts_ns = r->hdr.ts_ns;
+	}
+}
+
 void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
 {
 	struct mem_state *ms = &p->mem;
@@ -157,6 +219,9 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 		}
 		break;
 	}
+	case LS_REC_PROC_REGIONS:
+		add_regions(m, ms, (const struct ls_proc_regions *)rec);
+		break;
 	case LS_REC_BIG_MMAP:
 		if ((x = extra_of(m, ms)))
 			add_mapping(x, (const struct ls_big_mmap *)rec);
@@ -270,6 +335,21 @@ static void explain(const struct model *m, struct ls_process *p,
 			n += mem_link__words(m, &ms->link, e + n, len - n);
 		if (n < 0 || (size_t)n >= len)
 			return;
+	}
+	/* which kind of memory grew, from smaps (read every few intervals) */
+	if (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) {
+		int64_t grew;
+		int c = mem_model__region_growth(ms, &grew);
+
+		if (c >= 0 && grew >= (1 << 20)) {
+			char g[32];
+
+			report__bytes((uint64_t)grew, g, sizeof(g));
+			n += snprintf(e + n, len - n, "; the growth is in %s (+%s since the first smaps read)",
+				      region_words[c], g);
+			if (n < 0 || (size_t)n >= len)
+				return;
+		}
 	}
 	/* where the growth comes from, when we know */
 	if ((ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING) && x && x->nsites &&
@@ -414,12 +494,99 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 		json__obj_end(j);
 	}
 	json__arr_end(j);
+	json__arr_begin(j, "regions");
+	for (int c = 0; ms->regions && c < LS_REGION_CLASSES; c++) {
+		const struct mem_regions *r = ms->regions;
+		const struct ls_region_sum *rs = &r->latest.classes[c];
+		int k = LS_REGION_NAMED_INDEX(c);
+
+		json__obj_begin(j, NULL);
+		json__str(j, "class", region_classes[c]);
+		if (k >= 0 && r->latest.names[k][0].name[0])
+			json__str(j, "name", r->latest.names[k][0].name);
+		else
+			json__null(j, "name");
+		json__u64(j, "rss_bytes", rs->rss_bytes);
+		json__u64(j, "private_bytes", rs->private_bytes);
+		json__u64(j, "lazyfree_bytes", rs->lazyfree_bytes);
+		json__u64(j, "swap_bytes", rs->swap_bytes);
+		json__u64(j, "count", rs->count);
+		json__i64(j, "rss_growth_bytes", (int64_t)(rs->rss_bytes - r->first[c].rss_bytes));
+		if (k >= 0) {
+			json__arr_begin(j, "files");
+			for (int f = 0; f < LS_REGION_TOP_NAMES && r->latest.names[k][f].name[0]; f++) {
+				json__obj_begin(j, NULL);
+				json__str(j, "name", r->latest.names[k][f].name);
+				json__u64(j, "rss_bytes", r->latest.names[k][f].rss_bytes);
+				json__obj_end(j);
+			}
+			json__arr_end(j);
+		}
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	if (ms->regions) {
+		json__u64(j, "regions_ts", ms->regions->latest.hdr.ts_ns);
+		json__u64(j, "regions_reads", ms->regions->reads);
+		json__bool(j, "regions_cut", ms->regions->latest.flags & LS_REGIONS_CUT);
+	}
 	json__str(j, "verdict", verdict__name(ms->verdict));
 	json__dbl(j, "confidence", ms->confidence, 2);
 	json__u64(j, "samples", model__samples(p));
 	json__str(j, "explanation", ms->explanation);
 	mem_link__json(m, &ms->link, j);
 	json__obj_end(j);
+}
+
+/* the last part of a file's name */
+static const char *name_base(const char *name)
+{
+	const char *b = strrchr(name, '/');
+
+	return b && b[1] ? b + 1 : name;
+}
+
+/* "    resident: anon 812.0 MiB, heap 40.1 MiB, lib 22.3 MiB (libc.so.6,
+ * ...), stack 1.6 MiB (200), shmem 0": the classes with mappings, the
+ * most resident first; file names escaped (the process chose them) */
+static void regions_text(const struct mem_regions *r, FILE *out)
+{
+	int order[LS_REGION_CLASSES], n = 0;
+	char b[32], esc[TEXT_ESC_SIZE(LS_REGION_NAME_LEN)];
+
+	for (int c = 0; c < LS_REGION_CLASSES; c++)
+		if (r->latest.classes[c].count)
+			order[n++] = c;
+	for (int i = 1; i < n; i++)	/* by rss, biggest first (8 at most) */
+		for (int k = i; k > 0 && r->latest.classes[order[k]].rss_bytes >
+				       r->latest.classes[order[k - 1]].rss_bytes; k--) {
+			int t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	fprintf(out, "    resident:");
+	for (int i = 0; i < n; i++) {
+		const struct ls_region_sum *rs = &r->latest.classes[order[i]];
+		int k = LS_REGION_NAMED_INDEX(order[i]);
+
+		fprintf(out, "%s %s %s", i ? "," : "", region_classes[order[i]],
+			rs->rss_bytes ? report__bytes(rs->rss_bytes, b, sizeof(b)) : "0");
+		if (order[i] == LS_REGION_STACK)
+			fprintf(out, " (%u)", rs->count);
+		else if (k >= 0 && r->latest.names[k][0].name[0]) {
+			fprintf(out, " (%s", text__esc(name_base(r->latest.names[k][0].name), esc,
+							 sizeof(esc)));
+			if (r->latest.names[k][1].name[0])
+				fprintf(out, ", %s%s", text__esc(name_base(r->latest.names[k][1].name), esc,
+								 sizeof(esc)),
+					r->latest.names[k][2].name[0] ? ", ..." : "");
+			fputc(')', out);
+		}
+	}
+	if (r->latest.flags & LS_REGIONS_CUT)
+		fprintf(out, " (the first %u mappings)", r->latest.mappings);
+	fputc('\n', out);
 }
 
 void mem_model__text(const struct ls_process *p, FILE *out, bool final)
@@ -435,6 +602,8 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 		return;
 	fprintf(out, "  memory: %s (confidence %.2f). %s\n", verdict__name(ms->verdict),
 		ms->confidence, text__esc(ms->explanation, esc, sizeof(esc)));
+	if (ms->regions)
+		regions_text(ms->regions, out);
 	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
 			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),

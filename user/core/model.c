@@ -93,6 +93,10 @@ static void proc_release(struct model *m, struct ls_process *p)
 		m->nextra--;
 	free(p->mem.extra);
 	p->mem.extra = NULL;
+	if (p->mem.regions)
+		m->nregions--;
+	free(p->mem.regions);
+	p->mem.regions = NULL;
 	if (p->exited)
 		m->nexited--;
 	p->exited = false;
@@ -482,7 +486,8 @@ uint64_t model__heap_bytes(const struct model *m)
 {
 	uint64_t n = (uint64_t)m->nslots * sizeof(struct ls_process) +
 		     (uint64_t)m->nfull * sizeof(struct proc_series_full) +
-		     (uint64_t)m->nextra * sizeof(struct mem_extra);
+		     (uint64_t)m->nextra * sizeof(struct mem_extra) +
+		     (uint64_t)m->nregions * sizeof(struct mem_regions);
 
 	for (uint32_t i = 0; i < m->nslots; i++)
 		n += model__slot(m, i)->samples.cap * sizeof(uint64_t);
@@ -680,7 +685,8 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	/* a sample or a name shows no activity: it takes no live
 	 * process's slot */
 	if (rec->type == LS_REC_PROC_SAMPLE || rec->type == LS_REC_PROC_META ||
-	    rec->type == LS_REC_PROC_CGROUP || rec->type == LS_REC_PROC_EXIT)
+	    rec->type == LS_REC_PROC_CGROUP || rec->type == LS_REC_PROC_EXIT ||
+	    rec->type == LS_REC_PROC_REGIONS)
 		p = model__proc_idle(m, rec->tgid, ls_rec_start_ns(rec));
 	else
 		p = model__proc(m, rec->tgid, ls_rec_start_ns(rec));

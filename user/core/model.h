@@ -101,6 +101,16 @@ struct mem_extra {
 	uint32_t nsites;
 };
 
+/* Resident memory by region class (smaps), allocated at the first regions
+ * record: the latest read, and the classes at the first, so that the
+ * growth of each over the run is known (1.5 KiB, fixed). */
+struct mem_regions {
+	struct ls_proc_regions latest;
+	struct ls_region_sum first[LS_REGION_CLASSES];
+	uint64_t first_ts_ns;
+	uint32_t reads;
+};
+
 struct mem_state {
 	bool have_ledger;
 	bool have_sample;
@@ -110,6 +120,7 @@ struct mem_state {
 	uint64_t lazyfree_bytes;	/* latest LazyFree (0 when never read) */
 	uint64_t rollup_ts_ns;
 	struct mem_extra *extra;	/* NULL until a big mapping or growth site */
+	struct mem_regions *regions;	/* NULL until a regions record */
 	/* decided at each interval */
 	struct verdict_result real_v;	/* verdict on real memory */
 	struct verdict_result rss_v;	/* the same fit on RSS, for lazy-free */
@@ -197,6 +208,7 @@ struct model {
 	uint64_t *capped_pids;		/* bitmap: pids counted in procs_capped */
 	uint32_t nfull;			/* processes whose series are allocated */
 	uint32_t nextra;		/* processes with a mem_extra */
+	uint32_t nregions;		/* processes with a mem_regions */
 	uint64_t first_ts_ns;
 	uint64_t last_ts_ns;
 	uint64_t interval_ns;
@@ -271,6 +283,11 @@ void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 void mem_model__json(const struct model *m, const struct ls_process *p, struct json *j);
 void mem_model__text(const struct ls_process *p, FILE *out, bool final);
 uint64_t mem_model__real_bytes(const struct mem_state *ms);
+/* "heap", "anon", "stack", "lib", "file", "shmem", "hugepages", "other" */
+const char *mem_model__region_class(int cls);
+/* The class whose resident bytes grew most since the first read (-1 when
+ * none grew, or fewer than two reads), and by how much. */
+int mem_model__region_growth(const struct mem_state *ms, int64_t *grew);
 
 /* max_sockets: 0 for SOCK_TABLE_MAX (sock_table.h); tests set less */
 struct sock_model *sock_model__new(uint32_t max_sockets);

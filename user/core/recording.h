@@ -12,7 +12,8 @@
  *   block  := u32:"LSBK" u32:compressed_len u32:raw_len u32:crc32(compressed) bytes
  * All integers little-endian; blocks are raw deflate (RFC 1951) of whole records.
  * Version 2 writes unix records cut after their path; version 1 files (whole
- * unix records) read the same way.
+ * unix records) read the same way.  3 adds exec records, 4 cgroup records,
+ * 5 regions records (smaps by class, LS_REC_PROC_REGIONS); older files read.
  */
 #ifndef LS_RECORDING_H
 #define LS_RECORDING_H
