@@ -374,6 +374,25 @@ static void site(struct model *m, uint64_t ts)
 
 /* A leaking process with a hostile name, a hostile peer and path, a
  * failing setns into a hostile target and a hostile growth site. */
+/* An smaps read: anon bytes, a hostile shared library's name */
+static void regions(struct model *m, uint64_t anon, uint64_t ts)
+{
+	struct ls_proc_regions r = { 0 };
+
+	fx_hdr(&r.hdr, LS_REC_PROC_REGIONS, sizeof(r), EVIL_PID, ts);
+	r.start_ns = START;
+	r.mappings = 3;
+	r.classes[LS_REGION_ANON].rss_bytes = anon;
+	r.classes[LS_REGION_ANON].private_bytes = anon;
+	r.classes[LS_REGION_ANON].count = 1;
+	r.classes[LS_REGION_LIB].rss_bytes = 2 << 20;
+	r.classes[LS_REGION_LIB].count = 2;
+	snprintf(r.names[LS_REGION_NAMED_INDEX(LS_REGION_LIB)][0].name, LS_REGION_NAME_LEN,
+		 "/lib/<b>lib\x1b.so");
+	r.names[LS_REGION_NAMED_INDEX(LS_REGION_LIB)][0].rss_bytes = 2 << 20;
+	model__ingest(m, &r.hdr, sizeof(r));
+}
+
 static struct model *hostile_model(int intervals)
 {
 	struct model *m = fx_model(0);
@@ -392,6 +411,8 @@ static struct model *hostile_model(int intervals)
 			site(m, ts);
 		fx_sample_fds(m, EVIL_PID, START, ts, (uint64_t)(t + 1) << 22, 0, 0, (uint32_t)t + 3);
 		fx_sample(m, PEER_PID, PEER_START, ts, 1 << 20, 0, 0);
+		if (t == 0 || t + 1 == intervals)
+			regions(m, (uint64_t)(t + 1) << 22, ts);
 		fx_interval(m, ts, t + 1 == intervals);
 	}
 	return m;
@@ -455,6 +476,11 @@ TEST(page_escapes_every_name)
 	ASSERT_CONTAINS(s, "f&lt;svg onload=x&gt;\\xe2\\x81\\xa6+0x10 (lib&amp;.so)");
 	ASSERT_CONTAINS(s, "main&#39;+0x1 (\\x1b[0m)");
 	ASSERT_CONTAINS(s, "rec&lt;\\x1b&gt;.lsrec");
+	/* the regions table: the hostile library escaped, anon's growth */
+	ASSERT_CONTAINS(s, "<h3>Resident memory by region</h3>");
+	ASSERT_CONTAINS(s, "<code>/lib/&lt;b&gt;lib\\x1b.so</code>");
+	ASSERT_CONTAINS(s, "<tr><td>anon</td><td class=\"num\">80.0 MiB</td>"
+			"<td class=\"num\">+76.0 MiB</td>");
 	/* the page is valid UTF-8 with no control byte but newlines */
 	{
 		const unsigned char *u = (const unsigned char *)s;

@@ -411,6 +411,49 @@ static const char *base_name(const char *file, size_t size)
 	return file + n;
 }
 
+/* Resident memory by region class at the latest smaps read, with each
+ * class's change since the first read and its biggest file. */
+static void regions_table(FILE *out, const struct ls_process *p)
+{
+	const struct mem_regions *r = p->mem.regions;
+	char a[32], b[32], g[32];
+
+	if (!r)
+		return;
+	fputs("<section class=\"regions\">\n<h3>Resident memory by region</h3>\n"
+	      "<table class=\"regions\"><tr><th>class</th><th class=\"num\">resident</th>"
+	      "<th class=\"num\">since the first read</th><th class=\"num\">private</th>"
+	      "<th class=\"num\">lazily freed</th><th class=\"num\">swap</th>"
+	      "<th class=\"num\">mappings</th><th>biggest</th></tr>\n", out);
+	for (int c = 0; c < LS_REGION_CLASSES; c++) {
+		const struct ls_region_sum *rs = &r->latest.classes[c];
+		int64_t grew = (int64_t)(rs->rss_bytes - r->first[c].rss_bytes);
+		int k = LS_REGION_NAMED_INDEX(c);
+
+		if (!rs->count)
+			continue;
+		report__bytes(grew < 0 ? (uint64_t)-grew : (uint64_t)grew, g, sizeof(g));
+		fprintf(out, "<tr><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s%s</td>"
+			"<td class=\"num\">%s</td>", mem_model__region_class(c),
+			report__bytes(rs->rss_bytes, a, sizeof(a)), grew < 0 ? "-" : "+", g,
+			report__bytes(rs->private_bytes, b, sizeof(b)));
+		fprintf(out, "<td class=\"num\">%s</td>", report__bytes(rs->lazyfree_bytes, a, sizeof(a)));
+		fprintf(out, "<td class=\"num\">%s</td><td class=\"num\">%u</td><td>",
+			report__bytes(rs->swap_bytes, a, sizeof(a)), rs->count);
+		if (k >= 0 && r->latest.names[k][0].name[0]) {
+			fputs("<code>", out);
+			html__escape(out, r->latest.names[k][0].name, sizeof(r->latest.names[k][0].name), 0);
+			fputs("</code>", out);
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	if (r->latest.flags & LS_REGIONS_CUT)
+		fprintf(out, "<p class=\"note\">From the first %u mappings only.</p>\n",
+			r->latest.mappings);
+	fputs("</section>\n", out);
+}
+
 static void sites_table(FILE *out, const struct ls_process *p)
 {
 	const struct mem_extra *x = p->mem.extra;
@@ -518,6 +561,7 @@ static void process(FILE *out, const struct model *m, const struct ls_process *p
 	fds_chart(out, m, p, id);
 	snprintf(id, sizeof(id), "p%u-setns", rank);
 	setns_chart(out, m, p, id);
+	regions_table(out, p);
 	sites_table(out, p);
 	fputs("</article>\n", out);
 }
