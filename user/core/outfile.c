@@ -60,12 +60,7 @@ int outfile__create(struct outfile *of, const char *path, bool force, const char
 	}
 	return 0;
 fail:
-	if (of->fd >= 0)
-		close(of->fd);
-	free(of->path);
-	free(of->tmp);
-	memset(of, 0, sizeof(*of));
-	of->fd = -1;
+	outfile__release(of);
 	return -1;
 }
 
