@@ -103,6 +103,17 @@ def table_rows(scr):
     return []
 
 
+def ended_with_report(t, how, timeout=30):
+    """The run ended by how: exit 0, the terminal as it was, and the final
+    report on the normal screen with the live view gone."""
+    rc = t.exit_status(timeout)
+    check(rc == 0, f"exit status after {how}", 0, rc)
+    t.terminal_restored()
+    scr = t.screen(history=True)
+    check("=== leakscope report:" in scr and HELP not in scr,
+          "the report on the normal screen, the view gone", "=== ...", scr)
+
+
 def main():
     s = Suite("tui")
     ready_env = lambda: {"LEAKSCOPE_READY_FILE": os.environ["LEAKSCOPE_READY_FILE"]}
@@ -180,12 +191,7 @@ def main():
         t = Tmux(tmp, [LEAKSCOPE, "watch", "-i", "1", "-d", "3", "-p", str(wl.pid)], ready_env())
         try:
             t.wait_screen(lambda x: HELP in x, 30, "the live view")
-            rc = t.exit_status(60)
-            check(rc == 0, "exit status after -d", 0, rc)
-            t.terminal_restored()
-            scr = t.screen(history=True)
-            check("=== leakscope report:" in scr and HELP not in scr,
-                  "the report on the normal screen, the view gone", "=== ...", scr)
+            ended_with_report(t, "-d", 60)
         finally:
             t.kill()
         # SIGTERM: the same
@@ -201,12 +207,7 @@ def main():
                           x.startswith("leakscope  +") and any(l.startswith(f"sleep (pid {wl.pid})") for l in x.splitlines()[:15]),
                           10, "the screen redrawn for 90x15")
             os.kill(t.leakscope_pid(), 15)
-            rc = t.exit_status()
-            check(rc == 0, "exit status after SIGTERM", 0, rc)
-            t.terminal_restored()
-            scr = t.screen(history=True)
-            check("=== leakscope report:" in scr and HELP not in scr,
-                  "the report on the normal screen, the view gone", "=== ...", scr)
+            ended_with_report(t, "SIGTERM")
         finally:
             t.kill()
 
