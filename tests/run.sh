@@ -13,7 +13,8 @@ OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+fails=$(mktemp)	# every "not ok" line, said again just before the summary
+trap 'rm -f "$log" "$fails"' EXIT
 
 run_one() {
 	local name=$1; shift
@@ -31,12 +32,13 @@ run_one() {
 	else
 		grep -E '^(ok|skip) ' "$log"
 	fi
+	grep '^not ok ' "$log" >>"$fails"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok $name: exited $rc"
+		echo "not ok $name: exited $rc" | tee -a "$fails"
 		f=1
 	fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
-		echo "not ok $name: ran no test"
+		echo "not ok $name: ran no test" | tee -a "$fails"
 		f=1
 	fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
@@ -73,5 +75,11 @@ for t in tests/integration/test_*.py tests/integration/test_*.sh; do
 	*.sh) run_one "$t" bash "$t" ;;
 	esac
 done
+# a long failure's output can push its line out of a log's tail: the list
+# of failures again, then the summary as the last line
+if [ -s "$fails" ]; then
+	echo "# the failures:"
+	cut -c1-300 "$fails"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -83,7 +83,7 @@ def main():
         s.spawn([workload("sock_peer"), "unix-client", sock, "100", "38", "keep"])
         wait_for_file(info)
         pids = [leak.pid, lazy.pid, srv.pid]
-        args = [LEAKSCOPE, "-i", "1", "-d", "28", "--json"]  # a leak: 7 samples over 24 s
+        args = [LEAKSCOPE, "-i", "1", "-d", "30", "--json"]  # a leak: 7 samples over 24 s
         for p in pids:
             args += ["-p", str(p)]
         # both at once: a second leakscope works beside the first; each
@@ -91,9 +91,14 @@ def main():
         gates = os.path.join(tmp, "gates")	# nobody's run writes its file here
         os.makedirs(gates, exist_ok=True)
         os.chmod(gates, 0o1777)
-        # root's is the subtest's gate: the workloads start when it attaches
-        ready = {"root": os.environ["LEAKSCOPE_READY_FILE"],
+        # the workloads start (the subtest's gate) once both have attached:
+        # nobody's start under setpriv can lag root's by seconds on a busy
+        # machine, and a run that missed the first samples reads "growing"
+        ready = {"root": os.path.join(gates, "ready-root"),
                  "nobody": os.path.join(gates, "ready-nobody")}
+        for f in ready.values():
+            if os.path.exists(f):
+                os.unlink(f)
         env = {w: dict(os.environ, LEAKSCOPE_READY_FILE=ready[w]) for w in ready}
         runs = {"root": s.spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env["root"]),
@@ -107,6 +112,8 @@ def main():
                 out, err = p.communicate(timeout=60)
                 raise Failed(f"{who}: never attached: {err.decode()[-300:]}")
             seen[who] = caps_of(p.pid)
+        with open(os.environ["LEAKSCOPE_READY_FILE"], "w"):
+            pass
         reps = {}
         for who, p in runs.items():
             out, err = p.communicate(timeout=60)
