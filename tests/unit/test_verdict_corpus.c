@@ -74,7 +74,7 @@ TEST(steady_2_mib_a_second_leak_reads_leak_within_30_s)
 
 TEST(precision_and_recall_on_the_corpus)
 {
-	/* the figures in the README's Verdicts section; a change of the rule
+	/* the figures in docs/verdicts.md (and the README's Verdicts); a change of the rule
 	 * that loses either fails here */
 	struct corpus_stats st;
 
