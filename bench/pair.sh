@@ -6,7 +6,7 @@
 # the host, so this VM's slow periods, which move wall-clock figures by 30 to 60%, cancel in
 # the ratio: an A/A run (one build twice) read 0.80 to 1.12 per round at ITERS 20000, and
 # 1.01 as the median of 12 rounds.  It measures program bodies only (kernel.bpf_stats_enabled),
-# not the dispatch to them: for the ratio to the floor, use bench/interleave.sh.
+# not the dispatch to them: for the ratio to the floor, use build/bench/toggle.
 # E.g. bench/pair.sh unix 20000 12 /tmp/old/leakscope build/leakscope
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "Error: bench/pair.sh needs root (it loads BPF programs)" >&2; exit 1; }

@@ -7,7 +7,7 @@
  * "detached" or "attached" (bench/floor; leakscope --bench-toggle, which
  * prints "attached" when ready too).  A cycle takes about a second, so this
  * VM's slow periods, which last seconds, fall on all of a cycle's
- * configurations alike; bench/interleave.sh, which starts a tracer for each
+ * configurations alike; bench/interleave.sh (removed in 2026-12), which started a tracer for each
  * turn, needs some 4 s a configuration.
  *
  * Each turn keeps the fastest of RUNS loops runs (each already the fastest
