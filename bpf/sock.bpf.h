@@ -230,7 +230,7 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	e->sock_type = LS_READ(sk, sk_type);
 	e->path_len = 0;
 	e->abstract = 0;
-	e->path_as_last = 0;
+	e->_reserved = 0;
 	e->peer_tgid = peer_tgid;
 	if (with_comm)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -249,35 +249,14 @@ static __always_inline void fill_unix(struct ls_unix_conn *e, struct sock *sk, s
 	}
 }
 
-/* Is the name of path_len bytes at addr the one r's last record with path
- * bytes carried?  Compared byte for byte, not by address: a freed name's
- * memory may hold another name later. */
-static __always_inline bool same_as_last_path(struct ls_conn_ring *r, struct unix_address *addr,
-					      __u64 path_len)
-{
-	__u64 src = path_src(addr);
-
-	if (r->last_path_len != path_len)
-		return false;
-	for (__u32 i = 0; i < LS_UNIX_PATH_ROOM_MAX / 8; i++) {
-		if (i * 8 >= path_len)
-			break;
-		if (path_word(src, path_len, i) != r->last_path_words[i])
-			return false;
-	}
-	return true;
-}
-
 /* The record into this CPU's conn ring: false if the ring is full (the
  * caller sends it through the ring buffer instead).  A slot costs plain
  * stores; a ring-buffer record's reserve and submit were 40% of the
- * connect and accept programs' time on a connect/accept/close loop.
- * as_last (path_room 0): put it without its path's bytes, only if they
- * are those of this ring's last record with path bytes (false if not). */
+ * connect and accept programs' time on a connect/accept/close loop. */
 static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __u64 ino, int fd,
 					  __u32 kind, __u32 peer_tgid, __u64 id, __u64 boot,
 					  struct unix_address *addr, __u64 path_len,
-					  const __u32 path_room, const bool as_last)
+					  const __u32 path_room)
 {
 	const __u32 nslots = LS_CONN_RECORD_SLOTS(LS_UNIX_CONN_SIZE(path_room));
 	__u32 cpu = bpf_get_smp_processor_id(), tgid = id >> 32, zero = 0;
@@ -288,8 +267,6 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 	bool with_comm;
 
 	if (!r || !order)
-		return false;
-	if (as_last && !same_as_last_path(r, addr, path_len))
 		return false;
 	head = r->head;
 	used = head - r->tail;
@@ -319,16 +296,6 @@ static __always_inline bool conn_ring_put(struct sock *sk, struct sock *peer, __
 		r->comm_start_ns = start_ns;
 		r->comm_start_boot = boot;
 	}
-	if (as_last) {
-		e->path_len = path_len;
-		e->path_as_last = 1;
-	} else if (path_room && path_len) {
-		r->last_path_len = path_len;
-		for (__u32 i = 0; i < path_room / 8; i++)
-			r->last_path_words[i] = e->path_words[i];
-	}
-	if (kind == LS_UNIX_CONNECT)
-		r->connect_peer_sk = (__u64)peer;
 	/* the slot before the head that shows it: x86 keeps stores in order */
 	barrier();
 	r->head = head + nslots;
@@ -348,7 +315,7 @@ static __always_inline void emit_unix_sized(struct sock *sk, struct sock *peer, 
 	struct ls_unix_conn *e;
 
 	if (LS_CPU_RINGS && conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr,
-					  path_len, path_room, false))
+					  path_len, path_room))
 		return;
 	e = emit_reserve_untimed(LS_UNIX_CONN_SIZE(path_room), LS_REC_UNIX_CONN, id >> 32);
 	if (!e)
@@ -376,10 +343,6 @@ static __always_inline void emit_unix(struct task_struct *task, struct sock *sk,
 	 * open: cheaper than an LRU insert and delete per socket. */
 	if (filter_pids || filter_comm)
 		own_sock(sk, id >> 32, start_tick(boot));
-	/* most connects go to the name the last one on this CPU went to */
-	if (LS_CPU_RINGS && len &&
-	    conn_ring_put(sk, peer, ino, fd, kind, peer_tgid, id, boot, addr, len, 0, true))
-		return;
 	/* one call per room: the ring reserves constant sizes */
 	switch (LS_UNIX_PATH_ROOM(len)) {
 	case 0:
@@ -485,25 +448,6 @@ int ls_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* Unfiltered, may accept() of sk leave the name to the connect record?  Yes
- * when this CPU's conn ring took, as its last connect record, one whose
- * server end was at sk: that record comes first in the reader's order, and
- * the model shares a connection's name between its ends.  The connect may
- * be an older socket's at the same address; then this connection's own
- * connect was recorded elsewhere (unfiltered, every connect is; a lost one
- * is counted) and names it whenever it comes.  Skipping the name copy and
- * the credentials saves about 10 ns of an accept's 110 (bench/pair.sh). */
-static __always_inline bool named_by_connect(struct sock *sk)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct ls_conn_ring *r;
-
-	if (!LS_CPU_RINGS || filter_pids || filter_comm)
-		return false;
-	r = bpf_map_lookup_elem(&conn_rings, &cpu);
-	return r && r->connect_peer_sk == (__u64)sk;
-}
-
 /* ---- accept/accept4: the new socket's peer is the connecting socket */
 static __always_inline int on_accept_exit(long ret)
 {
@@ -525,10 +469,6 @@ static __always_inline int on_accept_exit(long ret)
 		__u32 client;
 
 		peer = LS_READ(unix_sk(sk), peer);
-		if (named_by_connect(sk)) {
-			emit_unix(task, sk, peer, NULL, ino, (int)ret, LS_UNIX_ACCEPT, 0);
-			return 0;
-		}
 		/* the client's pid: under a filter, whether to record this;
 		 * and it names the client when its connect was not seen
 		 * (made before attach) */

@@ -311,11 +311,7 @@ struct ls_unix_conn {
 	__u32 sock_type;		/* SOCK_STREAM, SOCK_SEQPACKET, ... */
 	__u16 path_len;			/* bytes of path used; 0 unnamed */
 	__u8 abstract;			/* path[0] was NUL */
-	/* in a conn ring only: the path is the one of this CPU's conn
-	 * ring's last record that carried path bytes, which this record
-	 * leaves out (path_len still says its length).  The reader puts
-	 * them back before anything else sees the record. */
-	__u8 path_as_last;
+	__u8 _reserved;			/* 0 (a record with it set is refused) */
 	__u32 peer_tgid;		/* accept: the connecting process (SO_PEERCRED) */
 	char comm[LS_COMM_LEN];		/* thread that connected/accepted: names a
 					 * client gone before any /proc read
@@ -403,22 +399,10 @@ struct ls_conn_ring {
 	__u32 comm_tgid;
 	__u32 _pad0;
 	__u64 comm_start_boot;
-	/* (BPF's) the server-side sock of the last connect record in this
-	 * ring: an accept() of that sock on this CPU comes after it in the
-	 * reader's order, so it leaves the name to that record (the model
-	 * shares a connection's name between its ends) */
-	__u64 connect_peer_sk;
+	__u64 _pad0b;
 	__u64 _pad1[3];			/* head and tail on their own lines */
 	__u64 tail;			/* records read (user space) */
 	__u64 _pad2[7];
-	/* (BPF's) the path of the last record put in this ring with path
-	 * bytes, as that record's words: a record to the same path leaves
-	 * them out (path_as_last).  The bytes were 16 ns of a connect
-	 * program's 125 on a loop connecting to one listener (AMD EPYC
-	 * VM). */
-	__u64 last_path_words[LS_UNIX_PATH_ROOM_MAX / 8];
-	__u64 last_path_len;
-	__u64 _pad3[1];
 	struct ls_conn_slot slots[LS_CONN_RING_SLOTS + 1];	/* + the spare */
 };
 

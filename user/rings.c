@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "conn_path.h"
 #include "options.h"
 #include "poll_pace.h"
 #include "privs.h"
@@ -37,7 +36,6 @@ struct rings {
 	uint64_t *close_heads;		/* per CPU, read first (see drain_rings) */
 	uint64_t *conn_heads;		/* per CPU, read next */
 	uint64_t *conn_tails;		/* per CPU, where the merge has read to */
-	struct conn_path *conn_paths;	/* per CPU, its conn ring's last path */
 	uint64_t closes_waiting;	/* closes the last drain could not send yet */
 	/* the ring buffer's positions, mapped read-only */
 	const uint64_t *rb_consumer, *rb_producer;
@@ -141,8 +139,7 @@ static int map_rings(struct rings *r)
 	r->close_heads = calloc(r->opts.ncpus, sizeof(*r->close_heads));
 	r->conn_heads = calloc(r->opts.ncpus, sizeof(*r->conn_heads));
 	r->conn_tails = calloc(r->opts.ncpus, sizeof(*r->conn_tails));
-	r->conn_paths = calloc(r->opts.ncpus, sizeof(*r->conn_paths));
-	if (!r->close_heads || !r->conn_heads || !r->conn_tails || !r->conn_paths) {
+	if (!r->close_heads || !r->conn_heads || !r->conn_tails) {
 		ls_error("out of memory");
 		return -1;
 	}
@@ -206,8 +203,6 @@ static int drain_conn_rings(struct rings *r, uint64_t now)
 		memcpy(&copy, first, size);
 		copy.hdr.ts_ns = now;
 		r->conn_tails[from] += LS_CONN_RECORD_SLOTS(size);
-		if (copy.hdr.type == LS_REC_UNIX_CONN)
-			size = conn_path__restore(&r->conn_paths[from], &copy.rec, size);
 		deliver(r, &copy.hdr, size);
 		n++;
 	}
@@ -510,7 +505,6 @@ void rings__free(struct rings *r)
 	free(r->close_heads);
 	free(r->conn_heads);
 	free(r->conn_tails);
-	free(r->conn_paths);
 	ring_buffer__free(r->rb);
 	free(r);
 }

@@ -447,8 +447,7 @@ def main():
         the word that ends with it: a name under 8 bytes (the 7-byte
         abstract one) takes that word from before the name.  Run twice:
         with client and server where the scheduler puts them, and both on
-        one CPU, where an accept() leaves the name to the connect record
-        that CPU's ring took just before (see named_by_connect)."""
+        one CPU, where both ends' records go through one conn ring."""
         for run, pin in (("a", []), ("b", ["taskset", "-c", "0"])):
             medium = os.path.join(tmp, run + "m" * 40 + ".sock")
             long_ = os.path.join(tmp, run + "l" * (99 - len(tmp)) + ".sock")
@@ -473,8 +472,9 @@ def main():
                           (a, peer, 3), got)
 
     def names_of_one_length_in_turn():
-        """A connect to the name the last record on its CPU carried leaves
-        the bytes out, and the reader puts them back (path_as_last).  Here
+        """Names that differ in one byte, at one address in turn (a
+        transport that compared names by address, or kept a CPU's last
+        name, got this wrong: see docs/sockets.md).  Here
         on one CPU a server binds 16 names of one length, one after another,
         each differing in one byte; a client connects 3 times to each; then
         both close everything, freeing the name, whose memory the next

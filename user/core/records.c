@@ -64,7 +64,7 @@ int ls_rec_check(const struct ls_rec_hdr *h, size_t len)
 
 		if (len < LS_UNIX_CONN_SIZE(0) || len > sizeof(*c) ||
 		    c->path_len > len - LS_UNIX_CONN_SIZE(0) || c->path_len > LS_PATH_LEN ||
-		    c->path_as_last)	/* the reader puts the path back first */
+		    c->_reserved)
 			return -1;
 		return 0;
 	}
