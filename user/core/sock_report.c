@@ -123,11 +123,11 @@ static const char *addr_str(uint8_t family, const uint8_t *addr, uint16_t port, 
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 
-	inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
 	if (local_port)
-		snprintf(buf, len, family == 10 ? "[%s] -> :%u" : "%s -> :%u", a, port);
+		snprintf(buf, len, family == AF_INET6 ? "[%s] -> :%u" : "%s -> :%u", a, port);
 	else
-		snprintf(buf, len, family == 10 ? "[%s]:%u" : "%s:%u", a, port);
+		snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 	return buf;
 }
 

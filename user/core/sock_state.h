@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The socket model's state, shared by its two halves and nothing else:
- * sock_model.c (records in, the table, the per-interval views and
- * verdicts) and sock_report.c (explanations, JSON, text, read-only views).
+ * The socket model's state, shared by its files and nothing else:
+ * sock_model.c (the table, records in, the interval's pass and verdicts),
+ * sock_unix.c (pairing, closes), sock_tcp.c (states, stuck groups) and
+ * sock_report.c (explanations, JSON, text, read-only views).
  */
 #ifndef LS_SOCK_STATE_H
 #define LS_SOCK_STATE_H
@@ -124,6 +125,34 @@ struct sock_state {
 /* "/var/run/docker.sock", "@name" for abstract, "(unnamed)". */
 const char *sock_model__path_name(const struct sock_model *sm, uint16_t idx, char *buf,
 				  size_t len);
+
+/* sock_model.c: the table's entries and each process's socket state. */
+static inline struct sock_entry *sock__find(struct sock_model *sm, uint64_t key)
+{
+	return sock_table__find(&sm->table, key);
+}
+/* The entry for key (zeroed if new); NULL when the table is full, counted
+ * (run-wide, and as the owner's when it is known). */
+struct sock_entry *sock_model__insert(struct model *m, uint64_t key, uint32_t tgid,
+				      uint64_t start);
+void sock_model__erase(struct sock_model *sm, struct sock_entry *e);
+/* The process's socket state, made on first use (NULL: out of memory). */
+struct sock_state *sock_model__state_of(struct ls_process *p);
+
+/* sock_unix.c: unix records in; before the interval's pass, exits and
+ * unpaired closes; one unix end in the pass. */
+void sock_unix__add(struct model *m, const struct ls_unix_conn *c);
+void sock_unix__add_close(struct model *m, const struct ls_sock_close *c);
+void sock_unix__add_existing(struct model *m, const struct ls_unix_existing *x);
+void sock_unix__settle(struct model *m, uint64_t now);
+void sock_unix__view(struct model *m, struct sock_entry *e, struct sock_state *ss);
+
+/* sock_tcp.c: TCP records in; one TCP socket in the pass; each interval's
+ * series by state. */
+void sock_tcp__add(struct model *m, const struct ls_tcp_state *t);
+void sock_tcp__add_existing(struct model *m, const struct ls_tcp_existing *x);
+void sock_tcp__view(struct sock_state *ss, const struct sock_entry *e);
+void sock_tcp__series(struct model *m, struct sock_state *ss, uint64_t now_ns);
 
 /* sock_report.c: each interval's explanations, after the verdicts; and
  * the doubt added to a non-growing verdict of a process with losses. */
