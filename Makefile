@@ -169,16 +169,16 @@ $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libleakscope_co
 
 # The symbolizer lives in user/ (libelf) but is unit-tested without root:
 # link its source straight in, no libbpf needed.
-$(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
+$(OUT)/tests/test_symbols: tests/unit/test_symbols.c user/symbols.c user/sym_debug.c user/sym_names.c user/symbols.h user/sym_debug.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -ldl
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c user/sym_debug.c user/sym_names.c -o $@ -ldw -lelf -lz -ldl
 
 # The same built as the static binary is (make static): its demangler linked
 # from libsupc++.a, not loaded with dlopen.
 UNIT_BINS += $(OUT)/tests/test_symbols_static
-$(OUT)/tests/test_symbols_static: tests/unit/test_symbols.c user/symbols.c user/symbols.h tests/unit/harness.h | $(OUT)/tests
+$(OUT)/tests/test_symbols_static: tests/unit/test_symbols.c user/symbols.c user/sym_debug.c user/sym_names.c user/symbols.h user/sym_debug.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -DLEAKSCOPE_STATIC -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c -o $@ -ldw -lelf -lz -lsupc++
+	$(Q)$(CC) $(CFLAGS) -DLEAKSCOPE_STATIC -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_symbols.c user/symbols.c user/sym_debug.c user/sym_names.c -o $@ -ldw -lelf -lz -lsupc++
 
 # Likewise the /proc and sock_diag readers, on processes and sockets of the
 # test's own, and the smaps reader.

@@ -9,11 +9,9 @@
  * one Dwfl per cached file, reported at its own addresses, its DWARF read
  * on the first question.  Debug files are looked up by build id under
  * /usr/lib/debug/.build-id and by .gnu_debuglink beside the file, in its
- * .debug/ and under /usr/lib/debug, as gdb does; our own callback does it,
- * opening regular files only (a debuglink name is the traced binary's
- * choice: no '/' in it, no FIFO to hang on).
+ * .debug/ and under /usr/lib/debug, as gdb does (sym_debug.c).  Names are
+ * demangled and told from allocator plumbing in sym_names.c.
  */
-#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -27,7 +25,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "sym_debug.h"
 #include "symbols.h"
 
 #define MAX_PIDS	16
@@ -307,141 +305,6 @@ out:
 		elf_end(e);
 }
 
-/* ---- separate debug files and source lines (libdwfl) */
-
-#define DEBUG_ROOT	"/usr/lib/debug"
-
-/* path opened if it is a regular file (never blocks on a FIFO or device) */
-static int open_regular(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* .gnu_debuglink's CRC is zlib's CRC-32 of the whole debug file */
-static bool crc_matches(int fd, uint32_t want)
-{
-	enum { CHUNK = 1 << 16 };
-	unsigned char *buf = malloc(CHUNK);
-	uLong crc = crc32(0, NULL, 0);
-	ssize_t n = -1;
-
-	if (!buf)
-		return false;
-	while ((n = read(fd, buf, CHUNK)) > 0)
-		crc = crc32(crc, buf, (uInt)n);
-	free(buf);
-	return n == 0 && lseek(fd, 0, SEEK_SET) == 0 && (uint32_t)crc == want;
-}
-
-/* file_name is "/proc/PID/root/dir/file": the root part's length */
-static size_t root_len(const char *file_name)
-{
-	const char *r;
-
-	if (strncmp(file_name, "/proc/", 6) || !(r = strstr(file_name + 6, "/root/")))
-		return 0;
-	return (size_t)(r - file_name) + 5;
-}
-
-static int found(const char *path, int fd, char **debuginfo_file_name)
-{
-	*debuginfo_file_name = strdup(path);	/* libdwfl frees it */
-	return fd;
-}
-
-/* libdwfl asks for the debug file of a module whose own has no DWARF (or
- * no .symtab): by build id on the host then in the process's root, then by
- * its .gnu_debuglink name with the CRC it gives. */
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-			  Dwarf_Addr base, const char *file_name, const char *debuglink,
-			  GElf_Word crc, char **debuginfo_file_name)
-{
-	const unsigned char *id = NULL;
-	GElf_Addr id_vaddr;
-	char path[4400], hex[2 * 64 + 1];
-	const char *dir_end;
-	int n = dwfl_module_build_id(mod, &id, &id_vaddr), fd;
-	size_t rl = file_name ? root_len(file_name) : 0;
-
-	(void)userdata;
-	(void)modname;
-	(void)base;
-	if (n >= 2 && n <= 64) {
-		for (int i = 0; i < n; i++)
-			snprintf(hex + 2 * i, 3, "%02x", id[i]);
-		for (int in_root = 0; in_root < 2; in_root++) {
-			if (in_root && !rl)
-				break;
-			snprintf(path, sizeof(path), "%.*s" DEBUG_ROOT "/.build-id/%.2s/%s.debug",
-				 in_root ? (int)rl : 0, file_name ? file_name : "", hex, hex + 2);
-			fd = open_regular(path);
-			if (fd >= 0)
-				return found(path, fd, debuginfo_file_name);
-		}
-	}
-	/* a base name only: the traced binary chose it */
-	if (!file_name || !debuglink || !*debuglink || strchr(debuglink, '/') ||
-	    !strcmp(debuglink, ".") || !strcmp(debuglink, "..") || !(dir_end = strrchr(file_name, '/')))
-		return -1;
-	for (int c = 0; c < 3; c++) {
-		int dl = (int)(dir_end - file_name);
-
-		if (c == 0)	/* beside the file */
-			snprintf(path, sizeof(path), "%.*s/%s", dl, file_name, debuglink);
-		else if (c == 1)
-			snprintf(path, sizeof(path), "%.*s/.debug/%s", dl, file_name, debuglink);
-		else		/* /usr/lib/debug/DIR/NAME, in the process's root */
-			snprintf(path, sizeof(path), "%.*s" DEBUG_ROOT "%.*s/%s", (int)rl, file_name,
-				 dl - (int)rl, file_name + rl, debuglink);
-		fd = open_regular(path);
-		if (fd < 0)
-			continue;
-		if (crc_matches(fd, crc))
-			return found(path, fd, debuginfo_file_name);
-		close(fd);
-	}
-	return -1;
-}
-
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
-
-/* A Dwfl for the file open at fd, its module at the file's own addresses
- * (bias 0): asked with the same virtual addresses as the symbol table. */
-static void dwfl_setup(struct elf_syms *f, int fd, const char *file_name)
-{
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	const char *base = strrchr(file_name, '/');
-
-	if (dfd < 0)
-		return;
-	f->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (!f->dwfl) {
-		close(dfd);
-		return;
-	}
-	dwfl_report_begin(f->dwfl);
-	f->mod = dwfl_report_elf(f->dwfl, base ? base + 1 : file_name, file_name, dfd, 0, true);
-	dwfl_report_end(f->dwfl, NULL, NULL);
-	if (!f->mod) {	/* fd consumed only on success */
-		close(dfd);
-		dwfl_end(f->dwfl);
-		f->dwfl = NULL;
-	}
-}
-
 static struct elf_syms *file_of(struct symbolizer *s, pid_t pid, const struct mapping *m)
 {
 	struct elf_syms *lru = &s->files[0];
@@ -467,14 +330,14 @@ static struct elf_syms *file_of(struct symbolizer *s, pid_t pid, const struct ma
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
 	if (fd < 0)
-		fd = open_regular(path);
+		fd = sym_debug__open_regular(path);
 	if (fd < 0) {
 		lru->loaded = true;	/* unreadable: answer with addresses */
 		return lru;
 	}
 	load_elf(lru, fd);
 	/* named as the process sees it: debug files are looked up beside it */
-	dwfl_setup(lru, fd, path);
+	lru->dwfl = sym_debug__open(fd, path, &lru->mod);
 	close(fd);
 	return lru;
 }
@@ -710,160 +573,4 @@ void symbolizer__resolve(struct symbolizer *s, pid_t pid, uint64_t ip, char *buf
 
 	symbolizer__frame(s, pid, ip, false, &f);
 	sym_frame__format(&f, buf, len);
-}
-
-/* ---- names */
-
-typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
-
-#ifdef LEAKSCOPE_STATIC
-/* The static build (make static) links the demangler itself, from GCC's
- * libsupc++.a (cp-demangle.o: plain C, it needs only malloc and the string
- * functions; the GCC runtime library exception lets GPL-2.0 code use it): a
- * static binary cannot dlopen libstdc++, and a scratch image has none. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
-static cxa_demangle_fn cxa_demangle(void)
-{
-	return __cxa_demangle;
-}
-#else
-/* libstdc++'s demangler, a C function (the GCC runtime library exception
- * lets GPL-2.0 code use it), looked up once: every Debian system has
- * libstdc++.so.6 (apt needs it), and none is needed to build */
-static cxa_demangle_fn cxa_demangle(void)
-{
-	static int tried;
-	static cxa_demangle_fn fn;
-
-	if (!tried) {
-		void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
-
-		tried = 1;
-		if (h)
-			*(void **)&fn = dlsym(h, "__cxa_demangle");
-	}
-	return fn;
-}
-#endif
-
-/* A Rust legacy name, demangled as C++ ("a::b::h0123456789abcdef"), loses
- * its hash and gets its escapes back; false when it is not one. */
-static bool rust_legacy(char *d)
-{
-	static const struct { const char *esc; char c; } escs[] = {
-		{ "$LT$", '<' }, { "$GT$", '>' }, { "$RF$", '&' }, { "$BP$", '*' }, { "$C$", ',' },
-		{ "$SP$", '@' }, { "$LP$", '(' }, { "$RP$", ')' },
-	};
-	size_t n = strlen(d);
-	char *r, *w;
-
-	if (n < 20 || strncmp(d + n - 19, "::h", 3))
-		return false;
-	for (size_t i = n - 16; i < n; i++)
-		if (!strchr("0123456789abcdef", d[i]))
-			return false;
-	d[n - 19] = 0;
-	for (r = w = d; *r;) {
-		bool done = false;
-
-		if (r[0] == '.' && r[1] == '.') {
-			*w++ = ':';
-			*w++ = ':';
-			r += 2;
-			continue;
-		}
-		if (r[0] == '_' && r[1] == '$' && (r == d || r[-1] == ':')) {
-			r++;
-			continue;
-		}
-		if (*r == '$') {
-			unsigned v;
-			int used = 0;
-
-			for (size_t i = 0; i < sizeof(escs) / sizeof(escs[0]) && !done; i++)
-				if (!strncmp(r, escs[i].esc, strlen(escs[i].esc))) {
-					*w++ = escs[i].c;
-					r += strlen(escs[i].esc);
-					done = true;
-				}
-			if (!done && r[1] == 'u' && sscanf(r + 2, "%2x$%n", &v, &used) == 1 && used == 3 &&
-			    v >= 0x20 && v < 0x7f) {
-				*w++ = (char)v;
-				r += 5;
-				done = true;
-			}
-			if (done)
-				continue;
-		}
-		*w++ = *r++;
-	}
-	*w = 0;
-	return true;
-}
-
-bool symbols__demangle(const char *name, char *out, size_t len)
-{
-	cxa_demangle_fn fn;
-	char *d;
-	int status = -1;
-
-	if (!len)
-		return false;
-	snprintf(out, len, "%s", name);
-	/* Itanium names only; a long one is not worth the demangler's time */
-	if (strncmp(name, "_Z", 2) || strlen(name) > 4096 || !(fn = cxa_demangle()))
-		return false;
-	d = fn(name, NULL, NULL, &status);
-	if (!d || status) {
-		free(d);
-		return false;
-	}
-	rust_legacy(d);
-	snprintf(out, len, "%s", d);
-	free(d);
-	return true;
-}
-
-static bool has_prefix(const char *s, const char *p)
-{
-	return !strncmp(s, p, strlen(p));
-}
-
-bool symbols__is_plumbing(const char *name, const char *module)
-{
-	/* libraries whose every frame is the allocator or the C runtime */
-	static const char *const modules[] = {
-		"libc.so", "libc-2.", "libc.musl", "ld-linux", "ld-musl", "libpthread",
-		"libjemalloc", "libtcmalloc", "libmimalloc", "libstdc++", "libc++",
-	};
-	/* allocator code linked into the binary (jemalloc's je_ and Rust's
-	 * _rjem_ prefixes, tcmalloc's tc_), C++'s allocation, Rust's alloc::,
-	 * Go's runtime and cgo glue */
-	static const char *const prefixes[] = {
-		"runtime.", "runtime/", "internal/", "_cgo_", "x_cgo_", "crosscall",
-		"je_", "_rjem_", "tc_", "tcmalloc::", "operator new", "std::", "__gnu_cxx::",
-		"__cxa_", "__libc_", "alloc::", "<alloc::", "__rust_alloc", "__rust_realloc",
-		"__rdl_", "__rg_",
-	};
-	static const char *const exact[] = {
-		"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
-		"memalign", "valloc", "pvalloc", "mmap", "mmap64", "__mmap", "mremap", "sbrk",
-		"__sbrk", "brk", "__brk",
-	};
-
-	for (size_t i = 0; module && i < sizeof(modules) / sizeof(modules[0]); i++)
-		if (has_prefix(module, modules[i]))
-			return true;
-	if (!name || !*name)
-		return false;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (has_prefix(name, prefixes[i]))
-			return true;
-	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (!strcmp(name, exact[i]))
-			return true;
-	/* cgo's Go-side stubs: main._Cfunc_f, main._cgo_..., _cgoexp_... */
-	return strstr(name, "._Cfunc_") || strstr(name, "._Cgo_") || strstr(name, "._cgo_") ||
-	       has_prefix(name, "_cgoexp_");
 }
