@@ -9,6 +9,7 @@
 # not the dispatch to them: for the ratio to the floor, use build/bench/toggle.
 # E.g. bench/pair.sh unix 20000 12 /tmp/old/leakscope build/leakscope
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "Error: bench/pair.sh needs root (it loads BPF programs)" >&2; exit 1; }
 [ $# -eq 5 ] || { echo "Error: usage: bench/pair.sh MODE ITERS ROUNDS A B" >&2; exit 2; }
 mode=$1 iters=$2 rounds=$3 A=$4 B=$5
@@ -35,9 +36,7 @@ last_prog_id() {
 start() {	# start BIN as TAG, wait for "attached"
 	"$1" -v -i 5 >"$dir/$2.log" 2>&1 &
 	echo $! >"$dir/$2.pid"
-	for _ in $(seq 200); do grep -q attached "$dir/$2.log" && return 0; sleep 0.05; done
-	echo "Error: $1 did not attach: $(grep -m1 Error "$dir/$2.log")" >&2
-	exit 1
+	wait_attached "$dir/$2.log" "$1"
 }
 # "name run_cnt run_time_ns owner" for the ls_ programs with ids in (lo, hi] (A) or above hi (B)
 snap() {

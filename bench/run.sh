@@ -9,6 +9,7 @@
 set -u
 OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 LS=$OUT/leakscope LOOPS=$OUT/bench/loops FLOOR=$OUT/bench/floor
 REPS=${BENCH_REPS:-5}
 # the loop on its own CPU, the tracers on the other
@@ -23,16 +24,10 @@ start_bg() {
 	local log=$tmp/$1.log; shift
 	"$@" >"$log" 2>&1 &
 	bg_pid=$!
-	for _ in $(seq 1 200); do
-		grep -q attached "$log" && return 0
-		sleep 0.05
-	done
-	echo "Error: $* did not attach: $(tail -3 "$log")" >&2
-	exit 1
+	wait_attached "$log" "$*"
 }
 stop_bg() { kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # once MODE ITERS TRACER...: one timing (ns/iter) of the loop under TRACER
 once() {
