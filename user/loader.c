@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loads leakscope's BPF object: environment checks, feature probes, open ->
- * configure -> load -> attach, and the in-kernel tables read as records
- * (ledgers, growth sites, drops).  The rings are rings.c's. */
+/* Loads leakscope's BPF object: feature probes, open -> configure -> load
+ * -> attach, and the in-kernel tables read as records (ledgers, growth
+ * sites, drops).  The environment checks are bpf_env.c's, the rings
+ * rings.c's, naming growth sites' stacks sites.c's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,12 +24,10 @@
 #include "caps.h"
 #include "privs.h"
 #include "procfs.h"
-#include "symbols.h"
+#include "bpf_env.h"
+#include "sites.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
-#define TRACEFS_MAGIC	0x74726163
 #define MAX_LINKS	96
-#define SITE_CACHE	256	/* symbolised (process, stack) kept */
 #define SITES_PER_PROC	LS_SITE_FRAMES
 /* threads inside a syscall at once, where task storage is missing */
 #define LS_PENDING_BY_TID	16384
@@ -46,150 +41,17 @@ static const struct {
 	{ "ls_exit_process_madvise", "process_madvise() not counted" },
 };
 
-struct site_cache_entry {
-	uint32_t tgid;
-	uint32_t stack_id;
-	uint64_t caller;
-	uint32_t nframes;
-	uint32_t _pad;
-	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
-	struct ls_site_source sources[LS_SITE_FRAMES];
-};
-
 struct loader {
 	struct leakscope_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_link *sock_fds_iter;	/* one of links, or NULL */
 	unsigned nlinks;
 	struct loader_opts opts;
-	struct symbolizer *syms;
-	struct site_cache_entry site_cache[SITE_CACHE];
-	unsigned site_next;
+	struct site_namer *sites;	/* NULL with --no-stacks */
 	unsigned ncpus;
 	uint32_t max_socks;	/* sock_owners and existing_inodes entries */
 	struct rings *rings;		/* read by a thread of their own */
 };
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!ls_verbose && level != LIBBPF_WARN)
-		return 0;
-	if (!ls_verbose)
-		return 0;	/* warnings too: the tool prints its own errors */
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int ensure_tracefs(void)
-{
-	struct statfs st;
-
-	if (statfs(TRACEFS, &st) == 0 && (unsigned long)st.f_type == TRACEFS_MAGIC)
-		return 0;
-	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return 0;	/* libbpf falls back to debugfs */
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0) {
-		if (ls_verbose)
-			fprintf(stderr, "leakscope: mounted tracefs at %s\n", TRACEFS);
-		return 0;
-	}
-	ls_error("tracefs is not mounted at %s and mounting it failed (%s): "
-		 "syscall tracepoints need it (mount -t tracefs tracefs %s)",
-		 TRACEFS, strerror(errno), TRACEFS);
-	return -1;
-}
-
-int loader__check_env(const char *btf_path)
-{
-	/* root is not enough in a user namespace, and the right
-	 * capabilities are enough without root (caps.h) */
-	if (privs__check())
-		return -1;
-	libbpf_set_print(libbpf_print);
-	if (btf_path) {
-		struct btf *btf;
-		int fd = open(btf_path, O_RDONLY | O_CLOEXEC);
-		long err;
-
-		if (fd < 0) {
-			ls_error("--btf %s: %s", btf_path, strerror(errno));
-			return -1;
-		}
-		close(fd);
-		btf = btf__parse(btf_path, NULL);
-		err = libbpf_get_error(btf);
-		if (err || btf__type_cnt(btf) <= 1 ||
-		    btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) <= 0) {
-			char why[128] = "no struct task_struct in it";
-
-			if (err)
-				libbpf_strerror((int)err, why, sizeof(why));
-			ls_error("--btf %s: not a kernel's BTF (%s): give the running kernel's, raw as "
-				 "/sys/kernel/btf/vmlinux shows it or an ELF file with a .BTF section",
-				 btf_path, why);
-			if (!err)
-				btf__free(btf);
-			return -1;
-		}
-		btf__free(btf);
-	} else if (!features__kernel_btf()) {
-		ls_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): give its BTF with "
-			 "--btf FILE (BTFHub has files for many distribution kernels), or use a "
-			 "kernel built with CONFIG_DEBUG_INFO_BTF=y");
-		return -1;
-	}
-	return ensure_tracefs();
-}
-
-/* 1 exists, 0 missing, -1 tracefs not readable (an error was printed). */
-static int tracepoint_exists(const char *sec, const struct btf *vmlinux)
-{
-	char path[256], name[160];
-	struct stat st;
-
-	if (!strncmp(sec, "tracepoint/", 11)) {
-		/* stat, not access(): access() checks the real uid, ignoring
-		 * capabilities such as CAP_DAC_READ_SEARCH */
-		snprintf(path, sizeof(path), TRACEFS "/events/%s", sec + 11);
-		if (stat(path, &st) == 0)
-			return 1;
-		if (errno == EACCES) {
-			ls_error("cannot read %s: permission denied (tracefs is readable by root; "
-				 "without root leakscope also needs CAP_DAC_READ_SEARCH)", TRACEFS);
-			return -1;
-		}
-		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 11);
-		return stat(path, &st) == 0;
-	}
-	if (!strncmp(sec, "tp_btf/", 7)) {
-		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
-		return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
-	}
-	if (!strncmp(sec, "raw_tp/", 7)) {
-		/* the same typedef, in the BTF given for a kernel without its own */
-		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
-		return !vmlinux || btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
-	}
-	return 1;
-}
-
-/* Arguments a tp_btf tracepoint passes, from its btf_trace_ typedef (a
- * pointer to a function whose first parameter is the context); -1 unknown. */
-static int tp_btf_nargs(const struct btf *vmlinux, const char *tp)
-{
-	const struct btf_type *t;
-	char name[160];
-	int id;
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = vmlinux ? btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) : -1;
-	if (id <= 0)
-		return -1;
-	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);	/* the pointer */
-	if (!t || !btf_is_ptr(t))
-		return -1;
-	t = btf__type_by_id(vmlinux, t->type);
-	return t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
-}
 
 /* Programs that need the kernel's own BTF (tp_btf: typed arguments), and
  * what is loaded instead where the kernel has none (given it with --btf
@@ -356,7 +218,7 @@ static int check_programs(struct loader *l, const struct ls_features *f)
 			}
 			continue;
 		}
-		found = tracepoint_exists(sec, vmlinux);
+		found = bpf_env__tracepoint_exists(sec, vmlinux);
 		if (found < 0) {
 			err = -1;
 			break;
@@ -374,7 +236,7 @@ static int check_programs(struct loader *l, const struct ls_features *f)
 		break;
 	}
 	/* newer kernels say which exiting thread ended its process */
-	l->skel->rodata->exit_has_group_dead = tp_btf_nargs(vmlinux, "sched_process_exit") >= 2;
+	l->skel->rodata->exit_has_group_dead = bpf_env__tp_btf_nargs(vmlinux, "sched_process_exit") >= 2;
 	l->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	l->ncpus = l->skel->rodata->nr_cpus;
 	btf__free(vmlinux);
@@ -418,7 +280,7 @@ struct loader *loader__start(const struct loader_opts *opts)
 		return NULL;
 	}
 	l->opts = *opts;
-	libbpf_set_print(libbpf_print);
+	bpf_env__libbpf_quiet();
 
 	l->max_socks = socket_table_size(procfs__sockets_used());
 	if (features__probe(&features, opts->btf))
@@ -477,8 +339,8 @@ struct loader *loader__start(const struct loader_opts *opts)
 	});
 	if (!l->rings)
 		goto fail;
-	if (opts->stacks)
-		l->syms = symbolizer__new();
+	if (opts->stacks && !(l->sites = site_namer__new()))
+		goto fail;
 	return l;
 fail:
 	loader__destroy(l);
@@ -636,7 +498,7 @@ void loader__destroy(struct loader *l)
 	rings__free(l->rings);
 	loader__detach(l);
 	leakscope_bpf__destroy(l->skel);
-	symbolizer__free(l->syms);
+	site_namer__free(l->sites);
 	free(l);
 }
 
@@ -718,89 +580,6 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns)
 	return n;
 }
 
-static struct site_cache_entry *site_lookup(struct loader *l, uint32_t tgid, uint32_t stack_id,
-					     uint64_t caller)
-{
-	for (unsigned i = 0; i < SITE_CACHE; i++)
-		if (l->site_cache[i].tgid == tgid && l->site_cache[i].stack_id == stack_id &&
-		    l->site_cache[i].caller == caller)
-			return &l->site_cache[i];
-	return NULL;
-}
-
-/* The caller word is only a frame when it points into a mapped file. */
-static bool caller_is_code(const struct sym_frame *f)
-{
-	return f->in_file;
-}
-
-/* The frames of a stack, innermost first; the site keeps LS_SITE_FRAMES
- * from the first that is not plumbing (the C library, an allocator, C++'s
- * operator new, Go's runtime: symbols__is_plumbing), with their source
- * lines. */
-static struct site_cache_entry *site_symbolise(struct loader *l, uint32_t tgid, uint32_t stack_id,
-					       uint64_t caller)
-{
-	struct site_cache_entry *e = site_lookup(l, tgid, stack_id, caller);
-	__u64 ips[LS_STACK_DEPTH];
-	uint64_t at[LS_STACK_DEPTH];
-	struct sym_frame f;
-	uint32_t nall = 0, first_app = LS_STACK_DEPTH;
-
-	if (e)
-		return e;
-	memset(ips, 0, sizeof(ips));
-	if (bpf_map__lookup_elem(l->skel->maps.user_stacks, &stack_id, sizeof(stack_id), ips,
-				 sizeof(ips), 0))
-		return NULL;
-	for (int i = 0; i < LS_STACK_DEPTH && ips[i] && nall < LS_STACK_DEPTH; i++) {
-		symbolizer__frame(l->syms, (pid_t)tgid, ips[i], false, &f);
-		at[nall] = ips[i];
-		if (first_app == LS_STACK_DEPTH && !symbols__is_plumbing(f.name, f.module))
-			first_app = nall;
-		nall++;
-		/* after the innermost frame, the caller the walk could not see */
-		if (i == 0 && caller && caller != ips[1] && nall < LS_STACK_DEPTH) {
-			symbolizer__frame(l->syms, (pid_t)tgid, caller, false, &f);
-			if (caller_is_code(&f)) {
-				at[nall] = caller;
-				if (first_app == LS_STACK_DEPTH &&
-				    !symbols__is_plumbing(f.name, f.module))
-					first_app = nall;
-				nall++;
-			}
-		}
-	}
-	if (!nall)
-		return NULL;
-	if (first_app == LS_STACK_DEPTH)
-		first_app = 0;
-	e = &l->site_cache[l->site_next++ % SITE_CACHE];
-	memset(e, 0, sizeof(*e));
-	e->tgid = tgid;
-	e->stack_id = stack_id;
-	e->caller = caller;
-	for (uint32_t i = first_app; i < nall && e->nframes < LS_SITE_FRAMES; i++) {
-		struct ls_site_source *src = &e->sources[e->nframes];
-
-		symbolizer__frame(l->syms, (pid_t)tgid, at[i], true, &f);
-		sym_frame__format(&f, e->frames[e->nframes], LS_SYM_LEN);
-		if (f.line) {
-			size_t n = strlen(f.file);
-
-			src->line = f.line;
-			/* the path's end is what tells files apart */
-			if (n < sizeof(src->file))
-				memcpy(src->file, f.file, n + 1);
-			else
-				snprintf(src->file, sizeof(src->file), "...%s",
-					 f.file + n - (sizeof(src->file) - 4));
-		}
-		e->nframes++;
-	}
-	return e;
-}
-
 struct site_pick {
 	uint32_t tgid;
 	uint32_t stack_id;
@@ -808,6 +587,22 @@ struct site_pick {
 	uint64_t bytes;
 	uint64_t calls;
 };
+
+/* A picked site's frames: named once per (process, stack, caller), the
+ * stack read from the BPF stack map only when not named yet. */
+static const struct site_frames *site_frames_of(struct loader *l, const struct site_pick *p)
+{
+	const struct site_frames *e = site_namer__find(l->sites, p->tgid, p->stack_id, p->caller);
+	uint64_t ips[LS_STACK_DEPTH];
+
+	if (e)
+		return e;
+	memset(ips, 0, sizeof(ips));
+	if (bpf_map__lookup_elem(l->skel->maps.user_stacks, &p->stack_id, sizeof(p->stack_id), ips,
+				 sizeof(ips), 0))
+		return NULL;
+	return site_namer__name(l->sites, p->tgid, p->stack_id, p->caller, ips, LS_STACK_DEPTH);
+}
 
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx)
 {
@@ -821,7 +616,7 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 	void *prev = NULL;
 	struct ls_growth_site rec;
 
-	if (!l->syms)
+	if (!l->sites)
 		return 0;
 	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0 &&
 	       scanned++ < LS_MAX_SITES) {
@@ -849,8 +644,7 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 		}
 	}
 	for (unsigned i = 0; i < npicks; i++) {
-		struct site_cache_entry *e = site_symbolise(l, picks[i].tgid, picks[i].stack_id,
-							    picks[i].caller);
+		const struct site_frames *e = site_frames_of(l, &picks[i]);
 
 		if (!e)
 			continue;

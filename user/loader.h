@@ -32,9 +32,6 @@ struct loader_opts {
 
 struct loader;
 
-/* The capabilities (root, or those caps.h lists), BTF (the kernel's own,
- * or btf_path: --btf FILE, read here) and tracefs; prints the error. */
-int loader__check_env(const char *btf_path);
 /* Open, configure, load and attach; prints "Error: ..." and returns NULL on
  * failure.  Every tracepoint is checked first so the error can name it. */
 struct loader *loader__start(const struct loader_opts *opts);

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "containers.h"
 #include "html_report.h"
+#include "bpf_env.h"
 #include "loader.h"
 #include "model.h"
 #include "procfs.h"
@@ -746,7 +747,7 @@ int cmd_watch(const struct options *o)
 	/* the kernel filters on the cgroups it can (v2), from a process's
 	 * first event on; the walk of /proc each interval does the rest */
 	lopts.ncgroups = containers__cgroup_fds(&w.cf, lopts.cgroup_fds);
-	if (loader__check_env(o->btf) ||
+	if (bpf_env__check(o->btf) ||
 	    test_max("LEAKSCOPE_TEST_MAX_SOCKETS", &mopts.max_sockets) ||
 	    test_max("LEAKSCOPE_TEST_MAX_PROCS", &mopts.max_procs))
 		return 1;
