@@ -9,6 +9,7 @@
 #include <string.h>
 #include "model.h"
 #include "json.h"
+#include "heap_model.h"
 #include "mem_link.h"
 #include "report.h"
 #include "text.h"
@@ -535,6 +536,7 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 	json__u64(j, "samples", model__samples(p));
 	json__str(j, "explanation", ms->explanation);
 	mem_link__json(m, &ms->link, j);
+	heap_model__json(p, j);
 	json__obj_end(j);
 }
 
@@ -604,6 +606,7 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 		ms->confidence, text__esc(ms->explanation, esc, sizeof(esc)));
 	if (ms->regions)
 		regions_text(ms->regions, out);
+	heap_model__text(p, out);
 	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
 			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
