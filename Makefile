@@ -75,6 +75,8 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/leakscope.h $(VMLINUX)
 # leakscope_plain: the same programs without kfunc externs, for kernels
 # without bpf_rdonly_cast (bpf/compat.bpf.h); its layout must match.
 SKELS     := $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h $(OUT)/skel-layout.ok
+# --heap's uprobes: an object of its own, opened only with --heap
+SKELS     += $(OUT)/heap.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -254,7 +256,8 @@ test-kernels: all
 bpf-arm64:
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
 		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h \
-		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok
+		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok \
+		$(OUT)/arm64/heap.skel.h
 
 # vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
 # (trixie-backports): the BPF side reads fields as new kernels name them, and

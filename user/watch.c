@@ -23,6 +23,7 @@
 #include "procfs.h"
 #include "recording.h"
 #include "regions.h"
+#include "heap.h"
 #include "sockdiag.h"
 #include "sock_model.h"
 #include "privs.h"
@@ -100,6 +101,7 @@ struct watch {
 	const struct options *opts;
 	struct model *model;
 	struct loader *loader;
+	struct heap *heap;	/* --heap; NULL without */
 	struct recording_writer *rec;
 	struct serve *serve;	/* serve: /metrics, built at each report */
 	struct tui *tui;	/* watch on a terminal: the live view instead of the table */
@@ -507,6 +509,26 @@ static void verify_closes(struct watch *w)
 	}
 }
 
+/* --heap: probe the traced set's newcomers (children, -c matches), then
+ * send the counters of the processes the model knows */
+static int heap_trace_cb(pid_t pid, void *ctx)
+{
+	heap__trace_pid(((struct watch *)ctx)->heap, pid, 0);
+	return 0;
+}
+
+static bool want_heap(void *ctx, uint32_t tgid)
+{
+	return model__find(((struct watch *)ctx)->model, tgid) != NULL;
+}
+
+static void heap_interval(struct watch *w)
+{
+	if (filtered(w->opts))
+		loader__for_each_traced(w->loader, heap_trace_cb, w);
+	heap__collect(w->heap, ls_now_boot_ns(), want_heap, w);
+}
+
 static void interval(struct watch *w, bool final)
 {
 	struct ls_interval iv;
@@ -525,6 +547,8 @@ static void interval(struct watch *w, bool final)
 	for_each_sampled(w, sample_pid);
 	read_regions(w);
 	loader__collect_sites(w->loader, ls_now_boot_ns(), want_sites, w);
+	if (w->heap)
+		heap_interval(w);
 	name_peers(w);
 
 	memset(&iv, 0, sizeof(iv));
@@ -799,6 +823,15 @@ int cmd_watch(const struct options *o)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
 		loader__trace_pid(w.loader, o->pids[i]);
+	if (o->heap) {
+		struct heap_opts ho = { .sample_bytes = o->heap_sample, .all_pids = !filtered(o),
+					.sink = sink, .sink_ctx = &w };
+
+		if (!(w.heap = heap__start(&ho)))
+			goto cleanup;
+		for (int i = 0; i < o->npids; i++)
+			heap__trace_pid(w.heap, o->pids[i], 0);
+	}
 	trace_containers(&w);
 	if (o->verbose && (w.cf.id[0] || w.cf.cgroup))
 		fprintf(stderr, "leakscope: container filter: %.3f ms a pass over /proc; "
@@ -810,10 +843,13 @@ int cmd_watch(const struct options *o)
 		if (release_child(&w, go_fd, err_fd))
 			goto cleanup;
 		go_fd = err_fd = -1;
+		if (w.heap)	/* exec'd: its allocator in a moment */
+			heap__trace_pid(w.heap, w.child, 1000);
 	}
 	if (o->verbose)
-		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
-			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+		fprintf(stderr, "leakscope: attached %u programs in %.1f ms%s\n",
+			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6,
+			w.heap ? " (and --heap's uprobes)" : "");
 	/* attached (and CMD forked, with the caller's privileges): what is
 	 * not needed to read /proc and the maps goes (caps.h says what is
 	 * kept and why) */
@@ -967,6 +1003,7 @@ cleanup:
 		fprintf(stderr, "leakscope: /proc/PID/smaps read %llu times in %.1f ms\n",
 			(unsigned long long)w.regions_reads, (double)w.regions_ns / 1e6);
 	serve__free(w.serve);
+	heap__destroy(w.heap);
 	loader__destroy(w.loader);
 	model__free(w.model);
 	free(w.memo);
