@@ -193,9 +193,11 @@ $(OUT)/tests/test_regions: tests/unit/test_regions.c user/regions.c user/regions
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_regions.c user/regions.c -o $@ -lpthread
 
+# --heap's workloads: their allocation sites are read from frame pointers
+$(OUT)/workloads/heap_frag $(OUT)/workloads/heap_leak: WL_CFLAGS := -fno-omit-frame-pointer
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
+	$(Q)$(CC) -O1 -g $(WL_CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
 
 $(OUT)/workloads/%: tests/workloads/%.go | $(OUT)/workloads
 	$(call msg,GO,$@)
