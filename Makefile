@@ -102,7 +102,8 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
-        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale static image
+        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale static image \
+        bench-heap
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -188,6 +189,10 @@ READER_SRCS := user/procfs.c user/sockdiag.c user/regions.c
 $(OUT)/tests/test_readers: tests/unit/test_readers.c $(READER_SRCS) $(READER_SRCS:.c=.h) tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_readers.c $(READER_SRCS) -o $@
+
+$(OUT)/tests/test_heap_target: tests/unit/test_heap_target.c user/heap_target.c user/heap_target.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_heap_target.c user/heap_target.c -o $@ -lelf -ldl
 
 $(OUT)/tests/test_regions: tests/unit/test_regions.c user/regions.c user/regions.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
@@ -295,12 +300,25 @@ $(OUT)/bench/floor: bench/floor.c user/links.c user/links.h $(BENCH_SKELS) | $(O
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) bench/floor.c user/links.c -o $@ $(LDLIBS) -lpthread
 
+$(OUT)/bench/heap_floor: bench/heap_floor.c user/heap_target.c user/heap_target.h $(BENCH_SKELS) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/heap_floor.c user/heap_target.c -o $@ $(LDLIBS)
+
+# the loop itself as a program would be built: -O2, nothing else
+$(OUT)/bench/heap_loop: bench/heap_loop.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g $(WARN) $< -o $@
+
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS) -lpthread
 
 bench: all $(BENCH_BINS)
 	$(Q)OUT=$(OUT) bench/run.sh
+
+# --heap: ns per malloc+free untraced, under empty uprobes, under --heap
+bench-heap: all $(OUT)/bench/heap_loop $(OUT)/bench/heap_floor
+	$(Q)OUT=$(OUT) bench/heap.sh
 
 # cost as the host grows: a million unix ends, thousands of processes
 bench-scale: all

@@ -67,7 +67,8 @@ bool heap_target__funcs(const char *path, uint64_t addr[HEAP_FUNCS])
 			    GELF_ST_TYPE(s.st_info) != STT_FUNC)
 				continue;
 			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!name || name[0] < 'a' || name[0] > 'p')
+			/* the first letters of heap_func_names: most symbols stop here */
+			if (!name || !name[0] || !strchr("acfmpr", name[0]))
 				continue;
 			for (int f = 0; f < HEAP_FUNCS; f++)
 				if (!addr[f] && !strcmp(name, heap_func_names[f]))

@@ -854,7 +854,10 @@ int cmd_watch(const struct options *o)
 	 * not needed to read /proc and the maps goes (caps.h says what is
 	 * kept and why) */
 	w.rename_caps = recording__rename_pending(w.rec) || w.html.tmp;
-	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
+	/* --heap with a filter attaches uprobes to newcomers (children,
+	 * -c matches, a container's new processes): it keeps what attaching
+	 * needs, as --bench-toggle does */
+	if ((err = privs__drop_after_attach(o->bench_toggle || (w.heap && filtered(o)), w.rename_caps)))
 		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* capabilities are per thread: the HTTP thread starts with what is
 	 * left, and parses requests from whoever can reach the port */
@@ -963,7 +966,7 @@ int cmd_watch(const struct options *o)
 			interval(&w, false);
 			if (w.rename_caps && !recording__rename_pending(w.rec) && !w.html.tmp) {
 				w.rename_caps = false;
-				privs__drop_after_attach(o->bench_toggle, false);
+				privs__drop_after_attach(o->bench_toggle || (w.heap && filtered(o)), false);
 			}
 			next += interval_ns;
 			if (next <= now)
