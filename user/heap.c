@@ -254,6 +254,15 @@ int heap__trace_pid(struct heap *h, pid_t pid, unsigned wait_ms)
 		memcpy(t->allocator, ht.name, sizeof(t->allocator));
 		return 0;
 	}
+	if (h->o.all_pids) {
+		/* a container's own libc, a static program, its own allocator:
+		 * the whole machine's probes are on the host's libc only */
+		const char *base = strrchr(ht.name, '/');
+
+		snprintf(t->why_not, sizeof(t->why_not), "its malloc is in %.32s, not the host's libc "
+			 "probed for all: use -p", base ? base + 1 : ht.name);
+		return 0;
+	}
 	err = attach_file(h, pid, &ht, t->links, &t->nlinks);
 	if (err) {
 		detach(t->links, &t->nlinks);
@@ -264,6 +273,17 @@ int heap__trace_pid(struct heap *h, pid_t pid, unsigned wait_ms)
 	t->traced = true;
 	memcpy(t->allocator, ht.name, sizeof(t->allocator));
 	return 0;
+}
+
+void heap__consider(struct heap *h, pid_t pid)
+{
+	struct ls_heap_counters c;
+	uint32_t key = (uint32_t)pid;
+
+	if (!h->o.all_pids ||
+	    !bpf_map__lookup_elem(h->skel->maps.heap_procs, &key, sizeof(key), &c, sizeof(c), 0))
+		return;	/* filtered runs probe their own; seen calling malloc */
+	heap__trace_pid(h, pid, 0);
 }
 
 static void drops(struct heap *h, __u64 out[LS_HEAP_DROP_MAX])

@@ -28,6 +28,9 @@ void heap__destroy(struct heap *h);	/* accepts NULL */
  * per process; again after it ran execve().  wait_ms: how long to wait
  * for its allocator to be mapped (a command just started). */
 int heap__trace_pid(struct heap *h, pid_t pid, unsigned wait_ms);
+/* Whole machine: a process the report shows that has made no call to the
+ * host's libc's malloc: say why (another allocator, Go), or send zeros. */
+void heap__consider(struct heap *h, pid_t pid);
 /* The counters of the processes want() accepts (and those traced with -p
  * or -c), each followed by its sites; forgets processes gone. */
 void heap__collect(struct heap *h, uint64_t now_ns, ls_want_fn want, void *ctx);

@@ -524,8 +524,17 @@ static bool want_heap(void *ctx, uint32_t tgid)
 
 static void heap_interval(struct watch *w)
 {
-	if (filtered(w->opts))
+	const struct ls_process *shown[REGIONS_PROCS];
+	uint32_t n;
+
+	if (filtered(w->opts)) {
 		loader__for_each_traced(w->loader, heap_trace_cb, w);
+	} else {	/* the whole machine: why a process shown has no figures */
+		n = model__ranked(w->model, shown, REGIONS_PROCS, w->final);
+		for (uint32_t i = 0; i < n; i++)
+			if (!shown[i]->exited)
+				heap__consider(w->heap, (pid_t)shown[i]->tgid);
+	}
 	heap__collect(w->heap, ls_now_boot_ns(), want_heap, w);
 }
 

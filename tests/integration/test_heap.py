@@ -154,6 +154,9 @@ def main():
         h = run.heap("leak")
         mem = proc_in(run.live, run.pids["leak"])["memory"]
         check(mem["verdict"] == "leak", "verdict", "leak", mem["verdict"])
+        check("oldest malloc'd memory still held from leak_here+" in mem["explanation"],
+              "the explanation names it", "... oldest malloc'd memory still held from leak_here+...",
+              mem["explanation"])
         check(h["sites"], "outstanding sites listed", ">= 1", h["sites"])
         oldest = max(h["sites"], key=lambda x: x["oldest_age_s"])
         check(oldest["frames"] and oldest["frames"][0].startswith("leak_here+"),

@@ -88,6 +88,7 @@ TEST(allocator_held_is_resident_heap_and_anon_less_live)
 			"{\"frames\":[\"churn+0x5 (prog)\"");
 	free(buf);
 	buf = fx_final_text(m);
+	ASSERT_FALSE(strstr(buf, "oldest malloc'd memory"));	/* not growing: no words */
 	ASSERT_CONTAINS(buf, "    heap: 128.0 MiB in live allocations; glibc keeps 952.0 MiB after "
 			"free() (fragmentation or arenas: not a leak; MALLOC_ARENA_MAX or malloc_trim)\n");
 	ASSERT_CONTAINS(buf, "    heap calls: 1000 allocations, 875 free(); sampled 1 in 256.0 KiB "
@@ -164,6 +165,30 @@ TEST(without_heap_records_no_heap_key)
 	for (int i = 0; i < 100; i++)	/* bounded: the state does not grow */
 		ASSERT_EQ(feed_site(m, 6 * SEC, SEC, MiB, "a+0x1 (prog)"), 0);
 	ASSERT_EQ(model__heap_bytes(m) - before, sizeof(struct heap_state));
+	model__free(m);
+}
+
+/* a leak's explanation names the oldest site's frame (escaped in text) */
+TEST(leak_explanation_names_the_oldest_site)
+{
+	struct model *m = fx_model(0);
+	char *buf;
+
+	for (int t = 0; t < 30; t++) {
+		fx_sample(m, PID, START, (uint64_t)(t + 1) * SEC, (uint64_t)(50 + 3 * t) * MiB, 0, 0);
+		if (t == 29) {
+			ASSERT_EQ(feed_heap(m, 30 * SEC, 87 * MiB, LS_HEAP_TRACED, NULL, 0), 0);
+			ASSERT_EQ(feed_site(m, 30 * SEC, 20 * SEC, 2 * MiB, "churn+0x5 (prog)"), 0);
+			ASSERT_EQ(feed_site(m, 30 * SEC, 2 * SEC, 85 * MiB, "leak\x1b[2J_fn+0x1c (prog)"), 0);
+		}
+	}
+	fx_interval(m, 31 * SEC, false);
+	ASSERT_STREQ(verdict__name(model__find(m, PID)->mem.verdict), "leak");
+	ASSERT_CONTAINS(model__find(m, PID)->mem.explanation,
+			"; oldest malloc'd memory still held from leak\x1b[2J_fn+0x1c (prog) (85.0 MiB live)");
+	buf = fx_final_text(m);
+	ASSERT_CONTAINS(buf, "oldest malloc'd memory still held from leak\\x1b[2J_fn+0x1c (prog)");
+	free(buf);
 	model__free(m);
 }
 

@@ -114,6 +114,20 @@ bool heap_model__held(const struct ls_process *p, uint64_t *held)
 	return true;
 }
 
+int heap_model__words(const struct ls_process *p, char *buf, size_t len)
+{
+	const struct heap_state *h = p->mem.heap;
+	char b[32];
+	int n;
+
+	if (!h || !(h->latest.flags & LS_HEAP_TRACED) || !h->nsites || !h->sites[0].nframes)
+		return 0;
+	n = snprintf(buf, len, "; oldest malloc'd memory still held from %s (%s live%s)",
+		     h->sites[0].frames[0], report__bytes(h->sites[0].live_bytes, b, sizeof(b)),
+		     h->latest.c.dropped ? ", incomplete: samples dropped" : "");
+	return n < 0 ? 0 : n;
+}
+
 static uint64_t drops_of(const struct heap_state *h, uint64_t *all)
 {
 	*all = 0;

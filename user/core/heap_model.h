@@ -37,6 +37,9 @@ void heap_model__free(struct model *m, struct ls_process *p);
 void heap_model__json(const struct ls_process *p, struct json *j);
 /* "    heap: ..." lines of the text report; nothing without --heap */
 void heap_model__text(const struct ls_process *p, FILE *out);
+/* "; oldest malloc'd memory still held from leak_here+0xe (prog) (54.0 MiB
+ * live)" for an explanation, or nothing (no sites); snprintf's count */
+int heap_model__words(const struct ls_process *p, char *buf, size_t len);
 /* What the allocator holds after free(): anonymous and brk-heap resident
  * memory (less LazyFree) minus the live bytes; false when smaps was never
  * read for the process (no regions) or it is not traced. */

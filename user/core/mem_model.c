@@ -362,6 +362,9 @@ static void explain(const struct model *m, struct ls_process *p,
 			n += snprintf(e + n, len - n, " at %s:%u", src_base(src->file, sizeof(src->file)),
 				      src->line);
 	}
+	/* --heap: whose malloc'd memory is the oldest still held */
+	if ((size_t)n < len && (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING))
+		n += heap_model__words(p, e + n, len - n);
 	if ((size_t)n < len && x && x->nlargest &&
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
