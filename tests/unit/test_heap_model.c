@@ -192,6 +192,22 @@ TEST(leak_explanation_names_the_oldest_site)
 	model__free(m);
 }
 
+/* a heap record or site of another size is refused and counted, never read */
+TEST(wrong_sizes_are_refused)
+{
+	struct model *m = fx_model(0);
+	struct { struct ls_heap_site s; char more[8]; } big = { 0 };
+	struct ls_heap_rec r = { 0 };
+
+	fx_hdr(&r.hdr, LS_REC_HEAP, sizeof(r) - 8, PID, SEC);
+	ASSERT_EQ(model__ingest(m, &r.hdr, sizeof(r) - 8), -1);
+	fx_hdr(&big.s.hdr, LS_REC_HEAP_SITE, sizeof(big), PID, SEC);
+	ASSERT_EQ(model__ingest(m, &big.s.hdr, sizeof(big)), -1);
+	ASSERT_EQ(m->bad_records, 2);
+	ASSERT_TRUE(!model__find(m, PID));
+	model__free(m);
+}
+
 TEST(allocator_names)
 {
 	ASSERT_STREQ(heap_model__allocator("/usr/lib/x86_64-linux-gnu/libc.so.6"), "glibc");
