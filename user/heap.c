@@ -266,8 +266,12 @@ int heap__trace_pid(struct heap *h, pid_t pid, unsigned wait_ms)
 	err = attach_file(h, pid, &ht, t->links, &t->nlinks);
 	if (err) {
 		detach(t->links, &t->nlinks);
-		snprintf(t->why_not, sizeof(t->why_not), "its uprobes could not be attached (%s)",
-			 strerror(-err));
+		if (err == -EACCES || err == -EPERM)	/* CAP_SYS_ADMIN is dropped once attached */
+			snprintf(t->why_not, sizeof(t->why_not), "it came after attach, and a uprobe "
+				 "needs CAP_SYS_ADMIN, dropped then: trace it with -p");
+		else
+			snprintf(t->why_not, sizeof(t->why_not), "its uprobes could not be attached (%s)",
+				 strerror(-err));
 		return err;
 	}
 	t->traced = true;

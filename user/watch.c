@@ -522,6 +522,22 @@ static bool want_heap(void *ctx, uint32_t tgid)
 	return model__find(((struct watch *)ctx)->model, tgid) != NULL;
 }
 
+static int heap_comm_cb(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+
+	if (procfs__comm_is(pid, w->opts->comm))
+		heap__trace_pid(w->heap, pid, 0);
+	return 0;
+}
+
+static void heap_at_attach(struct watch *w)
+{
+	loader__for_each_traced(w->loader, heap_trace_cb, w);
+	if (w->opts->have_comm)
+		procfs__for_each_pid(heap_comm_cb, w);
+}
+
 static void heap_interval(struct watch *w)
 {
 	const struct ls_process *shown[REGIONS_PROCS];
@@ -863,10 +879,12 @@ int cmd_watch(const struct options *o)
 	 * not needed to read /proc and the maps goes (caps.h says what is
 	 * kept and why) */
 	w.rename_caps = recording__rename_pending(w.rec) || w.html.tmp;
-	/* --heap with a filter attaches uprobes to newcomers (children,
-	 * -c matches, a container's new processes): it keeps what attaching
-	 * needs, as --bench-toggle does */
-	if ((err = privs__drop_after_attach(o->bench_toggle || (w.heap && filtered(o)), w.rename_caps)))
+	/* --heap: the traced set's uprobes while attaching is allowed (a
+	 * uprobe needs CAP_SYS_ADMIN, which goes now): -c's matches and the
+	 * containers' processes of now; later ones say why they are not */
+	if (w.heap && filtered(o))
+		heap_at_attach(&w);
+	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
 		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* capabilities are per thread: the HTTP thread starts with what is
 	 * left, and parses requests from whoever can reach the port */
@@ -975,7 +993,7 @@ int cmd_watch(const struct options *o)
 			interval(&w, false);
 			if (w.rename_caps && !recording__rename_pending(w.rec) && !w.html.tmp) {
 				w.rename_caps = false;
-				privs__drop_after_attach(o->bench_toggle || (w.heap && filtered(o)), false);
+				privs__drop_after_attach(o->bench_toggle, false);
 			}
 			next += interval_ns;
 			if (next <= now)

@@ -30,9 +30,8 @@
  *                      off (the default); CAP_SYS_ADMIN before 5.8
  *   CAP_CHECKPOINT_RESTORE  if held: /proc/PID/map_files, the only way to
  *                      a mapped file deleted or replaced on disk
- *   CAP_PERFMON (and CAP_BPF)  with --bench-toggle, which attaches
- *                      again, and with --heap and a filter, which attaches
- *                      uprobes to the traced set's newcomers
+ *   CAP_PERFMON (and CAP_BPF)  with --bench-toggle only, which attaches
+ *                      again
  *   CAP_DAC_OVERRIDE, CAP_FOWNER  while `record --force` has yet to rename
  *                      its file into place (a directory root does not own,
  *                      a sticky one), then dropped; with `--html --force`
