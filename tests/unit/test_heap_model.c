@@ -11,10 +11,14 @@
 #define PID 4343
 #define START (9 * SEC)
 
+static uint64_t run_drops[LS_HEAP_DROP_MAX];	/* the run's, sent with each record */
+
 static int feed_heap(struct model *m, uint64_t ts, int64_t live, uint32_t flags, const char *why,
 		     uint64_t dropped)
 {
 	struct ls_heap_rec r = { 0 };
+
+	memcpy(r.drops, run_drops, sizeof(r.drops));
 
 	fx_hdr(&r.hdr, LS_REC_HEAP, sizeof(r), PID, ts);
 	r.start_ns = START;
@@ -205,6 +209,33 @@ TEST(wrong_sizes_are_refused)
 	ASSERT_EQ(model__ingest(m, &big.s.hdr, sizeof(big)), -1);
 	ASSERT_EQ(m->bad_records, 2);
 	ASSERT_TRUE(!model__find(m, PID));
+	model__free(m);
+}
+
+/* another process not counted (heap_procs full) leaves this one complete;
+ * a pending call dropped (whose, unknown) does not */
+TEST(which_drops_make_it_incomplete)
+{
+	struct model *m = fx_model(0);
+	char *buf;
+
+	fx_sample(m, PID, START, SEC, 100 * MiB, 0, 0);
+	run_drops[LS_HEAP_DROP_PROCS] = 5;
+	ASSERT_EQ(feed_heap(m, 5 * SEC, MiB, LS_HEAP_TRACED, NULL, 0), 0);
+	fx_interval(m, 5 * SEC, false);
+	buf = fx_report_json(m);
+	ASSERT_CONTAINS(buf, "\"dropped\":0,\"dropped_all_processes\":5,\"complete\":true,");
+	free(buf);
+	run_drops[LS_HEAP_DROP_PENDING] = 1;
+	ASSERT_EQ(feed_heap(m, 6 * SEC, MiB, LS_HEAP_TRACED, NULL, 0), 0);
+	fx_interval(m, 6 * SEC, false);
+	buf = fx_report_json(m);
+	ASSERT_CONTAINS(buf, "\"dropped\":0,\"dropped_all_processes\":6,\"complete\":false,");
+	free(buf);
+	buf = fx_final_text(m);
+	ASSERT_CONTAINS(buf, "; incomplete: 0 of its samples dropped, 6 in all\n");
+	free(buf);
+	memset(run_drops, 0, sizeof(run_drops));
 	model__free(m);
 }
 

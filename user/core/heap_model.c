@@ -114,6 +114,15 @@ bool heap_model__held(const struct ls_process *p, uint64_t *held)
 	return true;
 }
 
+/* This process's figures miss samples: its own were dropped (map or stack
+ * map full), or some thread's sampled call had no room to wait for its
+ * return (whose, unknown).  A process not counted at all (heap_procs
+ * full) is in the totals only: it takes nothing from the others. */
+static bool complete(const struct heap_state *h)
+{
+	return !h->latest.c.dropped && !h->latest.drops[LS_HEAP_DROP_PENDING];
+}
+
 int heap_model__words(const struct ls_process *p, char *buf, size_t len)
 {
 	const struct heap_state *h = p->mem.heap;
@@ -124,7 +133,7 @@ int heap_model__words(const struct ls_process *p, char *buf, size_t len)
 		return 0;
 	n = snprintf(buf, len, "; oldest malloc'd memory still held from %s (%s live%s)",
 		     h->sites[0].frames[0], report__bytes(h->sites[0].live_bytes, b, sizeof(b)),
-		     h->latest.c.dropped ? ", incomplete: samples dropped" : "");
+		     complete(h) ? "" : ", incomplete: samples dropped");
 	return n < 0 ? 0 : n;
 }
 
@@ -179,7 +188,7 @@ void heap_model__json(const struct ls_process *p, struct json *j)
 	json__u64(j, "dropped", dropped);
 	json__u64(j, "dropped_all_processes", all);
 	/* live bytes and sites miss what was dropped */
-	json__bool(j, "complete", !dropped && !all);
+	json__bool(j, "complete", complete(h));
 	json__u64(j, "ts", h->latest.hdr.ts_ns);
 	json__arr_begin(j, "sites");
 	for (uint32_t i = 0; i < h->nsites; i++) {
@@ -229,7 +238,7 @@ void heap_model__text(const struct ls_process *p, FILE *out)
 		report__bytes(h->latest.sample_bytes, a, sizeof(a)),
 		h->latest.flags & LS_HEAP_ALL_PIDS ? "probes on every process's " : "probes on ");
 	fprintf(out, "%s)", text__esc(h->latest.allocator, esc, sizeof(esc)));
-	if (dropped || all)
+	if (!complete(h))
 		fprintf(out, "; incomplete: %llu of its samples dropped, %llu in all",
 			(unsigned long long)dropped, (unsigned long long)all);
 	fputc('\n', out);
