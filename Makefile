@@ -75,6 +75,8 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/leakscope.h $(VMLINUX)
 # leakscope_plain: the same programs without kfunc externs, for kernels
 # without bpf_rdonly_cast (bpf/compat.bpf.h); its layout must match.
 SKELS     := $(OUT)/leakscope.skel.h $(OUT)/leakscope_plain.skel.h $(OUT)/skel-layout.ok
+# --heap's uprobes: an object of its own, opened only with --heap
+SKELS     += $(OUT)/heap.skel.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -100,7 +102,8 @@ BENCH_BPF  := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/%.skel.h,$(BENCH_BPF))
 
 .PHONY: all clean test unit asan-unit bench deps vmlinux fuzz man install bpf-arm64 \
-        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale static image
+        vmlinux-arm64 FORCE test-kernels test-ringbuf soak bench-scale static image \
+        bench-heap
 
 all: $(OUT)/leakscope $(WL_BINS)
 
@@ -187,13 +190,19 @@ $(OUT)/tests/test_readers: tests/unit/test_readers.c $(READER_SRCS) $(READER_SRC
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_readers.c $(READER_SRCS) -o $@
 
+$(OUT)/tests/test_heap_target: tests/unit/test_heap_target.c user/heap_target.c user/heap_target.h tests/unit/harness.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_heap_target.c user/heap_target.c -o $@ -lelf -ldl
+
 $(OUT)/tests/test_regions: tests/unit/test_regions.c user/regions.c user/regions.h tests/unit/harness.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(LDFLAGS) tests/unit/test_regions.c user/regions.c -o $@ -lpthread
 
+# --heap's workloads: their allocation sites are read from frame pointers
+$(OUT)/workloads/heap_frag $(OUT)/workloads/heap_leak: WL_CFLAGS := -fno-omit-frame-pointer
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
+	$(Q)$(CC) -O1 -g $(WL_CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
 
 $(OUT)/workloads/%: tests/workloads/%.go | $(OUT)/workloads
 	$(call msg,GO,$@)
@@ -254,7 +263,8 @@ test-kernels: all
 bpf-arm64:
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/arm64 ARCH=arm64 \
 		$(OUT)/arm64/leakscope.bpf.o $(OUT)/arm64/leakscope.skel.h \
-		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok
+		$(OUT)/arm64/leakscope_plain.skel.h $(OUT)/arm64/skel-layout.ok \
+		$(OUT)/arm64/heap.skel.h
 
 # vmlinux/arm64/vmlinux.h from the BTF of the newest arm64 kernel Debian builds
 # (trixie-backports): the BPF side reads fields as new kernels name them, and
@@ -290,12 +300,25 @@ $(OUT)/bench/floor: bench/floor.c user/links.c user/links.h $(BENCH_SKELS) | $(O
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) bench/floor.c user/links.c -o $@ $(LDLIBS) -lpthread
 
+$(OUT)/bench/heap_floor: bench/heap_floor.c user/heap_target.c user/heap_target.h $(BENCH_SKELS) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/heap_floor.c user/heap_target.c -o $@ $(LDLIBS)
+
+# the loop itself as a program would be built: -O2, nothing else
+$(OUT)/bench/heap_loop: bench/heap_loop.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g $(WARN) $< -o $@
+
 $(OUT)/bench/%: bench/%.c $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS) -lpthread
 
 bench: all $(BENCH_BINS)
 	$(Q)OUT=$(OUT) bench/run.sh
+
+# --heap: ns per malloc+free untraced, under empty uprobes, under --heap
+bench-heap: all $(OUT)/bench/heap_loop $(OUT)/bench/heap_floor
+	$(Q)OUT=$(OUT) bench/heap.sh
 
 # cost as the host grows: a million unix ends, thousands of processes
 bench-scale: all

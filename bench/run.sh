@@ -170,6 +170,9 @@ $OUT/bench/replay 3000000
 $OUT/bench/regions 1 1000 20
 $OUT/bench/regions 50 1000 3
 
+# --heap: ns per malloc+free untraced, under empty uprobes, under --heap
+OUT=$OUT BENCH_REPS=3 bench/heap.sh
+
 # size of a recording of this whole machine, with leaks running, per hour
 $OUT/workloads/mem_leak 1 62 >/dev/null 2>&1 &
 $OUT/workloads/sock_peer unix-server $tmp/b.sock 62 keep >/dev/null 2>&1 &

@@ -72,6 +72,8 @@ enum ls_rec_type {
 	LS_REC_TCP_EXISTING = 105,  /* struct ls_tcp_existing: sock_diag */
 	LS_REC_PROC_CGROUP = 106,   /* struct ls_proc_cgroup: /proc/PID/cgroup */
 	LS_REC_PROC_REGIONS = 107,  /* struct ls_proc_regions: /proc/PID/smaps by class */
+	LS_REC_HEAP = 108,	    /* struct ls_heap_rec: --heap counters (leakscope_heap.h) */
+	LS_REC_HEAP_SITE = 109,	    /* struct ls_heap_site: an outstanding allocation site */
 	LS_REC_INTERVAL = 110,	 /* struct ls_interval: end of an interval */
 	LS_REC_TYPE_MAX,
 };
@@ -559,5 +561,8 @@ struct ls_interval {
 	 * 0 in recordings made before it was counted) */
 	__u32 snapshot_untraced_skipped;
 };
+
+/* --heap's maps and records: a BPF object of its own (bpf/heap.bpf.c) */
+#include "leakscope_heap.h"
 
 #endif /* LEAKSCOPE_ABI_H */

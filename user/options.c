@@ -58,7 +58,8 @@ void options__usage(FILE *out)
 "Usage: leakscope [watch] [-p PID]... [-c COMM] [--container ID] [--cgroup PATH]\n"
 "                 [-i SECONDS] [-d SECONDS] [-n TOP]\n"
 "                 [--json] [--no-tui] [-v] [--rss-source proc|tracepoint]\n"
-"                 [--no-stacks] [--btf FILE] [-- CMD ARGS...]\n"
+"                 [--no-stacks] [--heap [--heap-sample BYTES]] [--btf FILE]\n"
+"                 [-- CMD ARGS...]\n"
 "       leakscope record -o FILE [--force] [same options as watch]\n"
 "       leakscope report FILE [--json] [--intervals] [-n TOP] [-p PID]\n"
 "                 [--html OUT.html [--force]]\n"
@@ -101,6 +102,13 @@ void options__usage(FILE *out)
 "                      tracepoint: also keep the kernel's rss_stat counters\n"
 "                      in BPF (costs per page fault, gives the peak)\n"
 "      --no-stacks     do not capture user stacks of growth sites\n"
+"      --heap          uprobes on malloc, free and the like of the traced\n"
+"                      processes (with no -p, -c or CMD: every process of the\n"
+"                      host's libc): live bytes against what the allocator\n"
+"                      keeps after free(), and the sites of the oldest\n"
+"                      outstanding allocations; never on Go programs\n"
+"      --heap-sample BYTES  sample one allocation in BYTES allocated\n"
+"                      (default 262144; smaller: finer, costlier)\n"
 "      --btf FILE      the running kernel's BTF as a file (raw, as\n"
 "                      /sys/kernel/btf/vmlinux, or an ELF with .BTF), for\n"
 "                      kernels built without CONFIG_DEBUG_INFO_BTF (BTFHub)\n"
@@ -147,7 +155,7 @@ int options__parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_JSON = 256, OPT_RSS, OPT_NO_STACKS, OPT_BENCH_TOGGLE, OPT_VERSION, OPT_FORCE,
 	       OPT_INTERVALS, OPT_LISTEN, OPT_CONTAINER, OPT_CGROUP, OPT_BTF, OPT_NO_TUI,
-	       OPT_HTML };
+	       OPT_HTML, OPT_HEAP, OPT_HEAP_SAMPLE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
@@ -159,6 +167,8 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ "no-tui", no_argument, NULL, OPT_NO_TUI },
 		{ "rss-source", required_argument, NULL, OPT_RSS },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "heap", no_argument, NULL, OPT_HEAP },
+		{ "heap-sample", required_argument, NULL, OPT_HEAP_SAMPLE },
 		{ "bench-toggle", no_argument, NULL, OPT_BENCH_TOGGLE },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "intervals", no_argument, NULL, OPT_INTERVALS },
@@ -173,12 +183,14 @@ int options__parse(int argc, char **argv, struct options *o)
 		{ 0 },
 	};
 	int c, first = 1, len = 0;
+	bool heap_sample_given = false;
 	long v;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 5;
 	o->top_n = 10;
 	o->stacks = true;
+	o->heap_sample = LS_HEAP_SAMPLE_DEFAULT;
 	for (int i = 0; i < argc && len < (int)sizeof(o->args_line) - 1; i++)
 		len += snprintf(o->args_line + len, sizeof(o->args_line) - len, "%s%s",
 				i ? " " : "", argv[i]);
@@ -266,6 +278,15 @@ int options__parse(int argc, char **argv, struct options *o)
 		case OPT_NO_STACKS:
 			o->stacks = false;
 			break;
+		case OPT_HEAP:
+			o->heap = true;
+			break;
+		case OPT_HEAP_SAMPLE:
+			if (parse_uint(optarg, LS_HEAP_SAMPLE_MAX, &v, "--heap-sample") < 0)
+				return -1;
+			o->heap_sample = (unsigned long)v;
+			heap_sample_given = true;
+			break;
 		case OPT_BENCH_TOGGLE:
 			o->bench_toggle = true;
 			break;
@@ -339,6 +360,10 @@ int options__parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (heap_sample_given && !o->heap) {
+		ls_error("--heap-sample goes with --heap");
+		return -1;
+	}
 	if (o->cmd != CMD_SERVE && o->listen) {
 		ls_error("--listen is for 'leakscope serve'");
 		return -1;
@@ -359,8 +384,9 @@ int options__parse(int argc, char **argv, struct options *o)
 			ls_error("--container and --cgroup choose what to trace: they are for watch and record");
 			return -1;
 		}
-		if (o->btf) {
-			ls_error("--btf is for the commands that load BPF programs: watch, record, serve");
+		if (o->btf || o->heap) {
+			ls_error("%s is for the commands that load BPF programs: watch, record, serve",
+				 o->btf ? "--btf" : "--heap");
 			return -1;
 		}
 		if (o->no_tui) {

@@ -27,6 +27,8 @@ struct options {
 	bool no_tui;		/* watch: the appended table even on a terminal */
 	bool verbose;
 	bool stacks;		/* capture growth-site stacks (default on) */
+	bool heap;		/* --heap: uprobes on malloc and free (heap.h) */
+	unsigned long heap_sample;	/* --heap-sample BYTES */
 	enum rss_source rss_source;
 	bool bench_toggle;	/* SIGUSR1 detaches/attaches the programs */
 	const char *output;	/* record -o FILE */

@@ -24,6 +24,7 @@
 #include "procfs.h"
 #include "recording.h"
 #include "regions.h"
+#include "heap.h"
 #include "sockdiag.h"
 #include "sock_model.h"
 #include "privs.h"
@@ -101,6 +102,7 @@ struct watch {
 	const struct options *opts;
 	struct model *model;
 	struct loader *loader;
+	struct heap *heap;	/* --heap; NULL without */
 	struct recording_writer *rec;
 	struct serve *serve;	/* serve: /metrics, built at each report */
 	struct tui *tui;	/* watch on a terminal: the live view instead of the table */
@@ -508,6 +510,51 @@ static void verify_closes(struct watch *w)
 	}
 }
 
+/* --heap: probe the traced set's newcomers (children, -c matches), then
+ * send the counters of the processes the model knows */
+static int heap_trace_cb(pid_t pid, void *ctx)
+{
+	heap__trace_pid(((struct watch *)ctx)->heap, pid, 0);
+	return 0;
+}
+
+static bool want_heap(void *ctx, uint32_t tgid)
+{
+	return model__find(((struct watch *)ctx)->model, tgid) != NULL;
+}
+
+static int heap_comm_cb(pid_t pid, void *ctx)
+{
+	struct watch *w = ctx;
+
+	if (procfs__comm_is(pid, w->opts->comm))
+		heap__trace_pid(w->heap, pid, 0);
+	return 0;
+}
+
+static void heap_at_attach(struct watch *w)
+{
+	loader__for_each_traced(w->loader, heap_trace_cb, w);
+	if (w->opts->have_comm)
+		procfs__for_each_pid(heap_comm_cb, w);
+}
+
+static void heap_interval(struct watch *w)
+{
+	const struct ls_process *shown[REGIONS_PROCS];
+	uint32_t n;
+
+	if (filtered(w->opts)) {
+		loader__for_each_traced(w->loader, heap_trace_cb, w);
+	} else {	/* the whole machine: why a process shown has no figures */
+		n = model__ranked(w->model, shown, REGIONS_PROCS, w->final);
+		for (uint32_t i = 0; i < n; i++)
+			if (!shown[i]->exited)
+				heap__consider(w->heap, (pid_t)shown[i]->tgid);
+	}
+	heap__collect(w->heap, ls_now_boot_ns(), want_heap, w);
+}
+
 static void interval(struct watch *w, bool final)
 {
 	struct ls_interval iv;
@@ -526,6 +573,8 @@ static void interval(struct watch *w, bool final)
 	for_each_sampled(w, sample_pid);
 	read_regions(w);
 	loader__collect_sites(w->loader, ls_now_boot_ns(), want_sites, w);
+	if (w->heap)
+		heap_interval(w);
 	name_peers(w);
 
 	memset(&iv, 0, sizeof(iv));
@@ -800,6 +849,15 @@ int cmd_watch(const struct options *o)
 		goto cleanup;
 	for (int i = 0; i < o->npids; i++)
 		loader__trace_pid(w.loader, o->pids[i]);
+	if (o->heap) {
+		struct heap_opts ho = { .sample_bytes = o->heap_sample, .all_pids = !filtered(o),
+					.sink = sink, .sink_ctx = &w };
+
+		if (!(w.heap = heap__start(&ho)))
+			goto cleanup;
+		for (int i = 0; i < o->npids; i++)
+			heap__trace_pid(w.heap, o->pids[i], 0);
+	}
 	trace_containers(&w);
 	if (o->verbose && (w.cf.id[0] || w.cf.cgroup))
 		fprintf(stderr, "leakscope: container filter: %.3f ms a pass over /proc; "
@@ -811,14 +869,22 @@ int cmd_watch(const struct options *o)
 		if (release_child(&w, go_fd, err_fd))
 			goto cleanup;
 		go_fd = err_fd = -1;
+		if (w.heap)	/* exec'd: its allocator in a moment */
+			heap__trace_pid(w.heap, w.child, 1000);
 	}
 	if (o->verbose)
-		fprintf(stderr, "leakscope: attached %u programs in %.1f ms\n",
-			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6);
+		fprintf(stderr, "leakscope: attached %u programs in %.1f ms%s\n",
+			loader__nprograms(w.loader), (double)(ls_now_boot_ns() - t0) / 1e6,
+			w.heap ? " (and --heap's uprobes)" : "");
 	/* attached (and CMD forked, with the caller's privileges): what is
 	 * not needed to read /proc and the maps goes (caps.h says what is
 	 * kept and why) */
 	w.rename_caps = recording__rename_pending(w.rec) || w.html.tmp;
+	/* --heap: the traced set's uprobes while attaching is allowed (a
+	 * uprobe needs CAP_SYS_ADMIN, which goes now): -c's matches and the
+	 * containers' processes of now; later ones say why they are not */
+	if (w.heap && filtered(o))
+		heap_at_attach(&w);
 	if ((err = privs__drop_after_attach(o->bench_toggle, w.rename_caps)))
 		ls_warn("could not drop capabilities: %s", strerror(-err));
 	/* capabilities are per thread: the HTTP thread starts with what is
@@ -968,6 +1034,7 @@ cleanup:
 		fprintf(stderr, "leakscope: /proc/PID/smaps read %llu times in %.1f ms\n",
 			(unsigned long long)w.regions_reads, (double)w.regions_ns / 1e6);
 	serve__free(w.serve);
+	heap__destroy(w.heap);
 	loader__destroy(w.loader);
 	model__free(w.model);
 	free(w.memo);

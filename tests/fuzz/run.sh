@@ -48,6 +48,24 @@ raw += cgroup(200, 10**9, b"x" * 200 + b"/kubepods-pod2a0f3c5e_1b7d_4c8e_9f10_a1
 raw += hdr(110, 112, 0, 4 * 10**9) + struct.pack("<Q8QQQII", 10**9, *([0] * 8), 0, 0, 1, 0)
 with open(os.path.join(out, "cgroup.raw"), "wb") as f:
     f.write(raw)
+# --heap records (format 6): a traced process's counters and two sites with
+# hostile frames, and a skipped one with a hostile why_not
+def heap(tgid, ts, flags, allocator, why):
+    return (hdr(108, 288, tgid, ts) + struct.pack("<QII", 5, flags, 262144)
+            + struct.pack("<4Q2q2Q", 1000, 875, 1 << 20, 40, 40 << 18, 40, 1, 0)
+            + struct.pack("<4Q", 0, 1, 0, 0) + allocator.ljust(64, b"\0")[:64]
+            + why.ljust(96, b"\xff")[:96])
+def site(tgid, ts, oldest, frames):
+    return (hdr(109, 440, tgid, ts) + struct.pack("<QQQQII", 5, 3 << 18, 3, oldest, len(frames), 0)
+            + b"".join(f.ljust(96, b"\0")[:96] for f in (frames + [b""] * 4)[:4]))
+raw = sample(100, 10**9) + sample(200, 10**9)
+raw += heap(100, 2 * 10**9, 1, b"/usr/lib/x86_64-linux-gnu/libc.so.6", b"")
+raw += site(100, 2 * 10**9, 10**9, [b"leak\x1b[2J+0x1 (a\xffb)", b"main+0x10 (prog)"])
+raw += site(100, 2 * 10**9, 3 * 10**9, [b"x" * 96])
+raw += heap(200, 2 * 10**9, 0, b"", b"a Go binary\x1b]0;t\x07")
+raw += hdr(110, 112, 0, 3 * 10**9) + struct.pack("<Q8QQQII", 10**9, *([0] * 8), 0, 0, 1, 0)
+with open(os.path.join(out, "heap.raw"), "wb") as f:
+    f.write(raw)
 PY
 if [ ! -x "$BIN" ]; then
 	echo "not ok fuzz/recording_reader: $BIN not built (make fuzz)"

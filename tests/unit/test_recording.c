@@ -258,7 +258,7 @@ TEST(future_version_is_refused_with_its_number)
 	copy[8] = 7;	/* version field */
 	o = read_bytes(copy, file_len);
 	ASSERT_FALSE(o.open_ok);
-	ASSERT_CONTAINS(o.err, "format version 7 is newer than this leakscope understands (5)");
+	ASSERT_CONTAINS(o.err, "format version 7 is newer than this leakscope understands (6)");
 	free(copy);
 	unlink(path);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "model.h"
 #include "json.h"
+#include "heap_model.h"
 #include "mem_link.h"
 #include "report.h"
 #include "text.h"
@@ -361,6 +362,9 @@ static void explain(const struct model *m, struct ls_process *p,
 			n += snprintf(e + n, len - n, " at %s:%u", src_base(src->file, sizeof(src->file)),
 				      src->line);
 	}
+	/* --heap: whose malloc'd memory is the oldest still held */
+	if ((size_t)n < len && (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING))
+		n += heap_model__words(p, e + n, len - n);
 	if ((size_t)n < len && x && x->nlargest &&
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
@@ -535,6 +539,7 @@ void mem_model__json(const struct model *m, const struct ls_process *p, struct j
 	json__u64(j, "samples", model__samples(p));
 	json__str(j, "explanation", ms->explanation);
 	mem_link__json(m, &ms->link, j);
+	heap_model__json(p, j);
 	json__obj_end(j);
 }
 
@@ -604,6 +609,7 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 		ms->confidence, text__esc(ms->explanation, esc, sizeof(esc)));
 	if (ms->regions)
 		regions_text(ms->regions, out);
+	heap_model__text(p, out);
 	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
 			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),

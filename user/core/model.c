@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "model.h"
+#include "heap_model.h"
 #include "records.h"
 #include "sock_model.h"
 
@@ -97,6 +98,7 @@ static void proc_release(struct model *m, struct ls_process *p)
 		m->nregions--;
 	free(p->mem.regions);
 	p->mem.regions = NULL;
+	heap_model__free(m, p);
 	if (p->exited)
 		m->nexited--;
 	p->exited = false;
@@ -487,7 +489,8 @@ uint64_t model__heap_bytes(const struct model *m)
 	uint64_t n = (uint64_t)m->nslots * sizeof(struct ls_process) +
 		     (uint64_t)m->nfull * sizeof(struct proc_series_full) +
 		     (uint64_t)m->nextra * sizeof(struct mem_extra) +
-		     (uint64_t)m->nregions * sizeof(struct mem_regions);
+		     (uint64_t)m->nregions * sizeof(struct mem_regions) +
+		     (uint64_t)m->nheap * sizeof(struct heap_state);
 
 	for (uint32_t i = 0; i < m->nslots; i++)
 		n += model__slot(m, i)->samples.cap * sizeof(uint64_t);
@@ -686,7 +689,8 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	 * process's slot */
 	if (rec->type == LS_REC_PROC_SAMPLE || rec->type == LS_REC_PROC_META ||
 	    rec->type == LS_REC_PROC_CGROUP || rec->type == LS_REC_PROC_EXIT ||
-	    rec->type == LS_REC_PROC_REGIONS)
+	    rec->type == LS_REC_PROC_REGIONS || rec->type == LS_REC_HEAP ||
+	    rec->type == LS_REC_HEAP_SITE)
 		p = model__proc_idle(m, rec->tgid, ls_rec_start_ns(rec));
 	else
 		p = model__proc(m, rec->tgid, ls_rec_start_ns(rec));
@@ -756,6 +760,10 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 			    s->flags & LS_SAMPLE_HAS_FDS, s->fds_open);
 		break;
 	}
+	case LS_REC_HEAP:
+	case LS_REC_HEAP_SITE:
+		heap_model__ingest(m, p, rec);
+		break;
 	default:
 		mem_model__ingest(m, p, rec);
 		break;

@@ -121,6 +121,7 @@ struct mem_state {
 	uint64_t rollup_ts_ns;
 	struct mem_extra *extra;	/* NULL until a big mapping or growth site */
 	struct mem_regions *regions;	/* NULL until a regions record */
+	struct heap_state *heap;	/* NULL until a --heap record (heap_model.h) */
 	/* decided at each interval */
 	struct verdict_result real_v;	/* verdict on real memory */
 	struct verdict_result rss_v;	/* the same fit on RSS, for lazy-free */
@@ -209,6 +210,7 @@ struct model {
 	uint32_t nfull;			/* processes whose series are allocated */
 	uint32_t nextra;		/* processes with a mem_extra */
 	uint32_t nregions;		/* processes with a mem_regions */
+	uint32_t nheap;			/* processes with a heap_state */
 	uint64_t first_ts_ns;
 	uint64_t last_ts_ns;
 	uint64_t interval_ns;

@@ -19,8 +19,8 @@
 
 #define REC_MAGIC		"LKSCOPE"	/* 8 bytes with its NUL */
 /* 2: unix records cut after their path; 3: exec records; 4: cgroup records;
- * 5: regions records (smaps by class) */
-#define REC_VERSION		5
+ * 5: regions records (smaps by class); 6: --heap records */
+#define REC_VERSION		6
 #define BLOCK_TAG		0x4b42534cU	/* "LSBK" */
 #define BLOCK_RAW_TARGET	(64 << 10)	/* flush a block at this size */
 #define BLOCK_MAX		(16 << 20)	/* refuse anything larger */

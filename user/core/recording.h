@@ -13,7 +13,8 @@
  * All integers little-endian; blocks are raw deflate (RFC 1951) of whole records.
  * Version 2 writes unix records cut after their path; version 1 files (whole
  * unix records) read the same way.  3 adds exec records, 4 cgroup records,
- * 5 regions records (smaps by class, LS_REC_PROC_REGIONS); older files read.
+ * 5 regions records (smaps by class, LS_REC_PROC_REGIONS), 6 --heap records
+ * (LS_REC_HEAP, LS_REC_HEAP_SITE); older files read.
  */
 #ifndef LS_RECORDING_H
 #define LS_RECORDING_H

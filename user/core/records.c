@@ -22,6 +22,8 @@ size_t ls_rec_size(uint16_t type)
 	case LS_REC_TCP_EXISTING: return sizeof(struct ls_tcp_existing);
 	case LS_REC_PROC_CGROUP: return sizeof(struct ls_proc_cgroup);
 	case LS_REC_PROC_REGIONS: return sizeof(struct ls_proc_regions);
+	case LS_REC_HEAP: return sizeof(struct ls_heap_rec);
+	case LS_REC_HEAP_SITE: return sizeof(struct ls_heap_site);
 	case LS_REC_INTERVAL: return sizeof(struct ls_interval);
 	default: return 0;
 	}
@@ -47,6 +49,8 @@ const char *ls_rec_name(uint16_t type)
 	case LS_REC_TCP_EXISTING: return "tcp-existing";
 	case LS_REC_PROC_CGROUP: return "proc-cgroup";
 	case LS_REC_PROC_REGIONS: return "proc-regions";
+	case LS_REC_HEAP: return "heap";
+	case LS_REC_HEAP_SITE: return "heap-site";
 	case LS_REC_INTERVAL: return "interval";
 	default: return "unknown";
 	}
