@@ -21,7 +21,7 @@
 #include "heap_target.h"
 #include "options.h"
 #include "procfs.h"
-#include "symbols.h"
+#include "sites.h"
 
 #define MAX_TARGETS	64	/* processes probed one by one (-p, -c and children) */
 #define LINKS_PER	(2 * HEAP_FUNCS)
@@ -30,7 +30,6 @@
 #define SITES_OLDEST	3	/* sites sent a process: the oldest ... */
 #define SITES_BIGGEST	3	/* ... and the biggest of the rest */
 #define SITE_PROCS	64	/* processes whose sites are sent an interval */
-#define SYM_CACHE	256
 
 struct target {
 	uint32_t tgid;		/* 0: free slot */
@@ -48,13 +47,6 @@ struct agg {
 	uint64_t live, count, oldest_ns;
 };
 
-struct sym_entry {
-	uint32_t tgid;
-	int32_t stack_id;
-	uint32_t nframes;
-	char frames[LS_SITE_FRAMES][LS_SYM_LEN];
-};
-
 struct heap {
 	struct heap_bpf *skel;
 	struct heap_opts o;
@@ -63,9 +55,7 @@ struct heap {
 	struct bpf_link *all_links[LINKS_PER];
 	unsigned nall;
 	char all_name[LS_HEAP_NAME_LEN];
-	struct symbolizer *syms;
-	struct sym_entry cache[SYM_CACHE];
-	unsigned cache_next;
+	struct site_namer *sites;	/* NULL: sites unnamed (out of memory) */
 	struct agg agg[AGG_SLOTS];
 	uint64_t agg_cut;	/* pairs that found no slot (said with -v) */
 	struct ls_heap_key keys[SCAN_CHUNK];
@@ -171,7 +161,7 @@ struct heap *heap__start(const struct heap_opts *o)
 		ls_error("--heap: cannot load its BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	h->syms = symbolizer__new();
+	h->sites = site_namer__new();
 	if (o->all_pids && start_all_pids(h))
 		goto fail;
 	return h;
@@ -188,7 +178,7 @@ void heap__destroy(struct heap *h)
 		detach(h->targets[i].links, &h->targets[i].nlinks);
 	detach(h->all_links, &h->nall);
 	heap_bpf__destroy(h->skel);
-	symbolizer__free(h->syms);
+	site_namer__free(h->sites);
 	free(h);
 }
 
@@ -366,39 +356,23 @@ static void scan_allocs(struct heap *h)
 	}
 }
 
-static const struct sym_entry *symbolise(struct heap *h, uint32_t tgid, int32_t stack_id)
+/* A site's frames (NULL: its stack was dropped, or nothing resolves),
+ * named once: the stack map is read only for a stack not named yet. */
+static const struct site_frames *symbolise(struct heap *h, uint32_t tgid, int32_t stack_id)
 {
-	__u64 ips[LS_STACK_DEPTH];
-	struct sym_frame f;
-	struct sym_entry *e;
-	int first_app = -1, n = 0;
+	const struct site_frames *e;
+	uint64_t ips[LS_STACK_DEPTH];
 
-	for (unsigned i = 0; i < SYM_CACHE; i++)
-		if (h->cache[i].tgid == tgid && h->cache[i].stack_id == stack_id)
-			return &h->cache[i];
-	e = &h->cache[h->cache_next++ % SYM_CACHE];
-	memset(e, 0, sizeof(*e));
-	e->tgid = tgid;
-	e->stack_id = stack_id;
+	if (stack_id < 0 || !h->sites)
+		return NULL;
+	e = site_namer__find(h->sites, tgid, (uint32_t)stack_id, 0);
+	if (e)
+		return e;
 	memset(ips, 0, sizeof(ips));
-	if (stack_id < 0 || !h->syms ||
-	    bpf_map__lookup_elem(h->skel->maps.heap_stacks, &stack_id, sizeof(stack_id), ips,
+	if (bpf_map__lookup_elem(h->skel->maps.heap_stacks, &stack_id, sizeof(stack_id), ips,
 				 sizeof(ips), 0))
-		return e;	/* no frames: the stack was dropped */
-	/* from the first frame that is not the allocator's own plumbing
-	 * (strdup, operator new, std::allocator) */
-	for (n = 0; n < LS_STACK_DEPTH && ips[n]; n++) {
-		if (first_app >= 0)
-			continue;
-		symbolizer__frame(h->syms, (pid_t)tgid, ips[n], false, &f);
-		if (!symbols__is_plumbing(f.name, f.module))
-			first_app = n;
-	}
-	for (int i = first_app < 0 ? 0 : first_app; i < n && e->nframes < LS_SITE_FRAMES; i++) {
-		symbolizer__frame(h->syms, (pid_t)tgid, ips[i], false, &f);
-		sym_frame__format(&f, e->frames[e->nframes++], LS_SYM_LEN);
-	}
-	return e;
+		return NULL;
+	return site_namer__name(h->sites, tgid, (uint32_t)stack_id, 0, ips, LS_STACK_DEPTH);
 }
 
 static void send_sites(struct heap *h, uint32_t tgid, uint64_t start_ns, uint64_t now_ns)
@@ -430,7 +404,7 @@ static void send_sites(struct heap *h, uint32_t tgid, uint64_t start_ns, uint64_
 		pick[npick++] = best;
 	}
 	for (unsigned k = 0; k < npick; k++) {
-		const struct sym_entry *e = symbolise(h, tgid, pick[k]->stack_id);
+		const struct site_frames *e = symbolise(h, tgid, pick[k]->stack_id);
 
 		memset(&s, 0, sizeof(s));
 		s.hdr.type = LS_REC_HEAP_SITE;
@@ -441,8 +415,10 @@ static void send_sites(struct heap *h, uint32_t tgid, uint64_t start_ns, uint64_
 		s.live_bytes = pick[k]->live;
 		s.count = pick[k]->count;
 		s.oldest_ns = pick[k]->oldest_ns;
-		s.nframes = e->nframes;
-		memcpy(s.frames, e->frames, sizeof(s.frames));
+		if (e) {
+			s.nframes = e->nframes;
+			memcpy(s.frames, e->frames, sizeof(s.frames));
+		}
 		h->o.sink(h->o.sink_ctx, &s.hdr, sizeof(s));
 	}
 }
@@ -475,7 +451,7 @@ void heap__collect(struct heap *h, uint64_t now_ns, ls_want_fn want, void *ctx)
 
 		if (t->tgid && procfs__start_ns((pid_t)t->tgid) != t->start_ns) {
 			detach(t->links, &t->nlinks);
-			symbolizer__forget(h->syms, (pid_t)t->tgid);
+			site_namer__forget(h->sites, t->tgid);
 			memset(t, 0, sizeof(*t));
 		}
 	}
@@ -499,7 +475,7 @@ void heap__collect(struct heap *h, uint64_t now_ns, ls_want_fn want, void *ctx)
 		prev = &key;
 		if (!alive(key)) {
 			bpf_map__delete_elem(procs, &key, sizeof(key), 0);
-			symbolizer__forget(h->syms, (pid_t)key);
+			site_namer__forget(h->sites, key);
 			continue;
 		}
 		if (!t && !want(ctx, key))

@@ -34,6 +34,16 @@ void site_namer__free(struct site_namer *sn)
 	free(sn);
 }
 
+void site_namer__forget(struct site_namer *sn, uint32_t tgid)
+{
+	if (!sn)
+		return;
+	symbolizer__forget(sn->syms, (pid_t)tgid);
+	for (unsigned i = 0; i < SITE_NAMER_CACHE; i++)
+		if (sn->cache[i].tgid == tgid)
+			memset(&sn->cache[i], 0, sizeof(sn->cache[i]));
+}
+
 const struct site_frames *site_namer__find(struct site_namer *sn, uint32_t tgid,
 					   uint32_t stack_id, uint64_t caller)
 {

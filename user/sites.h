@@ -27,6 +27,9 @@ struct site_namer;
 
 struct site_namer *site_namer__new(void);
 void site_namer__free(struct site_namer *sn);	/* accepts NULL */
+/* Forget process tgid's sites and mappings (it exited: its pid may be
+ * another process's next). */
+void site_namer__forget(struct site_namer *sn, uint32_t tgid);
 /* The site already named, or NULL. */
 const struct site_frames *site_namer__find(struct site_namer *sn, uint32_t tgid,
 					   uint32_t stack_id, uint64_t caller);
