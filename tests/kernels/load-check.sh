@@ -2,7 +2,8 @@
 # The hard gate of the kernel matrix: in a guest of each kernel of
 # kernels.list, leakscope attaches (every program loaded: the fast builds or
 # their fallbacks), traces -- build/workloads/mem_leak 4 30 from its first
-# instruction, and must call it a leak.  Prints "RELEASE: loads, ..." or
+# instruction with --heap (the uprobes' object too), and must call it a
+# leak with its malloc traced.  Prints "RELEASE: loads, ..." or
 # "RELEASE: FAILS ..." per kernel, then "N passed, N failed, 0 skipped".
 # KERNELS="6.12 newest" checks only those lines (names from kernels.list).
 set -uo pipefail
@@ -15,7 +16,7 @@ check_one() {	# check_one DIR RELEASE: 0 when the guest read a leak
 	local dir=$1 r=$2 out rc verdict
 	out=$(mktemp)
 	KTEST_TIMEOUT=600 tests/kernels/boot.sh "$dir" \
-		"$OUT/leakscope" -i 2 --json -- "$OUT/workloads/mem_leak" 4 30 >"$out" 2>&1
+		"$OUT/leakscope" -i 2 --json --heap -- "$OUT/workloads/mem_leak" 4 30 >"$out" 2>&1
 	rc=$?
 	# the report line; the guest's console shares the output (a kernel
 	# message can land inside a line: such a line is passed over)
@@ -29,9 +30,12 @@ for line in sys.stdin:
         continue
     p = [x for x in rep["processes"] if x["comm"] == "mem_leak"]
     verdict = p[0]["memory"]["verdict"] if p else "absent"
+    heap = p[0]["memory"].get("heap") if p else None
+    if verdict == "leak" and not (heap and heap["traced"]):
+        verdict = "leak, but malloc not traced (%s)" % (heap and heap["why_not"])
 print(verdict)')
 	if [ "$rc" -eq 0 ] && [ "$verdict" = leak ]; then
-		echo "$r: loads, and mem_leak reads leak"
+		echo "$r: loads, and mem_leak reads leak, its malloc traced"
 		passed=$((passed + 1))
 		rm -f "$out"
 		return 0
