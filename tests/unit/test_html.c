@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "mem_model.h"
 #include "harness.h"
 #include "fixtures.h"
 #include "html_report.h"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Memory verdicts through the model, fed the records the loader would send. */
 #include <stdlib.h>
+#include "mem_model.h"
 #include "harness.h"
 #include "fixtures.h"
 

@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "html_report.h"
+#include "domain.h"
 #include "html_svg.h"
+#include "mem_model.h"
 #include "ns_model.h"
 #include "report.h"
 #include "sock_model.h"
@@ -168,9 +170,7 @@ static void explanation(FILE *out, const struct model *m, const struct ls_proces
 
 	if (!f)
 		return;
-	ns_model__text(m, p, f, true);
-	sock_model__text(m, p, f, true);
-	mem_model__text(p, f, true);
+	domains__text(m, p, f, true);
 	fclose(f);
 	fputs("<pre class=\"explain\">", out);
 	html__escape(out, buf, len, HTML_ESC_TEXT);

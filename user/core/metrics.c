@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cgroup_path.h"
 #include "metrics.h"
+#include "mem_model.h"
 #include "ns_model.h"
 #include "sock_model.h"
 #include "text.h"

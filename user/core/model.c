@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "domain.h"
 #include "model.h"
 #include "heap_model.h"
+#include "mem_model.h"
+#include "ns_model.h"
 #include "records.h"
 #include "sock_model.h"
 
@@ -80,25 +83,13 @@ struct model *model__new(const struct model_opts *opts)
 
 static void proc_release(struct model *m, struct ls_process *p)
 {
-	sock_state__free(p->sock);
-	ns_state__free(p->ns);
-	p->sock = NULL;
-	p->ns = NULL;
+	domains__release(m, p);
 	if (p->samples.full)
 		m->nfull--;
 	free(p->samples.full);
 	free(p->samples.t_ns);
 	p->samples.full = NULL;
 	p->samples.t_ns = NULL;
-	if (p->mem.extra)
-		m->nextra--;
-	free(p->mem.extra);
-	p->mem.extra = NULL;
-	if (p->mem.regions)
-		m->nregions--;
-	free(p->mem.regions);
-	p->mem.regions = NULL;
-	heap_model__free(m, p);
 	if (p->exited)
 		m->nexited--;
 	p->exited = false;
@@ -202,10 +193,7 @@ struct ls_process *model__find(const struct model *m, uint32_t tgid)
 
 static bool proc_notable(const struct ls_process *p)
 {
-	enum verdict v = p->mem.verdict;
-
-	return v == VERDICT_LEAK || v == VERDICT_GROWING || v == VERDICT_LAZY_FREE ||
-	       sock_model__notable(p) || ns_model__notable(p);
+	return domains__notable(p);
 }
 
 /* How little a process would be missed, lowest first; EVICT_NEVER for
@@ -556,31 +544,7 @@ double model__duration_s(const struct model *m)
 
 static double proc_rank(const struct ls_process *p)
 {
-	double r = 0;
-
-	if (ns_model__notable(p))
-		r += 4000;
-	if (sock_model__notable(p))
-		r += 2000;
-	switch (p->mem.verdict) {
-	case VERDICT_LEAK: r += 1000 + 100 * p->mem.confidence; break;
-	case VERDICT_GROWING: r += 600 + 100 * p->mem.confidence; break;
-	case VERDICT_LAZY_FREE: r += 300; break;
-	default: break;
-	}
-	/* then by how fast real memory grows, in MiB/s, squashed into (0, 100) */
-	if (p->mem.real_v.rate_per_s > 0) {
-		double mibs = p->mem.real_v.rate_per_s / (1 << 20);
-
-		r += 100 * mibs / (1 + mibs);
-	}
-	/* before any verdict, the biggest processes are the interesting ones */
-	if (p->mem.have_sample) {
-		double gib = (double)mem_model__real_bytes(&p->mem) / (1 << 30);
-
-		r += 10 * gib / (1 + gib);
-	}
-	return r;
+	return domains__rank(p);
 }
 
 /* Events were lost in this interval (a ring full: the reader fell behind
@@ -626,9 +590,7 @@ static void interval_end(struct model *m, const struct ls_interval *iv)
 
 		if (!p->tgid)
 			continue;
-		sock_model__interval(m, p, now);
-		mem_model__interval(m, p, now);	/* what memory grows with: sockets' views */
-		ns_model__interval(m, p, now);
+		domains__interval(m, p, now);
 		p->rank = proc_rank(p);
 	}
 	if (iv->final)

@@ -278,34 +278,8 @@ void model__wall_time(const struct model *m, uint64_t boot_ns, const char *fmt, 
 uint32_t model__ranked(const struct model *m, const struct ls_process **out, uint32_t max,
 		       bool final);
 
-/* ---- domain hooks (implemented by mem_model.c, sock_model.c, ns_model.c) */
-void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
-/* after sock_model__interval: what memory grows with needs its views */
-void mem_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
-void mem_model__json(const struct model *m, const struct ls_process *p, struct json *j);
-void mem_model__text(const struct ls_process *p, FILE *out, bool final);
-uint64_t mem_model__real_bytes(const struct mem_state *ms);
-/* "heap", "anon", "stack", "lib", "file", "shmem", "hugepages", "other" */
-const char *mem_model__region_class(int cls);
-/* The class whose resident bytes grew most since the first read (-1 when
- * none grew, or fewer than two reads), and by how much. */
-int mem_model__region_growth(const struct mem_state *ms, int64_t *grew);
-
-/* max_sockets: 0 for SOCK_TABLE_MAX (sock_table.h); tests set less */
-struct sock_model *sock_model__new(uint32_t max_sockets);
-void sock_model__free(struct sock_model *sm);
-void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
-void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
-void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j);
-void sock_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
-void sock_state__free(struct sock_state *s);
-bool sock_model__notable(const struct ls_process *p);	/* non-stable socket verdict */
-
-void ns_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
-void ns_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
-void ns_model__json(const struct model *m, const struct ls_process *p, struct json *j);
-void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
-void ns_state__free(struct ns_state *s);
-bool ns_model__notable(const struct ls_process *p);	/* has failures */
+/* Each domain's own functions are in its header (mem_model.h,
+ * sock_model.h, ns_model.h); what the model and the reports ask of all
+ * of them is domain.h's table. */
 
 #endif

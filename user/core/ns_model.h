@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Names the setns model gives to kernel numbers (also used by its tests). */
+/* The namespace domain: setns() and unshare() calls, failures explained. */
 #ifndef LS_NS_MODEL_H
 #define LS_NS_MODEL_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "model.h"
+
+void ns_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
+void ns_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void ns_model__json(const struct model *m, const struct ls_process *p, struct json *j);
+void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+void ns_state__free(struct ns_state *s);
+bool ns_model__notable(const struct ls_process *p);	/* has failures */
+
+/* Names the setns model gives to kernel numbers (also used by its tests). */
 
 const char *ns_type_name(uint32_t clone_flag);	/* CLONE_NEWNET -> "net", 0 -> "any" */
 const char *ns_errno_name(int err);		/* EINVAL -> "EINVAL" */

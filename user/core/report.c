@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 #include "report.h"
+#include "domain.h"
 #include "json.h"
+#include "mem_model.h"
 #include "sock_model.h"
 #include "text.h"
 
@@ -108,9 +110,7 @@ static void json_process(const struct model *m, const struct ls_process *p, stru
 		sock_model__incomplete_reason(m, p, why, sizeof(why));
 		json__str(j, "incomplete_reason", why);
 	}
-	mem_model__json(m, p, j);
-	sock_model__json(m, p, j);
-	ns_model__json(m, p, j);
+	domains__json(m, p, j);
 	verdict__decide(model__series(p, PROC_SERIES_FDS, &fds_scratch), &verdict_params_count, &fv);
 	json__obj_begin(j, "fds");
 	json__u64(j, "open", p->fds_open);
@@ -242,8 +242,7 @@ void report__text(const struct model *m, bool final, FILE *out)
 				rate_str(ms->real_v.rate_per_s, rate, sizeof(rate)),
 				verdict__name(ms->verdict), ms->confidence, p->exited ? "  (exited)" : "",
 				p->incomplete ? " (incomplete)" : "");
-			sock_model__text(m, p, out, false);
-			ns_model__text(m, p, out, false);
+			domains__text(m, p, out, false);
 		}
 		fflush(out);
 		free(rows);
@@ -260,9 +259,7 @@ void report__text(const struct model *m, bool final, FILE *out)
 			text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)),
 			container_text(p, ctr, sizeof(ctr)), p->exited ? " (exited)" : "",
 			p->incomplete ? " (incomplete)" : "");
-		ns_model__text(m, p, out, true);
-		sock_model__text(m, p, out, true);
-		mem_model__text(p, out, true);
+		domains__text(m, p, out, true);
 	}
 	fflush(out);
 	free(rows);

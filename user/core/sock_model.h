@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Socket model extras beyond the hooks in model.h. */
+/* The socket domain: unix connections paired end to end, TCP states. */
 #ifndef LS_SOCK_MODEL_H
 #define LS_SOCK_MODEL_H
 #include "model.h"
+
+/* max_sockets: 0 for SOCK_TABLE_MAX (sock_table.h); tests set less */
+struct sock_model *sock_model__new(uint32_t max_sockets);
+void sock_model__free(struct sock_model *sm);
+void sock_model__ingest(struct model *m, const struct ls_rec_hdr *rec);
+void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void sock_model__json(const struct model *m, const struct ls_process *p, struct json *j);
+void sock_model__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+void sock_state__free(struct sock_state *s);
+bool sock_model__notable(const struct ls_process *p);	/* non-stable socket verdict */
 
 /* Sockets not tracked because the table was full. */
 uint64_t sock_model__dropped(const struct model *m);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui_view.h"
+#include "domain.h"
+#include "mem_model.h"
 #include "ns_model.h"
 #include "report.h"
 #include "sock_model.h"
@@ -278,9 +280,7 @@ void tui_view__explain(const struct tui_view *v, const struct model *m, char *bu
 	fprintf(f, "%s (pid %u)%s%s%s%s\n", r->comm[0] ? r->comm : "?", r->pid, p->exe[0] ? " " : "",
 		text__escape(exe, sizeof(exe), p->exe, sizeof(p->exe)), p->exited ? " (exited)" : "",
 		p->incomplete ? " (incomplete)" : "");
-	ns_model__text(m, p, f, true);
-	sock_model__text(m, p, f, true);
-	mem_model__text(p, f, true);
+	domains__text(m, p, f, true);
 	fflush(f);
 	pos = ftell(f);
 	fclose(f);

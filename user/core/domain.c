@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The domains' table (domain.h) and each operation's order. */
+#include <stdlib.h>
+#include "mem_model.h"
+#include "domain.h"
+#include "heap_model.h"
+#include "model.h"
+#include "ns_model.h"
+#include "sock_model.h"
+
+static void mem_text(const struct model *m, const struct ls_process *p, FILE *out, bool final)
+{
+	(void)m;
+	mem_model__text(p, out, final);
+}
+
+static bool mem_notable(const struct ls_process *p)
+{
+	enum verdict v = p->mem.verdict;
+
+	return v == VERDICT_LEAK || v == VERDICT_GROWING || v == VERDICT_LAZY_FREE;
+}
+
+static double mem_rank(const struct ls_process *p)
+{
+	double r = 0;
+
+	switch (p->mem.verdict) {
+	case VERDICT_LEAK: r += 1000 + 100 * p->mem.confidence; break;
+	case VERDICT_GROWING: r += 600 + 100 * p->mem.confidence; break;
+	case VERDICT_LAZY_FREE: r += 300; break;
+	default: break;
+	}
+	/* then by how fast real memory grows, in MiB/s, squashed into (0, 100) */
+	if (p->mem.real_v.rate_per_s > 0) {
+		double mibs = p->mem.real_v.rate_per_s / (1 << 20);
+
+		r += 100 * mibs / (1 + mibs);
+	}
+	/* before any verdict, the biggest processes are the interesting ones */
+	if (p->mem.have_sample) {
+		double gib = (double)mem_model__real_bytes(&p->mem) / (1 << 30);
+
+		r += 10 * gib / (1 + gib);
+	}
+	return r;
+}
+
+static void mem_release(struct model *m, struct ls_process *p)
+{
+	if (p->mem.extra)
+		m->nextra--;
+	free(p->mem.extra);
+	p->mem.extra = NULL;
+	if (p->mem.regions)
+		m->nregions--;
+	free(p->mem.regions);
+	p->mem.regions = NULL;
+	heap_model__free(m, p);
+}
+
+static double sock_rank(const struct ls_process *p)
+{
+	return sock_model__notable(p) ? 2000 : 0;
+}
+
+static void sock_release(struct model *m, struct ls_process *p)
+{
+	(void)m;
+	sock_state__free(p->sock);
+	p->sock = NULL;
+}
+
+static double ns_rank(const struct ls_process *p)
+{
+	return ns_model__notable(p) ? 4000 : 0;
+}
+
+static void ns_release(struct model *m, struct ls_process *p)
+{
+	(void)m;
+	ns_state__free(p->ns);
+	p->ns = NULL;
+}
+
+static const struct domain_ops mem = {
+	.name = "memory", .interval = mem_model__interval, .json = mem_model__json,
+	.text = mem_text, .notable = mem_notable, .rank = mem_rank, .release = mem_release,
+};
+static const struct domain_ops sock = {
+	.name = "sockets", .interval = sock_model__interval, .json = sock_model__json,
+	.text = sock_model__text, .notable = sock_model__notable, .rank = sock_rank,
+	.release = sock_release,
+};
+static const struct domain_ops ns = {
+	.name = "namespaces", .interval = ns_model__interval, .json = ns_model__json,
+	.text = ns_model__text, .notable = ns_model__notable, .rank = ns_rank,
+	.release = ns_release,
+};
+
+#define NDOMAINS 3
+/* what memory grows with needs the sockets' views of this interval */
+static const struct domain_ops *const by_interval[NDOMAINS] = { &sock, &mem, &ns };
+/* the JSON keys' order: memory, unix_sockets and tcp, setns and unshare */
+static const struct domain_ops *const by_json[NDOMAINS] = { &mem, &sock, &ns };
+/* the final report: setns failures, sockets, memory; under the live
+ * table's row, sockets then setns (memory is the row) */
+static const struct domain_ops *const by_final_text[NDOMAINS] = { &ns, &sock, &mem };
+static const struct domain_ops *const by_live_text[NDOMAINS] = { &sock, &ns, &mem };
+
+void domains__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		by_interval[i]->interval(m, p, now_ns);
+}
+
+void domains__json(const struct model *m, const struct ls_process *p, struct json *j)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		by_json[i]->json(m, p, j);
+}
+
+void domains__text(const struct model *m, const struct ls_process *p, FILE *out, bool final)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		(final ? by_final_text : by_live_text)[i]->text(m, p, out, final);
+}
+
+bool domains__notable(const struct ls_process *p)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->notable(p))
+			return true;
+	return false;
+}
+
+double domains__rank(const struct ls_process *p)
+{
+	double r = 0;
+
+	for (int i = 0; i < NDOMAINS; i++)
+		r += by_final_text[i]->rank(p);
+	return r;
+}
+
+void domains__release(struct model *m, struct ls_process *p)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		by_json[i]->release(m, p);
+}

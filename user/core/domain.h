@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The model's domains (memory, sockets, namespaces) as one table of what
+ * the model and the reports ask of each, like bpftool's command tables:
+ * model.c, report.c, html_report.c and tui_view.c loop over it instead of
+ * naming each domain.  Each operation keeps the order it always had:
+ * sockets' views before memory's interval (what memory grows with reads
+ * them); JSON memory, sockets, setns (the keys' order); the final text
+ * setns, sockets, memory (most urgent first).  Records reach the domains
+ * through model__ingest's switch on their type.
+ */
+#ifndef LS_DOMAIN_H
+#define LS_DOMAIN_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct model;
+struct ls_process;
+struct json;
+
+struct domain_ops {
+	const char *name;
+	/* each interval, every process: its verdicts and explanations */
+	void (*interval)(struct model *m, struct ls_process *p, uint64_t now_ns);
+	void (*json)(const struct model *m, const struct ls_process *p, struct json *j);
+	/* final: the report's lines; else the lines under the live table's row */
+	void (*text)(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+	/* a verdict worth showing whatever the ranking (reports, eviction) */
+	bool (*notable)(const struct ls_process *p);
+	/* its share of the process's rank: the report's order */
+	double (*rank)(const struct ls_process *p);
+	/* its state freed with the process's slot */
+	void (*release)(struct model *m, struct ls_process *p);
+};
+
+void domains__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
+void domains__json(const struct model *m, const struct ls_process *p, struct json *j);
+void domains__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);
+bool domains__notable(const struct ls_process *p);
+double domains__rank(const struct ls_process *p);
+void domains__release(struct model *m, struct ls_process *p);
+#endif
