@@ -94,6 +94,9 @@ GO_WL_SRCS := $(wildcard tests/workloads/*.go)
 ifneq ($(shell command -v $(GO) 2>/dev/null),)
 WL_BINS   += $(patsubst tests/workloads/%.go,$(OUT)/workloads/%,$(GO_WL_SRCS))
 endif
+# C++ workloads (new and delete through libstdc++ to malloc)
+CXX_WL_SRCS := $(wildcard tests/workloads/*.cc)
+WL_BINS   += $(patsubst tests/workloads/%.cc,$(OUT)/workloads/%,$(CXX_WL_SRCS))
 GO_ENV    := GOCACHE=$(abspath $(OUT))/gocache GOPATH=$(abspath $(OUT))/gopath \
              GOTOOLCHAIN=local GOFLAGS= GO111MODULE=off CGO_ENABLED=0
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -203,6 +206,10 @@ $(OUT)/workloads/heap_frag $(OUT)/workloads/heap_leak: WL_CFLAGS := -fno-omit-fr
 $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl_common.h | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g $(WL_CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lpthread
+
+$(OUT)/workloads/%: tests/workloads/%.cc | $(OUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu++17 $< -o $@
 
 $(OUT)/workloads/%: tests/workloads/%.go | $(OUT)/workloads
 	$(call msg,GO,$@)
@@ -356,7 +363,7 @@ install: $(OUT)/leakscope $(OUT)/leakscope.8
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		make gcc libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
+		make gcc g++ libc6-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
 		pkg-config python3 iproute2 util-linux socat libcap2-bin procps \
 		libasan8 libubsan1 libclang-rt-14-dev scdoc libmicrohttpd-dev prometheus \
 		qemu-system-x86 busybox-static kmod xz-utils zstd debian-archive-keyring \

@@ -65,6 +65,7 @@ class Run:
         work = {
             "frag": [workload("heap_frag"), str(FRAG_MIB), str(FRAG_BLOCK), "120"],
             "leak": [workload("heap_leak"), str(LEAK_RATE), "120"],
+            "cxx": [workload("heap_cxx_leak"), str(LEAK_RATE), "120"],
         }
         if os.path.exists(workload("mem_go_leak")):
             work["go"] = [workload("mem_go_leak"), "1", "120"]
@@ -96,6 +97,7 @@ class Run:
                 # what leaked by now, said every second: the wait for
                 # heap_frag can be long in an emulated machine
                 self.infos["leak"] = info(os.path.join(d, "leak.info"))
+                self.infos["cxx"] = info(os.path.join(d, "cxx.info"))
                 ls.send_signal(signal.SIGINT)
                 out, err = ls.communicate(timeout=120)
             finally:
@@ -176,6 +178,26 @@ def main():
                     if x["frames"] and x["frames"][0].startswith("churn_here"))
         check(churn < 0.05 * h["live_bytes"], "the churn (freed at once) holds next to nothing",
               "< 5%", churn / MiB)
+
+    @s.subtest("cxx_new_counted_through_malloc")
+    def cxx():
+        """C++'s operator new ends in malloc (libstdc++): a program leaking
+        objects made with new reads leak, its live bytes what it leaked.
+        libstdc++ has no frame pointers: the site starts past the
+        function that called new (docs/heap.md)."""
+        h = run.heap("cxx")
+        mem = proc_in(run.live, run.pids["cxx"])["memory"]
+        check(h["traced"] and h["allocator"] == "glibc", "traced, glibc", True,
+              (h["traced"], h["allocator"]))
+        check(mem["verdict"] == "leak", "verdict", "leak", mem["verdict"])
+        want = run.infos["cxx"].get("leaked", 0)
+        check(0.7 * want <= h["live_bytes"] <= 1.3 * want, "live bytes: what leaked (its own count)",
+              f"~{want / MiB:.0f} MiB", h["live_bytes"] / MiB)
+        check(h["alloc_calls"] >= want // 2048, "new's calls counted among malloc's",
+              f">= {want // 2048}", h["alloc_calls"])
+        check("oldest malloc'd memory still held from" in mem["explanation"],
+              "the explanation names the oldest site", "... oldest malloc'd memory ...",
+              mem["explanation"])
 
     @s.subtest("go_binary_is_skipped_and_says_why")
     def go():
