@@ -5,8 +5,33 @@
 #include "domain.h"
 #include "heap_model.h"
 #include "model.h"
+#include "proc_samples.h"
+#include "records.h"
 #include "ns_model.h"
 #include "sock_model.h"
+
+/* Every record of a process the model does not keep for itself: samples
+ * (and then the process's series, which take real memory as it made it),
+ * the ledger, big mappings, growth sites, smaps, exits; --heap's records
+ * are heap_model.c's. */
+static void mem_ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
+{
+	if (rec->type == LS_REC_PROC_META || rec->type == LS_REC_PROC_CGROUP ||
+	    rec->type == LS_REC_PROC_FORK)
+		return;
+	if (rec->type == LS_REC_HEAP || rec->type == LS_REC_HEAP_SITE) {
+		heap_model__ingest(m, p, rec);
+		return;
+	}
+	mem_model__ingest(m, p, rec);
+	if (rec->type == LS_REC_PROC_SAMPLE) {
+		const struct ls_proc_sample *s = (const void *)rec;
+
+		proc_samples__add(m, p, rec->ts_ns, (double)mem_model__real_bytes(&p->mem),
+				  (double)(s->rss_anon_bytes + s->rss_file_bytes + s->rss_shmem_bytes),
+				  s->flags & LS_SAMPLE_HAS_FDS, s->fds_open);
+	}
+}
 
 static void mem_text(const struct model *m, const struct ls_process *p, FILE *out, bool final)
 {
@@ -59,6 +84,30 @@ static void mem_release(struct model *m, struct ls_process *p)
 	heap_model__free(m, p);
 }
 
+static bool sock_ingest_unowned(struct model *m, const struct ls_rec_hdr *rec)
+{
+	switch (rec->type) {
+	case LS_REC_UNIX_CONN:
+	case LS_REC_SOCK_CLOSE:
+	case LS_REC_TCP_STATE:
+	case LS_REC_UNIX_EXISTING:
+	case LS_REC_TCP_EXISTING:
+	case LS_REC_PROC_EXEC:		/* only sockets care: close-on-exec ends */
+		sock_model__ingest(m, rec);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* an exit: the ends the process held close */
+static void sock_ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
+{
+	(void)p;
+	if (rec->type == LS_REC_PROC_EXIT)
+		sock_model__ingest(m, rec);
+}
+
 static double sock_rank(const struct ls_process *p)
 {
 	return sock_model__notable(p) ? 2000 : 0;
@@ -69,6 +118,21 @@ static void sock_release(struct model *m, struct ls_process *p)
 	(void)m;
 	sock_state__free(p->sock);
 	p->sock = NULL;
+}
+
+static bool ns_ingest_unowned(struct model *m, const struct ls_rec_hdr *rec)
+{
+	if (rec->type != LS_REC_SETNS && rec->type != LS_REC_UNSHARE)
+		return false;
+	ns_model__ingest(m, rec);
+	return true;
+}
+
+static void ns_ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
+{
+	(void)p;
+	if (rec->type == LS_REC_PROC_EXIT)
+		ns_model__ingest(m, rec);
 }
 
 static double ns_rank(const struct ls_process *p)
@@ -84,16 +148,18 @@ static void ns_release(struct model *m, struct ls_process *p)
 }
 
 static const struct domain_ops mem = {
-	.name = "memory", .interval = mem_model__interval, .json = mem_model__json,
+	.name = "memory", .ingest = mem_ingest, .interval = mem_model__interval, .json = mem_model__json,
 	.text = mem_text, .notable = mem_notable, .rank = mem_rank, .release = mem_release,
 };
 static const struct domain_ops sock = {
-	.name = "sockets", .interval = sock_model__interval, .json = sock_model__json,
+	.name = "sockets", .ingest_unowned = sock_ingest_unowned, .ingest = sock_ingest,
+	.interval = sock_model__interval, .json = sock_model__json,
 	.text = sock_model__text, .notable = sock_model__notable, .rank = sock_rank,
 	.release = sock_release,
 };
 static const struct domain_ops ns = {
-	.name = "namespaces", .interval = ns_model__interval, .json = ns_model__json,
+	.name = "namespaces", .ingest_unowned = ns_ingest_unowned, .ingest = ns_ingest,
+	.interval = ns_model__interval, .json = ns_model__json,
 	.text = ns_model__text, .notable = ns_model__notable, .rank = ns_rank,
 	.release = ns_release,
 };
@@ -107,6 +173,21 @@ static const struct domain_ops *const by_json[NDOMAINS] = { &mem, &sock, &ns };
  * table's row, sockets then setns (memory is the row) */
 static const struct domain_ops *const by_final_text[NDOMAINS] = { &ns, &sock, &mem };
 static const struct domain_ops *const by_live_text[NDOMAINS] = { &sock, &ns, &mem };
+
+bool domains__ingest_unowned(struct model *m, const struct ls_rec_hdr *rec)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->ingest_unowned && by_json[i]->ingest_unowned(m, rec))
+			return true;
+	return false;
+}
+
+/* memory, sockets, namespaces: an exit reaches them in that order */
+void domains__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		by_json[i]->ingest(m, p, rec);
+}
 
 void domains__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {

@@ -6,8 +6,7 @@
  * naming each domain.  Each operation keeps the order it always had:
  * sockets' views before memory's interval (what memory grows with reads
  * them); JSON memory, sockets, setns (the keys' order); the final text
- * setns, sockets, memory (most urgent first).  Records reach the domains
- * through model__ingest's switch on their type.
+ * setns, sockets, memory (most urgent first).
  */
 #ifndef LS_DOMAIN_H
 #define LS_DOMAIN_H
@@ -17,10 +16,16 @@
 
 struct model;
 struct ls_process;
+struct ls_rec_hdr;
 struct json;
 
 struct domain_ops {
 	const char *name;
+	/* records that name no process of their own (a socket's, a setns
+	 * call's): the domain finds the processes; true when it took rec */
+	bool (*ingest_unowned)(struct model *m, const struct ls_rec_hdr *rec);
+	/* a record of process p, after the model's own part of it */
+	void (*ingest)(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
 	/* each interval, every process: its verdicts and explanations */
 	void (*interval)(struct model *m, struct ls_process *p, uint64_t now_ns);
 	void (*json)(const struct model *m, const struct ls_process *p, struct json *j);
@@ -34,6 +39,8 @@ struct domain_ops {
 	void (*release)(struct model *m, struct ls_process *p);
 };
 
+bool domains__ingest_unowned(struct model *m, const struct ls_rec_hdr *rec);
+void domains__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
 void domains__interval(struct model *m, struct ls_process *p, uint64_t now_ns);
 void domains__json(const struct model *m, const struct ls_process *p, struct json *j);
 void domains__text(const struct model *m, const struct ls_process *p, FILE *out, bool final);

@@ -18,8 +18,6 @@
 #include "domain.h"
 #include "model.h"
 #include "heap_model.h"
-#include "mem_model.h"
-#include "ns_model.h"
 #include "proc_samples.h"
 #include "records.h"
 #include "sock_model.h"
@@ -500,25 +498,13 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 	if (rec->ts_ns > m->last_ts_ns)
 		m->last_ts_ns = rec->ts_ns;
 
-	switch (rec->type) {
-	case LS_REC_INTERVAL:
+	if (rec->type == LS_REC_INTERVAL) {
 		interval_end(m, (const struct ls_interval *)rec);
 		return 0;
-	case LS_REC_UNIX_CONN:
-	case LS_REC_SOCK_CLOSE:
-	case LS_REC_TCP_STATE:
-	case LS_REC_UNIX_EXISTING:
-	case LS_REC_TCP_EXISTING:
-	case LS_REC_PROC_EXEC:		/* only sockets care */
-		sock_model__ingest(m, rec);
-		return 0;
-	case LS_REC_SETNS:
-	case LS_REC_UNSHARE:
-		ns_model__ingest(m, rec);
-		return 0;
-	default:
-		break;
 	}
+	/* sockets' and namespaces' records find their processes themselves */
+	if (domains__ingest_unowned(m, rec))
+		return 0;
 
 	/* the exit of a process never seen (forked and gone between two
 	 * samples, no socket, no setns): no report could show it */
@@ -573,7 +559,7 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 		/* once: on kernels whose exit tracepoint does not say which
 		 * thread ended the group, two threads ending at once both can */
 		if (p->exited)
-			break;
+			return 0;
 		p->exited = true;
 		m->nexited++;
 		m->no_victim = false;
@@ -583,9 +569,6 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 			memcpy(p->comm, e->comm, sizeof(p->comm));
 			p->comm[sizeof(p->comm) - 1] = 0;
 		}
-		mem_model__ingest(m, p, rec);
-		sock_model__ingest(m, rec);
-		ns_model__ingest(m, rec);
 		break;
 	}
 	case LS_REC_PROC_SAMPLE: {
@@ -593,20 +576,12 @@ int model__ingest(struct model *m, const struct ls_rec_hdr *rec, size_t len)
 
 		if (s->flags & LS_SAMPLE_HAS_FDS)
 			p->fds_open = s->fds_open;
-		mem_model__ingest(m, p, rec);
-		proc_samples__add(m, p, rec->ts_ns, (double)mem_model__real_bytes(&p->mem),
-			    (double)(s->rss_anon_bytes + s->rss_file_bytes + s->rss_shmem_bytes),
-			    s->flags & LS_SAMPLE_HAS_FDS, s->fds_open);
 		break;
 	}
-	case LS_REC_HEAP:
-	case LS_REC_HEAP_SITE:
-		heap_model__ingest(m, p, rec);
-		break;
 	default:
-		mem_model__ingest(m, p, rec);
 		break;
 	}
+	domains__ingest(m, p, rec);
 	return 0;
 }
 
