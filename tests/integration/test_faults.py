@@ -44,11 +44,14 @@ def main():
         # a unix churn (connect, accept, close both ends) far faster than the
         # rings hold for 25 s: stopped, the reader loses events; it must
         # count them, say which processes they were of, and then see the
-        # connections again as before
+        # connections again as before.  55 s of churn: after the 22 s stop
+        # the reader drains what waited, and a busy machine took until 2
+        # intervals before the churn's end to lose nothing more (a 40 s
+        # churn failed that way once, with a test beside it)
         sock = os.path.join(tmp, "churn.sock")
         rec = os.path.join(tmp, "stopped.lsrec")
         lsp, o, e = spawn_to_files(s, [LEAKSCOPE, "record", "-o", rec, "-i", "1", "--json", "-v",
-                                        "--", workload("sock_peer"), "unix-churn", sock, "40"],
+                                        "--", workload("sock_peer"), "unix-churn", sock, "55"],
                                    "stopped", tmp)
         end = time.time() + 30
         while time.time() < end and "attached" not in open(e).read():
