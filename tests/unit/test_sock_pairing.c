@@ -251,6 +251,30 @@ TEST(accept_without_name_read_first_takes_the_connects)
 	*ls_failed = check_leaking_agent(true, false);
 }
 
+/* The client's connect read an interval before the server's accept: for
+ * that pass its end has no known peer, then it is paired.  The group of
+ * "peer unknown" it sat in, left with nothing, is not a peer of its
+ * (sockets/pairs_side_by_side read [0, server] once). */
+TEST(a_pass_before_the_accept_leaves_no_unknown_peer)
+{
+	struct model *m = new_model();
+	struct sock_unix_view u;
+	struct sock_peer_view g;
+
+	meta(m, SRV, SRV_START, "dockerd");
+	meta(m, CLI, CLI_START, "agent");
+	conn(m, 10 * SEC, CLI, CLI_START, SK_CLI(0), SK_SRV(0), LS_UNIX_CONNECT, PATH);
+	tick(m, 11 * SEC, false);
+	conn(m, 11 * SEC + 1, SRV, SRV_START, SK_SRV(0), SK_CLI(0), LS_UNIX_ACCEPT, PATH);
+	tick(m, 12 * SEC, false);
+	ASSERT_TRUE(sock_model__unix_view(proc(m, CLI), &u));
+	ASSERT_EQ(u.npeers, 1);
+	ASSERT_TRUE(sock_model__peer_view(m, proc(m, CLI), 0, &g));
+	ASSERT_EQ(g.pid, SRV);
+	ASSERT_EQ(g.open, 1);
+	model__free(m);
+}
+
 /* A well-behaved client: connect, talk, close; the server closes on EOF. */
 TEST(closing_client_is_stable)
 {

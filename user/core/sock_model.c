@@ -227,6 +227,29 @@ static int cmp_group(const void *a, const void *b)
 	return x->opened < y->opened ? 1 : x->opened > y->opened ? -1 : 0;
 }
 
+/* Groups that hold nothing and never did: an end is grouped by its peer
+ * as known at a pass, and one whose peer's record had not come yet sat
+ * for a pass under "peer unknown" before its own group; that group is
+ * left with no end, none opened, none closed.  It says nothing: gone, so
+ * a report names only real peers (and it frees a place of 16). */
+static void drop_empty_groups(struct sock_state *ss)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < ss->ngroups; i++) {
+		struct peer_group *g = &ss->groups[i];
+
+		if (!g->open && !g->opened && !g->closed) {
+			free(g->opens);
+			continue;
+		}
+		if (k != i)
+			ss->groups[k] = *g;
+		k++;
+	}
+	ss->ngroups = k;
+}
+
 void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns)
 {
 	struct sock_state *ss = p->sock;
@@ -236,6 +259,7 @@ void sock_model__interval(struct model *m, struct ls_process *p, uint64_t now_ns
 		return;
 	if (m->sock->computed_at != now_ns)
 		compute_views(m, now_ns);
+	drop_empty_groups(ss);
 	qsort(ss->groups, ss->ngroups, sizeof(ss->groups[0]), cmp_group);
 	stuck = ss->by_state[TCP_CLOSE_WAIT] + ss->by_state[TCP_FIN_WAIT2];
 	series__add(&ss->unix_series, now_ns, (double)ss->unix_open);
