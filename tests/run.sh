@@ -7,7 +7,7 @@
 # Knobs: TESTS="SUBSTRING..." runs only the tests whose path has one of them; SKIP_TESTS="A B"
 # leaves out those whose path has any of the words; UNIT=0 leaves out the unit
 # tests (the kernel matrix runs only the integration tests in its guests);
-# TEST_TIMES=1 prints each test program's wall time ("# NAME: N s").
+# TEST_TIMES=1 prints each test program's and each subtest's wall time ("# NAME: N s").
 set -u
 OUT=${OUT:-build}
 cd "$(dirname "$0")/.."
@@ -29,6 +29,8 @@ run_one() {
 	# show failures with their context, and every skip with its reason
 	if [ "$f" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
 		cat "$log"
+	elif [ "${TEST_TIMES:-0}" = 1 ]; then
+		grep -E '^(ok|skip|#) ' "$log"
 	else
 		grep -E '^(ok|skip) ' "$log"
 	fi

@@ -5,9 +5,11 @@ Each test file makes a Suite, runs named subtests and prints one line per
 subtest ("ok NAME", "not ok NAME", "skip NAME: why") that tests/run.sh counts.
 Checks print what was expected and what came.
 """
+import atexit
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +22,7 @@ LEAKSCOPE = os.path.join(OUT, "leakscope")
 MiB = 1 << 20
 # where the subtests' gates live (see Suite.run)
 GATE_DIR = tempfile.mkdtemp(prefix="leakscope-gates-")
+atexit.register(shutil.rmtree, GATE_DIR, True)
 
 
 def workload(name):
@@ -155,6 +158,7 @@ class Suite:
             os.unlink(gate)
         os.environ["WL_GATE"] = gate
         os.environ["LEAKSCOPE_READY_FILE"] = gate
+        t0 = time.monotonic()
         try:
             fn(*args)
             print(f"ok {self.name}/{name}")
@@ -173,6 +177,8 @@ class Suite:
             self.reap()
             if os.path.exists(gate):
                 os.unlink(gate)
+            if os.environ.get("TEST_TIMES") == "1":
+                print(f"# {self.name}/{name}: {time.monotonic() - t0:.1f} s")
         sys.stdout.flush()
 
     # ---- processes the test starts; all are killed when a subtest ends
