@@ -56,8 +56,8 @@ struct loader {
 /* Programs that need the kernel's own BTF (tp_btf: typed arguments), and
  * what is loaded instead where the kernel has none (given it with --btf
  * FILE): the same body from a raw tracepoint, or from the tracepoint's own
- * record, reading the arguments by probe reads (bpf/mem.bpf.h,
- * bpf/sock.bpf.h). */
+ * record, reading the arguments by probe reads (bpf/proc.bpf.h,
+ * bpf/sock_state.bpf.h). */
 static const struct {
 	const char *prog;
 	const char *fallback;
