@@ -147,12 +147,32 @@ static void ns_release(struct model *m, struct ls_process *p)
 	p->ns = NULL;
 }
 
+static uint64_t mem_heap_bytes(const struct model *m)
+{
+	return (uint64_t)m->nextra * sizeof(struct mem_extra) +
+	       (uint64_t)m->nregions * sizeof(struct mem_regions) +
+	       (uint64_t)m->nheap * sizeof(struct heap_state);
+}
+
+static int sock_create(struct model *m)
+{
+	m->sock = sock_model__new(m->opts.max_sockets);
+	return m->sock ? 0 : -1;
+}
+
+static void sock_destroy(struct model *m)
+{
+	sock_model__free(m->sock);
+	m->sock = NULL;
+}
+
 static const struct domain_ops mem = {
-	.name = "memory", .ingest = mem_ingest, .interval = mem_model__interval, .json = mem_model__json,
+	.name = "memory", .heap_bytes = mem_heap_bytes, .ingest = mem_ingest, .interval = mem_model__interval, .json = mem_model__json,
 	.text = mem_text, .notable = mem_notable, .rank = mem_rank, .release = mem_release,
 };
 static const struct domain_ops sock = {
-	.name = "sockets", .ingest_unowned = sock_ingest_unowned, .ingest = sock_ingest,
+	.name = "sockets", .create = sock_create, .destroy = sock_destroy,
+	.dropped = sock_model__dropped, .ingest_unowned = sock_ingest_unowned, .ingest = sock_ingest,
 	.interval = sock_model__interval, .json = sock_model__json,
 	.text = sock_model__text, .notable = sock_model__notable, .rank = sock_rank,
 	.release = sock_release,
@@ -173,6 +193,42 @@ static const struct domain_ops *const by_json[NDOMAINS] = { &mem, &sock, &ns };
  * table's row, sockets then setns (memory is the row) */
 static const struct domain_ops *const by_final_text[NDOMAINS] = { &ns, &sock, &mem };
 static const struct domain_ops *const by_live_text[NDOMAINS] = { &sock, &ns, &mem };
+
+int domains__create(struct model *m)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->create && by_json[i]->create(m))
+			return -1;
+	return 0;
+}
+
+/* safe after a failed domains__create: each destroy takes what exists */
+void domains__destroy(struct model *m)
+{
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->destroy)
+			by_json[i]->destroy(m);
+}
+
+uint64_t domains__dropped(const struct model *m)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->dropped)
+			n += by_json[i]->dropped(m);
+	return n;
+}
+
+uint64_t domains__heap_bytes(const struct model *m)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < NDOMAINS; i++)
+		if (by_json[i]->heap_bytes)
+			n += by_json[i]->heap_bytes(m);
+	return n;
+}
 
 bool domains__ingest_unowned(struct model *m, const struct ls_rec_hdr *rec)
 {

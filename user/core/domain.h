@@ -21,6 +21,14 @@ struct json;
 
 struct domain_ops {
 	const char *name;
+	/* the domain's model-wide state, made with the model (0, or -1 when
+	 * out of memory) and freed with it */
+	int (*create)(struct model *m);
+	void (*destroy)(struct model *m);
+	/* records the domain dropped itself (a full table): events lost */
+	uint64_t (*dropped)(const struct model *m);
+	/* bytes of its per-process state on the heap (model__heap_bytes) */
+	uint64_t (*heap_bytes)(const struct model *m);
 	/* records that name no process of their own (a socket's, a setns
 	 * call's): the domain finds the processes; true when it took rec */
 	bool (*ingest_unowned)(struct model *m, const struct ls_rec_hdr *rec);
@@ -39,6 +47,10 @@ struct domain_ops {
 	void (*release)(struct model *m, struct ls_process *p);
 };
 
+int domains__create(struct model *m);
+void domains__destroy(struct model *m);
+uint64_t domains__dropped(const struct model *m);
+uint64_t domains__heap_bytes(const struct model *m);
 bool domains__ingest_unowned(struct model *m, const struct ls_rec_hdr *rec);
 void domains__ingest(struct model *m, struct ls_process *p, const struct ls_rec_hdr *rec);
 void domains__interval(struct model *m, struct ls_process *p, uint64_t now_ns);

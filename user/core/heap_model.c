@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "fmt.h"
 #include "heap_model.h"
 #include "json.h"
-#include "report.h"
 #include "text.h"
 
 static struct heap_state *state_of(struct model *m, struct ls_process *p)
@@ -132,7 +132,7 @@ int heap_model__words(const struct ls_process *p, char *buf, size_t len)
 	if (!h || !(h->latest.flags & LS_HEAP_TRACED) || !h->nsites || !h->sites[0].nframes)
 		return 0;
 	n = snprintf(buf, len, "; oldest malloc'd memory still held from %s (%s live%s)",
-		     h->sites[0].frames[0], report__bytes(h->sites[0].live_bytes, b, sizeof(b)),
+		     h->sites[0].frames[0], fmt__bytes(h->sites[0].live_bytes, b, sizeof(b)),
 		     complete(h) ? "" : ", incomplete: samples dropped");
 	return n < 0 ? 0 : n;
 }
@@ -225,17 +225,17 @@ void heap_model__text(const struct ls_process *p, FILE *out)
 		return;
 	}
 	dropped = drops_of(h, &all);
-	fprintf(out, "    heap: %s in live allocations", report__bytes(live_of(h), a, sizeof(a)));
+	fprintf(out, "    heap: %s in live allocations", fmt__bytes(live_of(h), a, sizeof(a)));
 	if (heap_model__held(p, &held)) {
 		fprintf(out, "; %s keeps %s after free()", heap_model__allocator(h->latest.allocator),
-			report__bytes(held, b, sizeof(b)));
+			fmt__bytes(held, b, sizeof(b)));
 		if (held >= HELD_NOTABLE && held > live_of(h))
 			fprintf(out, " (fragmentation or arenas: not a leak; MALLOC_ARENA_MAX or malloc_trim)");
 	}
 	fputc('\n', out);
 	fprintf(out, "    heap calls: %llu allocations, %llu free(); sampled 1 in %s (%s",
 		(unsigned long long)h->latest.c.alloc_calls, (unsigned long long)h->latest.c.free_calls,
-		report__bytes(h->latest.sample_bytes, a, sizeof(a)),
+		fmt__bytes(h->latest.sample_bytes, a, sizeof(a)),
 		h->latest.flags & LS_HEAP_ALL_PIDS ? "probes on every process's " : "probes on ");
 	fprintf(out, "%s)", text__esc(h->latest.allocator, esc, sizeof(esc)));
 	if (!complete(h))
@@ -246,7 +246,7 @@ void heap_model__text(const struct ls_process *p, FILE *out)
 		const struct heap_site *s = &h->sites[i];
 
 		fprintf(out, "    heap site %s live in %llu samples, oldest %.0f s:",
-			report__bytes(s->live_bytes, a, sizeof(a)), (unsigned long long)s->count,
+			fmt__bytes(s->live_bytes, a, sizeof(a)), (unsigned long long)s->count,
 			age_s(h, s));
 		for (uint32_t f = 0; f < s->nframes; f++)
 			fprintf(out, "%s %s", f ? " <-" : "",

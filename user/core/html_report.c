@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "html_report.h"
+#include "fmt.h"
 #include "domain.h"
 #include "html_svg.h"
 #include "mem_model.h"
@@ -139,7 +140,7 @@ static const char *rate_bytes(double r, char *buf, size_t len)
 {
 	char b[32];
 
-	report__bytes((uint64_t)fabs(r), b, sizeof(b));
+	fmt__bytes((uint64_t)fabs(r), b, sizeof(b));
 	snprintf(buf, len, "%s%s/s", r < 0 ? "-" : "+", b);
 	return buf;
 }
@@ -432,14 +433,14 @@ static void regions_table(FILE *out, const struct ls_process *p)
 
 		if (!rs->count)
 			continue;
-		report__bytes(grew < 0 ? (uint64_t)-grew : (uint64_t)grew, g, sizeof(g));
+		fmt__bytes(grew < 0 ? (uint64_t)-grew : (uint64_t)grew, g, sizeof(g));
 		fprintf(out, "<tr><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s%s</td>"
 			"<td class=\"num\">%s</td>", mem_model__region_class(c),
-			report__bytes(rs->rss_bytes, a, sizeof(a)), grew < 0 ? "-" : "+", g,
-			report__bytes(rs->private_bytes, b, sizeof(b)));
-		fprintf(out, "<td class=\"num\">%s</td>", report__bytes(rs->lazyfree_bytes, a, sizeof(a)));
+			fmt__bytes(rs->rss_bytes, a, sizeof(a)), grew < 0 ? "-" : "+", g,
+			fmt__bytes(rs->private_bytes, b, sizeof(b)));
+		fprintf(out, "<td class=\"num\">%s</td>", fmt__bytes(rs->lazyfree_bytes, a, sizeof(a)));
 		fprintf(out, "<td class=\"num\">%s</td><td class=\"num\">%u</td><td>",
-			report__bytes(rs->swap_bytes, a, sizeof(a)), rs->count);
+			fmt__bytes(rs->swap_bytes, a, sizeof(a)), rs->count);
 		if (k >= 0 && r->latest.names[k][0].name[0]) {
 			fputs("<code>", out);
 			html__escape(out, r->latest.names[k][0].name, sizeof(r->latest.names[k][0].name), 0);
@@ -470,7 +471,7 @@ static void sites_table(FILE *out, const struct ls_process *p)
 			const struct mem_site *s = &x->sites[i];
 
 			fprintf(out, "<tr><td class=\"num\">%s</td><td class=\"num\">%" PRIu64
-				"</td><td>", report__bytes(s->bytes, a, sizeof(a)), s->calls);
+				"</td><td>", fmt__bytes(s->bytes, a, sizeof(a)), s->calls);
 			for (uint32_t f = 0; f < s->nframes && f < LS_SITE_FRAMES; f++) {
 				fputs(f ? "<br>&larr; <code>" : "<code>", out);
 				html__escape(out, s->frames[f], sizeof(s->frames[f]), 0);
@@ -493,7 +494,7 @@ static void sites_table(FILE *out, const struct ls_process *p)
 			const struct mem_mapping *mm = &x->largest[i];
 
 			fprintf(out, "<tr><td class=\"num\">%s</td><td><code>0x%" PRIx64 "</code></td>"
-				"<td>%s</td><td>%u ", report__bytes(mm->size, a, sizeof(a)), mm->addr,
+				"<td>%s</td><td>%u ", fmt__bytes(mm->size, a, sizeof(a)), mm->addr,
 				mm->syscall == 1 ? "mremap" : mm->syscall == 2 ? "brk" : "mmap", mm->tid);
 			html__escape(out, mm->thread, sizeof(mm->thread), 0);
 			fputs("</td></tr>\n", out);
@@ -608,7 +609,7 @@ void html_report__write(const struct model *m, const struct html_opts *o, FILE *
 	if (o->max_procs && n > o->max_procs)
 		n = o->max_procs;
 	model__wall_time(m, m->last_ts_ns, "%Y-%m-%d %H:%M:%S UTC", when, sizeof(when));
-	report__count(model__lost(m), lost, sizeof(lost));
+	fmt__count(model__lost(m), lost, sizeof(lost));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'\">\n"

@@ -26,8 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "mem_link.h"
+#include "fmt.h"
 #include "json.h"
-#include "report.h"
 #include "sock_model.h"
 #include "sock_state.h"
 
@@ -263,9 +263,9 @@ int mem_link__words(const struct model *m, const struct mem_link *l, char *buf, 
 			snprintf(who, sizeof(who), " (%.0f of them %s %s (%u))", l->peer_gained, dir,
 				 comm, l->peer_tgid);
 	}
-	report__bytes(l->memory_growth > 0 ? (uint64_t)l->memory_growth : 0, growth,
+	fmt__bytes(l->memory_growth > 0 ? (uint64_t)l->memory_growth : 0, growth,
 		      sizeof(growth));
-	report__bytes((uint64_t)(l->bytes_per_item + 0.5), per, sizeof(per));
+	fmt__bytes((uint64_t)(l->bytes_per_item + 0.5), per, sizeof(per));
 	return snprintf(buf, len, "real memory +%s in %.0f s while it %s %.0f %s%s, about %s %s: "
 			"%s the memory growth", growth, l->span_s, fds ? "opened" : "gained",
 			l->gained, what, who, per, fds ? "an fd" : "a connection", cause);

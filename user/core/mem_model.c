@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mem_model.h"
-#include "report.h"
+#include "fmt.h"
 #include "heap_model.h"
 #include "mem_link.h"
 #include "text.h"
@@ -240,15 +240,6 @@ void mem_model__ingest(struct model *m, struct ls_process *p, const struct ls_re
 }
 
 /* "+4.0 MiB/s" for rates of bytes a second. */
-static const char *rate_str(double r, char *buf, size_t len)
-{
-	char b[32];
-
-	report__bytes((uint64_t)(r < 0 ? -r : r), b, sizeof(b));
-	snprintf(buf, len, "%s%s/s", r < 0 ? "-" : "+", b);
-	return buf;
-}
-
 /* How the series rose, in numbers that agree: its own first and last
  * samples and the time between them, then the rate the verdict used and
  * the span it was measured over when that is not the whole series, then
@@ -262,9 +253,9 @@ static int rise_words(char *e, size_t len, const struct verdict_result *v, const
 	double mean = w->span_s > 0 ? (w->last - w->first) / w->span_s : 0;
 	int n;
 
-	report__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
-	report__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
-	rate_str(v->rate_per_s, rate, sizeof(rate));
+	fmt__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
+	fmt__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
+	fmt__rate(v->rate_per_s, rate, sizeof(rate));
 	if (v->window_from)
 		n = snprintf(e, len, "%s from %s to %s in %.0f s, %sfor the last %.0f s at %s", verb,
 			     from, to, w->span_s, steady ? "steadily " : "", v->window.span_s, rate);
@@ -275,7 +266,7 @@ static int rise_words(char *e, size_t len, const struct verdict_result *v, const
 		return n;
 	/* the endpoints' own average, when the rate quoted is not it */
 	if (fabs(mean - v->rate_per_s) > 0.2 * fmax(fabs(mean), fabs(v->rate_per_s)))
-		n += snprintf(e + n, len - n, " (%s from end to end)", rate_str(mean, avg, sizeof(avg)));
+		n += snprintf(e + n, len - n, " (%s from end to end)", fmt__rate(mean, avg, sizeof(avg)));
 	return n;
 }
 
@@ -291,12 +282,12 @@ static void explain(const struct model *m, struct ls_process *p,
 	char *e = ms->explanation;
 	int n = 0;
 
-	report__bytes(sample_rss(&ms->sample), rss, sizeof(rss));
-	report__bytes(real_b, real, sizeof(real));
-	report__bytes(lazy_b, lazy, sizeof(lazy));
-	report__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
-	report__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
-	report__bytes(w->max > 0 ? (uint64_t)w->max : 0, peak, sizeof(peak));
+	fmt__bytes(sample_rss(&ms->sample), rss, sizeof(rss));
+	fmt__bytes(real_b, real, sizeof(real));
+	fmt__bytes(lazy_b, lazy, sizeof(lazy));
+	fmt__bytes(w->first > 0 ? (uint64_t)w->first : 0, from, sizeof(from));
+	fmt__bytes(w->last > 0 ? (uint64_t)w->last : 0, to, sizeof(to));
+	fmt__bytes(w->max > 0 ? (uint64_t)w->max : 0, peak, sizeof(peak));
 
 	switch (ms->verdict) {
 	case VERDICT_LEAK:
@@ -348,7 +339,7 @@ static void explain(const struct model *m, struct ls_process *p,
 		if (c >= 0 && grew >= (1 << 20)) {
 			char g[32];
 
-			report__bytes((uint64_t)grew, g, sizeof(g));
+			fmt__bytes((uint64_t)grew, g, sizeof(g));
 			n += snprintf(e + n, len - n, "; the growth is in %s (+%s since the first smaps read)",
 				      region_words[c], g);
 			if (n < 0 || (size_t)n >= len)
@@ -372,7 +363,7 @@ static void explain(const struct model *m, struct ls_process *p,
 	    (ms->verdict == VERDICT_LEAK || ms->verdict == VERDICT_GROWING)) {
 		char sz[32];
 
-		report__bytes(x->largest[0].size, sz, sizeof(sz));
+		fmt__bytes(x->largest[0].size, sz, sizeof(sz));
 		n += snprintf(e + n, len - n, "; largest mapping %s by thread %u (%s)", sz,
 			      x->largest[0].tid, x->largest[0].thread);
 	}

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "mem_model.h"
+#include "fmt.h"
 #include "json.h"
 #include "heap_model.h"
 #include "mem_link.h"
-#include "report.h"
 #include "text.h"
 
 static const char *map_syscall(uint32_t s)
@@ -171,7 +171,7 @@ static void regions_text(const struct mem_regions *r, FILE *out)
 		int k = LS_REGION_NAMED_INDEX(order[i]);
 
 		fprintf(out, "%s %s %s", i ? "," : "", mem_model__region_class(order[i]),
-			rs->rss_bytes ? report__bytes(rs->rss_bytes, b, sizeof(b)) : "0");
+			rs->rss_bytes ? fmt__bytes(rs->rss_bytes, b, sizeof(b)) : "0");
 		if (order[i] == LS_REGION_STACK)
 			fprintf(out, " (%u)", rs->count);
 		else if (k >= 0 && r->latest.names[k][0].name[0]) {
@@ -207,20 +207,20 @@ void mem_model__text(const struct ls_process *p, FILE *out, bool final)
 	heap_model__text(p, out);
 	if (ms->ledger.madv_free_bytes || ms->ledger.madv_dontneed_bytes)
 		fprintf(out, "    madvise: %s MADV_FREE, %s MADV_DONTNEED during the run\n",
-			report__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
-			report__bytes(ms->ledger.madv_dontneed_bytes, b, sizeof(b)));
+			fmt__bytes(ms->ledger.madv_free_bytes, a, sizeof(a)),
+			fmt__bytes(ms->ledger.madv_dontneed_bytes, b, sizeof(b)));
 	for (uint32_t i = 0; x && i < x->nlargest; i++) {
 		const struct mem_mapping *mm = &x->largest[i];
 
 		fprintf(out, "    mapping %s at 0x%llx by %s thread %u (%s)\n",
-			report__bytes(mm->size, a, sizeof(a)), (unsigned long long)mm->addr,
+			fmt__bytes(mm->size, a, sizeof(a)), (unsigned long long)mm->addr,
 			map_syscall(mm->syscall), mm->tid,
 			text__escape(esc, sizeof(esc), mm->thread, sizeof(mm->thread)));
 	}
 	for (uint32_t i = 0; x && i < x->nsites; i++) {
 		const struct mem_site *s = &x->sites[i];
 
-		fprintf(out, "    growth site %s in %llu calls:", report__bytes(s->bytes, a, sizeof(a)),
+		fprintf(out, "    growth site %s in %llu calls:", fmt__bytes(s->bytes, a, sizeof(a)),
 			(unsigned long long)s->calls);
 		for (uint32_t f = 0; f < s->nframes; f++) {
 			const struct ls_site_source *src = &s->sources[f];

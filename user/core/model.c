@@ -17,10 +17,8 @@
 #include <time.h>
 #include "domain.h"
 #include "model.h"
-#include "heap_model.h"
 #include "proc_samples.h"
 #include "records.h"
-#include "sock_model.h"
 
 #define NO_SLOT UINT32_MAX
 /* pids below this are counted once each in procs_capped (a bitmap of
@@ -64,8 +62,7 @@ struct model *model__new(const struct model_opts *opts)
 	if (ix)
 		ix->slot = malloc(cap * sizeof(uint32_t));
 	m->index = ix;
-	m->sock = sock_model__new(m->opts.max_sockets);
-	if (!ix || !ix->slot || !m->chunks || !m->free_slots || !m->sock) {
+	if (!ix || !ix->slot || !m->chunks || !m->free_slots || domains__create(m)) {
 		model__free(m);
 		return NULL;
 	}
@@ -106,7 +103,7 @@ void model__free(struct model *m)
 	free(m->chunks);
 	free(m->free_slots);
 	free(m->capped_pids);
-	sock_model__free(m->sock);
+	domains__destroy(m);
 	free(m);
 }
 
@@ -351,9 +348,7 @@ uint64_t model__heap_bytes(const struct model *m)
 {
 	uint64_t n = (uint64_t)m->nslots * sizeof(struct ls_process) +
 		     (uint64_t)m->nfull * sizeof(struct proc_series_full) +
-		     (uint64_t)m->nextra * sizeof(struct mem_extra) +
-		     (uint64_t)m->nregions * sizeof(struct mem_regions) +
-		     (uint64_t)m->nheap * sizeof(struct heap_state);
+		     domains__heap_bytes(m);
 
 	for (uint32_t i = 0; i < m->nslots; i++)
 		n += model__slot(m, i)->samples.cap * sizeof(uint64_t);
@@ -363,7 +358,7 @@ uint64_t model__heap_bytes(const struct model *m)
 uint64_t model__lost(const struct model *m)
 {
 	uint64_t n = m->user_drops + m->bad_records + m->procs_capped + m->alloc_drops +
-		     sock_model__dropped(m);
+		     domains__dropped(m);
 
 	/* a stack that could not be walked loses no event: shown, not summed */
 	for (int i = 0; i < LS_DROP_MAX; i++)
@@ -375,7 +370,7 @@ uint64_t model__lost(const struct model *m)
 void model__loss_reason(const struct model *m, char *buf, size_t len)
 {
 	const struct { const char *what; uint64_t n; } kinds[] = {
-		{ "socket table full", m->drops[LS_DROP_SOCK] + sock_model__dropped(m) },
+		{ "socket table full", m->drops[LS_DROP_SOCK] + domains__dropped(m) },
 		{ "ring full", m->drops[LS_DROP_RINGBUF] },
 		{ "pending-call table full", m->drops[LS_DROP_PENDING] },
 		{ "ledger full", m->drops[LS_DROP_LEDGER] },

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "fmt.h"
 #include "json.h"
 #include "ns_model.h"
 #include "records.h"
-#include "report.h"
 #include "text.h"
 
 #define NS_MAX_FAILURES		16	/* groups per process */
@@ -573,26 +573,26 @@ void ns_model__text(const struct model *m, const struct ls_process *p, FILE *out
 		const struct ns_failure *f = &ns->failures[0];
 
 		fprintf(out, "%8s setns: %s of %s failed (%s): %s\n", "",
-			report__count(ns->failed, cnt, sizeof(cnt)),
-			report__count(ns->calls, flags, sizeof(flags)),
+			fmt__count(ns->failed, cnt, sizeof(cnt)),
+			fmt__count(ns->calls, flags, sizeof(flags)),
 			ns->nfailures ? ns_errno_name(f->err) : "-",
 			ns->nfailures ? text__esc(f->explanation, esc, sizeof(esc)) : "");
 		return;
 	}
-	fprintf(out, "  setns: %s calls, %s failed\n", report__count(ns->calls, cnt, sizeof(cnt)),
-		report__count(ns->failed, flags, sizeof(flags)));
+	fprintf(out, "  setns: %s calls, %s failed\n", fmt__count(ns->calls, cnt, sizeof(cnt)),
+		fmt__count(ns->failed, flags, sizeof(flags)));
 	for (uint32_t i = 0; i < ns->nfailures; i++) {
 		const struct ns_failure *f = &ns->failures[i];
 
 		fprintf(out, "    %s x %s setns(fd %d, %s) by thread %u, %.1f/s: %s\n",
-			report__count(f->count, cnt, sizeof(cnt)), ns_errno_name(f->err), f->fd,
+			fmt__count(f->count, cnt, sizeof(cnt)), ns_errno_name(f->err), f->fd,
 			ns_type_name((uint32_t)f->nstype), f->tid, rate_per_s(f),
 			text__esc(f->explanation, esc, sizeof(esc)));
 	}
 	for (uint32_t i = 0; i < ns->nufail; i++) {
 		unshare_flags(ns->ufail[i].flags, flags, sizeof(flags));
 		fprintf(out, "    %s x unshare(%s) failed with %s\n",
-			report__count(ns->ufail[i].count, cnt, sizeof(cnt)), flags,
+			fmt__count(ns->ufail[i].count, cnt, sizeof(cnt)), flags,
 			ns_errno_name(ns->ufail[i].err));
 	}
 }

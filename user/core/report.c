@@ -5,53 +5,13 @@
 #include <string.h>
 #include <time.h>
 #include "report.h"
+#include "fmt.h"
 #include "domain.h"
 #include "json.h"
 #include "mem_model.h"
 #include "sock_model.h"
 #include "text.h"
 
-
-const char *report__bytes(uint64_t v, char *buf, size_t len)
-{
-	static const char *units[] = { "KiB", "MiB", "GiB", "TiB" };
-	double d = (double)v;
-	int u = -1;
-
-	if (v < 1024) {
-		snprintf(buf, len, "%" PRIu64 " B", v);
-		return buf;
-	}
-	while (d >= 1024 && u < 3) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f %s", d, units[u]);
-	return buf;
-}
-
-const char *report__count(uint64_t v, char *buf, size_t len)
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
-
-	for (int i = 0; i < n && (size_t)o + 2 < len; i++) {
-		if (i && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-	return buf;
-}
-
-static const char *rate_str(double r, char *buf, size_t len)
-{
-	char b[24];
-
-	report__bytes((uint64_t)(r < 0 ? -r : r), b, sizeof(b));
-	snprintf(buf, len, "%s%s/s", r < 0 ? "-" : "+", b);
-	return buf;
-}
 
 /* "" unknown (no cgroup record: an old recording, or the read failed);
  * "..." before a path cut to its last bytes (a real one starts with '/') */
@@ -172,7 +132,7 @@ static void text_header(const struct model *m, bool final, FILE *out)
 	char when[40], lost[32];
 
 	model__wall_time(m, m->last_ts_ns, "%Y-%m-%dT%H:%M:%SZ", when, sizeof(when));
-	report__count(model__lost(m), lost, sizeof(lost));
+	fmt__count(model__lost(m), lost, sizeof(lost));
 	if (final) {
 		fprintf(out, "\n=== leakscope report: %.0f s, %" PRIu64 " intervals, %u process%s tracked, "
 			"%s events lost ===\n", model__duration_s(m), m->intervals, m->nprocs,
@@ -235,11 +195,11 @@ void report__text(const struct model *m, bool final, FILE *out)
 
 			fprintf(out, "%8u %-16s %11s %11s %11s %13s %-17s %4.2f%s%s\n", p->tgid,
 				text__escape(comm, sizeof(comm), p->comm, sizeof(p->comm)),
-				report__bytes(mem_model__real_bytes(ms), real, sizeof(real)),
-				report__bytes(ms->lazyfree_bytes, lazy, sizeof(lazy)),
-				report__bytes(ms->sample.rss_anon_bytes + ms->sample.rss_file_bytes +
+				fmt__bytes(mem_model__real_bytes(ms), real, sizeof(real)),
+				fmt__bytes(ms->lazyfree_bytes, lazy, sizeof(lazy)),
+				fmt__bytes(ms->sample.rss_anon_bytes + ms->sample.rss_file_bytes +
 					      ms->sample.rss_shmem_bytes, rss, sizeof(rss)),
-				rate_str(ms->real_v.rate_per_s, rate, sizeof(rate)),
+				fmt__rate(ms->real_v.rate_per_s, rate, sizeof(rate)),
 				verdict__name(ms->verdict), ms->confidence, p->exited ? "  (exited)" : "",
 				p->incomplete ? " (incomplete)" : "");
 			domains__text(m, p, out, false);

@@ -15,9 +15,4 @@ void report__json(const struct model *m, bool final, FILE *out);
 /* The top-like table (interval) or the full leak report (final). */
 void report__text(const struct model *m, bool final, FILE *out);
 
-/* Byte counts for people: "1.4 GiB", "512.0 MiB", "4.0 KiB", "17 B". */
-const char *report__bytes(uint64_t v, char *buf, size_t len);
-/* Counts with thousands separators: "17,280". */
-const char *report__count(uint64_t v, char *buf, size_t len);
-
 #endif

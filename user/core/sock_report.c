@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
-#include "report.h"
+#include "fmt.h"
 #include "sock_model.h"
 #include "sock_state.h"
 #include "text.h"
@@ -78,7 +78,7 @@ static void explain_other_peers(const struct model *m, struct sock_state *ss)
 		if (!g->open || g->rate <= 0 || g->rate < 0.1 * ss->groups[0].rate)
 			continue;
 		peer_label(m, g->peer_tgid, peer, sizeof(peer));
-		report__count(g->open, open, sizeof(open));
+		fmt__count(g->open, open, sizeof(open));
 		every(g->rate, rate, sizeof(rate));
 		snprintf(ss->explanation + len, sizeof(ss->explanation) - len, "; and %s with %s, %s",
 			 open, peer, rate);
@@ -101,8 +101,8 @@ void sock_explain__unix(const struct model *m, const struct ls_process *p, struc
 	}
 	peer_label(m, g->peer_tgid, peer, sizeof(peer));
 	sock_model__path_name(m->sock, g->path, path, sizeof(path));
-	report__count(g->open, open, sizeof(open));
-	report__count(g->closed, closed, sizeof(closed));
+	fmt__count(g->open, open, sizeof(open));
+	fmt__count(g->closed, closed, sizeof(closed));
 	every(g->rate, rate, sizeof(rate));
 	if (g->accepted * 2 >= g->open)	/* the server's side */
 		snprintf(ss->explanation, sizeof(ss->explanation),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui_view.h"
+#include "fmt.h"
 #include "domain.h"
 #include "mem_model.h"
 #include "ns_model.h"
@@ -208,10 +209,10 @@ void tui_view__row_text(const struct tui_row *r, char *buf, size_t len)
 	size_t o = 0;
 
 	snprintf(pid, sizeof(pid), "%u", r->pid);
-	report__bytes(r->real, real, sizeof(real));
-	report__bytes(r->lazyfree, lazy, sizeof(lazy));
-	report__bytes(r->rss, rss, sizeof(rss));
-	report__bytes((uint64_t)(r->real_rate < 0 ? -r->real_rate : r->real_rate), rate + 1,
+	fmt__bytes(r->real, real, sizeof(real));
+	fmt__bytes(r->lazyfree, lazy, sizeof(lazy));
+	fmt__bytes(r->rss, rss, sizeof(rss));
+	fmt__bytes((uint64_t)(r->real_rate < 0 ? -r->real_rate : r->real_rate), rate + 1,
 		      sizeof(rate) - 4);
 	rate[0] = r->real_rate < 0 ? '-' : '+';
 	strcat(rate, "/s");
@@ -248,7 +249,7 @@ void tui_view__header_text(const struct tui_view *v, double interval_s, char *bu
 			 interval_s, tui_view__sort_name(v->sort));
 		return;
 	}
-	report__count(v->lost, lost, sizeof(lost));
+	fmt__count(v->lost, lost, sizeof(lost));
 	snprintf(buf, len, "leakscope  +%.0f s  %u process%s tracked  %s events lost  %u shown%s  "
 		 "every %g s  sorted by %s", v->duration_s, v->nprocs, v->nprocs == 1 ? "" : "es", lost,
 		 v->nrows, v->more ? "+" : "", interval_s, tui_view__sort_name(v->sort));
