@@ -7,6 +7,7 @@
 # sums in the same form; exits non-zero if any kernel failed or gave no status.
 #   KERNELS="6.1 newest"  only these lines (names from kernels.list, comma or space)
 #   TESTS=SUBSTRING        passed to tests/run.sh in each guest
+#   SUBTESTS=SUITE/NAME,.. passed to the suites (lsharness.Suite.selected)
 #   KTEST_SKIP="A B"       tests left out in the guests (default: fuzz docs sockets)
 #   KTEST_JOBS=N           guests at once (default 2); KTEST_CPUS, KTEST_MEM per guest
 #   KTEST_TIMEOUT=S        per guest (default 1200)
@@ -98,7 +99,7 @@ echo "# fetched in $((SECONDS - start)) s; ${#kdir[@]} guests, $jobs at a time,"
 # returns the status.
 boot_tests() {
 	KTEST_LOG=$4 "$here/boot.sh" "$1" \
-		env OUT="$OUT" UNIT=0 TESTS="$2" SKIP_TESTS="$3" TEST_TIMES=1 \
+		env OUT="$OUT" UNIT=0 TESTS="$2" SKIP_TESTS="$3" TEST_TIMES=1 SUBTESTS="${SUBTESTS:-}" \
 		tests/run.sh >"$5" 2>&1
 }
 
