@@ -81,7 +81,7 @@ done
 # of failures again, then the summary as the last line
 if [ -s "$fails" ]; then
 	echo "# the failures:"
-	cut -c1-300 "$fails"
+	sed "s/^/# /" "$fails" | cut -c1-300
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -82,6 +82,8 @@ for a in sys.argv[3:]:
         c = socket.socket(socket.AF_UNIX)
         c.connect("\0" + a[1:] if a.startswith("@") else a)
         kept.append(c)
+if os.environ.get("LS_CONNECTED"):  # says when every connection is made
+    open(os.environ["LS_CONNECTED"], "w").close()
 time.sleep(float(sys.argv[1]))
 """
 
@@ -455,12 +457,20 @@ def main():
             tiny = f"@{run}{os.getpid() % 100000:05d}"
             addrs = [os.path.join(tmp, run + ".sock"), medium, long_, abstract, tiny]
             print(f"# {'one CPU' if pin else 'any CPU'}: path lengths {[len(a) for a in addrs]}")
-            srv = s.spawn(pin + ["python3", "-c", PY_SERVER, "12"] + addrs)
+            srv = s.spawn(pin + ["python3", "-c", PY_SERVER, "60"] + addrs)
             wait_for_file(long_)
-            lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "-d", "6", "--json", "-n", "10000"],
+            lsp = subprocess.Popen([LEAKSCOPE, "-i", "1", "--json", "-n", "10000"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             wait_attached()
-            cli = s.spawn(pin + ["python3", "-c", PY_CLIENT, "10", "3"] + addrs)
+            connected = os.path.join(tmp, run + ".connected")
+            cli = s.spawn(pin + ["python3", "-c", PY_CLIENT, "60", "3"] + addrs,
+                          env=dict(os.environ, LS_CONNECTED=connected))
+            # the report once every connection is made and accepted (the
+            # server accepts within 0.05 s; an emulated machine, with both
+            # ends on one CPU, takes seconds): not after a fixed time
+            wait_for_file(connected, 60)
+            time.sleep(3)
+            lsp.send_signal(signal.SIGINT)
             out, err = lsp.communicate(timeout=60)
             check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
             rep = final_report(json_lines(out))
