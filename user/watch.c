@@ -128,7 +128,11 @@ static void interval(struct watch *w, bool final)
 	memset(&iv, 0, sizeof(iv));
 	iv.hdr.type = LS_REC_INTERVAL;
 	iv.hdr.size = sizeof(iv);
-	iv.hdr.ts_ns = ls_now_boot_ns();
+	/* the time the rings were drained to: the interval's events are
+	 * complete up to here, not up to the samples read after (a report
+	 * compared with what a workload did before its ts_ns must not count
+	 * what the sample pass's time let through) */
+	iv.hdr.ts_ns = w->now_ns;
 	iv.interval_ns = (uint64_t)(w->opts->interval_s * 1e9);
 	loader__drops(w->loader, iv.drops);
 	if (final)	/* closes the last drain had to leave: lost, and said so */

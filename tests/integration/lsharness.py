@@ -31,14 +31,28 @@ def workload(name):
 
 
 def info(path):
-    """The KEY N lines a workload wrote to its $WL_INFO file."""
+    """The KEY N lines a workload wrote to its $WL_INFO file (a line being
+    written is passed over)."""
     vals = {}
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
-                k, v = line.split()
-                vals[k] = int(v)
+                parts = line.split()
+                if len(parts) == 2 and line.endswith("\n"):
+                    vals[parts[0]] = int(parts[1])
     return vals
+
+
+def wait_info(path, key="pid", timeout=60):
+    """Until the workload has written KEY to its $WL_INFO file ("pid" once
+    it is set up); its lines then."""
+    end = time.time() + timeout
+    while time.time() < end:
+        vals = info(path)
+        if key in vals:
+            return vals
+        time.sleep(0.02)
+    raise Failed(f"{os.path.basename(path)}: no '{key}' within {timeout}s")
 
 
 def unix_client_log(path, count, every_s, log, gate, dup=False):
@@ -263,6 +277,18 @@ def proc_in(report, pid):
             return p
     pids = [p.get("pid") for p in report.get("processes", [])]
     raise Failed(f"pid {pid} not in report (pids: {pids[:20]})")
+
+
+def replayed(rec):
+    """`report REC --json`'s final report and `report REC`'s text, each
+    checked to exit 0: what a recording gives on another machine."""
+    r = subprocess.run([LEAKSCOPE, "report", rec, "--json"], capture_output=True, text=True,
+                       timeout=120)
+    check(r.returncode == 0, "report --json exits 0", 0, f"{r.returncode}: {r.stderr[-300:]}")
+    rep = final_report(json_lines(r.stdout))
+    r = subprocess.run([LEAKSCOPE, "report", rec], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "report exits 0", 0, f"{r.returncode}: {r.stderr[-300:]}")
+    return rep, r.stdout
 
 
 def wait_attached(timeout=120):

@@ -6,36 +6,14 @@ The workload is built by the Makefile with Debian's golang-go; without it
 the tests skip, saying so (make deps installs it)."""
 import os
 import tempfile
-import time
 
 from lsharness import (ROOT, MiB, Failed, Suite, check, check_near, final_report,
-                       json_lines, proc_in, run_leakscope, workload)
+                       json_lines, proc_in, run_leakscope, wait_info, workload)
 
 GO_RATE = 2       # MiB/s of fresh []byte kept in a map by mem_go_leak
 GO_SECS = 30      # the workload's own run, from attach (its gate)
 RUN_S = 34        # leakscope's: the workload exits first and says what it kept
 SRC = os.path.join(ROOT, "tests", "workloads", "mem_go_leak.go")
-
-
-def read_info(path):
-    info = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 2:
-                    info[parts[0]] = int(parts[1])
-    return info
-
-
-def wait_key(path, key, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        info = read_info(path)
-        if key in info:
-            return info
-        time.sleep(0.05)
-    raise Failed(f"mem_go_leak did not write '{key}' to {path} within {timeout}s")
 
 
 def line_of(path, needle):
@@ -55,9 +33,9 @@ def main():
             path = os.path.join(d, "info")
             p = s.spawn([workload("mem_go_leak"), str(GO_RATE), str(GO_SECS)],
                         env=dict(os.environ, WL_INFO=path))
-            pid = wait_key(path, "pid")["pid"]
+            pid = wait_info(path, "pid")["pid"]
             _, out, _ = run_leakscope(["-p", str(pid), "-i", "1", "-d", str(RUN_S), "--json"])
-            info = wait_key(path, "retained_per_s", timeout=10)
+            info = wait_info(path, "retained_per_s", timeout=10)
             p.wait(timeout=10)
         mem = proc_in(final_report(json_lines(out)), pid)["memory"]
         check(mem["verdict"] == "leak", "verdict", "leak",

@@ -16,7 +16,8 @@ import threading
 import time
 
 from lsharness import (LEAKSCOPE, ROOT, MiB, Failed, Suite, check, check_near, final_report,
-                       json_lines, proc_in, run_leakscope, smaps_rollup, workload)
+                       info as read_info, json_lines, proc_in, run_leakscope, smaps_rollup, wait_info,
+                       workload)
 
 
 LEAK_RATE = 4       # MiB/s, mapped and touched by mem_leak
@@ -49,29 +50,6 @@ def function_lines(path, start):
     first = next(i for i, line in enumerate(lines) if line.startswith(start))
     last = next(i for i in range(first, len(lines)) if lines[i] == "}")
     return first + 1, last + 1
-
-
-def read_info(path):
-    """The "key value" lines a workload wrote to $WL_INFO."""
-    info = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 2:
-                    info[parts[0]] = int(parts[1])
-    return info
-
-
-def wait_ready(path, key="pid", timeout=60):
-    """Workloads write "pid" once set up (arena mapped and freed, ...)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        info = read_info(path)
-        if key in info:
-            return info
-        time.sleep(0.02)
-    raise Failed(f"workload did not write '{key}' to {path} within {timeout}s")
 
 
 def check_mapping(proc, info):
@@ -110,7 +88,7 @@ class MultiRun:
                 self.procs[name] = self.suite.spawn([workload(prog)] + [str(a) for a in args],
                                                     env=env)
             for name in MULTI:
-                wait_ready(paths[name])
+                wait_info(paths[name])
             args = []
             for p in self.procs.values():
                 args += ["-p", str(p.pid)]
@@ -351,7 +329,7 @@ def main():
             info_path = os.path.join(d, "info")
             wl = s.spawn([workload("mem_thread_exit"), str(nthreads), "2"] + after,
                          env=dict(os.environ, WL_INFO=info_path))
-            wait_ready(info_path)
+            wait_info(info_path)
             _, out, _ = run_leakscope(["-p", str(wl.pid), "-i", "1", "-d", str(seconds), "--json"])
             truth = read_info(info_path).get("madv_free_bytes")
         check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
@@ -379,7 +357,7 @@ def main():
             wls = [s.spawn([workload("mem_thread_exit"), "1", "2", "4"],
                            env=dict(os.environ, WL_INFO=path)) for path in infos]
             for path in infos:
-                wait_ready(path)
+                wait_info(path)
             _, out, _ = run_leakscope(["-p", str(wls[0].pid), "-p", str(wls[1].pid), "-i", "1",
                                        "-d", "7", "--json"])
             truths = [read_info(path).get("madv_free_bytes") for path in infos]

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, final_report, json_lines, proc_in,
-                       smaps_rollup, wait_attached, workload)
+                       replayed, smaps_rollup, wait_attached, workload)
 
 FILE_MIB = 256
 THREADS = 200
@@ -94,14 +94,7 @@ class Run:
                     ls.wait()
             check(ls.returncode == 0, "leakscope record exits 0", 0, f"{ls.returncode}: {err[-500:]}")
             self.live = final_report(json_lines(out))
-            r = subprocess.run([LEAKSCOPE, "report", rec, "--json"], capture_output=True,
-                               text=True, timeout=120)
-            check(r.returncode == 0, "report --json exits 0", 0, r.returncode)
-            self.replayed = final_report(json_lines(r.stdout))
-            r = subprocess.run([LEAKSCOPE, "report", rec], capture_output=True, text=True,
-                               timeout=120)
-            check(r.returncode == 0, "report exits 0", 0, r.returncode)
-            self.text = r.stdout
+            self.replayed, self.text = replayed(rec)
         finally:
             for p in procs.values():
                 try:

@@ -12,8 +12,8 @@
  *   sock_peer unix-burst PATH COUNT LINGER   listen on PATH, then COUNT times
  *       connect + accept + close both ends, as fast as it can; then hold on
  *       LINGER s
- *   sock_peer unix-churn PATH SECONDS   the same for SECONDS, however many
- *       that makes
+ *   sock_peer unix-churn PATH SECONDS [RATE]   the same for SECONDS, however
+ *       many that makes, or at most RATE a second
  * Writes "connects N" (clients) or "accepts N" (servers) to $WL_INFO.
  */
 #include <arpa/inet.h>
@@ -117,9 +117,9 @@ static int clients(int tcp, const char *where, double interval_ms, double secs, 
 /* One process at both ends: four socket records per connection, back to
  * back, far faster than any reader's poll interval.  secs > 0: for that
  * long instead of count times. */
-static int burst(const char *path, long count, double linger, double secs)
+static int burst(const char *path, long count, double linger, double secs, double rate)
 {
-	double end = wl_now() + secs;
+	double end, start;
 	struct sockaddr_un a;
 	socklen_t len = unix_addr(&a, path);
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -129,6 +129,8 @@ static int burst(const char *path, long count, double linger, double secs)
 	unlink(path);
 	if (bind(l, (struct sockaddr *)&a, len) || listen(l, 64))
 		return 1;
+	start = wl_now();
+	end = start + secs;
 	for (; secs > 0 ? (done & 1023) || wl_now() < end : done < count; done++) {
 		int c = socket(AF_UNIX, SOCK_STREAM, 0), s;
 
@@ -139,6 +141,13 @@ static int burst(const char *path, long count, double linger, double secs)
 			break;
 		close(s);
 		close(c);
+		/* paced by batches of 100: a rate the reader keeps up with */
+		if (rate > 0 && done % 100 == 99) {
+			double due = start + (done + 1) / rate;
+
+			while (wl_now() < due)
+				usleep(1000);
+		}
 	}
 	wl_info("connects", done);
 	usleep((useconds_t)(linger * 1e6));
@@ -172,9 +181,9 @@ int main(int argc, char **argv)
 		return serve(l, atof(argv[3]), 0);
 	}
 	if (!strcmp(argv[1], "unix-burst") && argc >= 5)
-		return burst(argv[2], atol(argv[3]), atof(argv[4]), 0);
+		return burst(argv[2], atol(argv[3]), atof(argv[4]), 0, 0);
 	if (!strcmp(argv[1], "unix-churn"))
-		return burst(argv[2], 0, 0, atof(argv[3]));
+		return burst(argv[2], 0, 0, atof(argv[3]), wl_arg(argc, argv, 4, 0));
 	if (!strcmp(argv[1], "unix-client") && argc >= 6)
 		return clients(0, argv[2], atof(argv[3]), atof(argv[4]), argv[5],
 			       wl_arg(argc, argv, 6, 0));

@@ -93,7 +93,8 @@ void report__json(const struct model *m, bool final, FILE *out)
 	model__wall_time(m, m->last_ts_ns, "%Y-%m-%dT%H:%M:%SZ", when, sizeof(when));
 	if (when[0])
 		json__str(&j, "time", when);
-	json__u64(&j, "ts_ns", m->last_ts_ns);
+	/* the interval's end: events are complete up to it */
+	json__u64(&j, "ts_ns", m->prev_interval_ns ? m->prev_interval_ns : m->last_ts_ns);
 	json__dbl(&j, "duration_s", model__duration_s(m), 1);
 	json__dbl(&j, "interval_s", (double)m->interval_ns / 1e9, 1);
 	json__u64(&j, "intervals", m->intervals);
