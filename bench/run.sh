@@ -104,7 +104,7 @@ summary() {
 	echo "targets:"
 	for mode in unix mmap; do
 		[ -f "$tmp/toggle-$mode.txt" ] || continue
-		r=$(awk '/added time \/ floor.s, per cycle: median/ {
+		r=$(awk '/^leakscope.*added time \/ floor.s, per cycle: median/ {
 				sub(/,$/, "", $9); printf "%s%s", sep, $9; sep = "; " }' "$tmp/toggle-$mode.txt")
 		echo "  $mode loop, leakscope's added time / the floor's, per cycle (A; B): ${r:-n/a} (target <= 1.5)"
 	done
