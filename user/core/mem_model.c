@@ -317,8 +317,9 @@ static void explain(const struct model *m, struct ls_process *p,
 				     real, peak, rss);
 		break;
 	default:
-		n = snprintf(e, len, "%u samples over %.0f s: not enough yet to judge (RSS %s, real %s)",
-			     real_series->n, series__span_s(real_series), rss, real);
+		n = snprintf(e, len, "%u sample%s over %.0f s: not enough yet to judge (RSS %s, real %s)",
+			     real_series->n, real_series->n == 1 ? "" : "s",
+			     series__span_s(real_series), rss, real);
 		break;
 	}
 	if (n < 0 || (size_t)n >= len)
