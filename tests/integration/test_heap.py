@@ -20,7 +20,7 @@ import tempfile
 import time
 
 from lsharness import (LEAKSCOPE, MiB, Failed, Skipped, Suite, check, final_report, info,
-                       json_lines, proc_in, replayed, wait_attached, workload)
+                       json_lines, proc_in, replayed, wait_attached, wait_info, workload)
 
 # 256 MiB, not 1 GiB: each of its 480,000 calls traps into an emulated
 # kernel in make test-kernels' guests (a 1 GiB run outlasted 90 s there);
@@ -81,11 +81,7 @@ class Run:
                 env = dict(os.environ, WL_INFO=os.path.join(d, name + ".info"))
                 self.pids[name] = self.suite.spawn(argv, env=env).pid
             for name in work:
-                path = os.path.join(d, name + ".info")
-                end = time.time() + 60
-                while time.time() < end and "pid" not in info(path):
-                    time.sleep(0.05)
-                check("pid" in info(path), f"workload {name} ready")
+                wait_info(os.path.join(d, name + ".info"))
             args = ["record", "-o", rec, "--json", "-i", "1", "--heap", "--heap-sample", str(SAMPLE)]
             for pid in self.pids.values():
                 args += ["-p", str(pid)]
@@ -96,11 +92,8 @@ class Run:
                 self.progs_during = heap_progs()
                 time.sleep(RUN_S)
                 path = os.path.join(d, "frag.info")
-                end = time.time() + 300
-                while time.time() < end and "done" not in info(path):
-                    time.sleep(0.2)
-                self.infos["frag"] = info(path)
-                check("done" in self.infos["frag"], "heap_frag allocated and freed")
+                # heap_frag allocated and freed: 5 minutes for a guest
+                self.infos["frag"] = wait_info(path, "done", 300)
                 # what leaked by now, said every second: the wait for
                 # heap_frag can be long in an emulated machine
                 self.infos["leak"] = info(os.path.join(d, "leak.info"))

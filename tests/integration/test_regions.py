@@ -19,7 +19,7 @@ import tempfile
 import time
 
 from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, final_report, json_lines, proc_in,
-                       replayed, smaps_rollup, wait_attached, workload)
+                       replayed, smaps_rollup, wait_attached, wait_info, workload)
 
 FILE_MIB = 256
 THREADS = 200
@@ -66,12 +66,7 @@ class Run:
                 procs[name] = self.suite.spawn(argv, env=env)
                 self.pids[name] = procs[name].pid
             for name in work:  # set up (mapped, threads started): "pid" comes last
-                path = os.path.join(d, name + ".info")
-                end = time.time() + 60
-                while time.time() < end and not (os.path.exists(path) and
-                                                  "pid" in open(path).read()):
-                    time.sleep(0.05)
-                check(os.path.exists(path), f"workload {name} ready")
+                wait_info(os.path.join(d, name + ".info"))
             args = ["record", "-o", rec, "--json", "-i", "1"]
             for p in procs.values():
                 args += ["-p", str(p.pid)]

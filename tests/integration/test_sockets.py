@@ -4,6 +4,7 @@
 Workloads: tests/workloads/sock_peer.c (unix/TCP servers and clients that
 keep or close), python3 socketpair, socat as a real client.
 """
+import json
 import os
 import select
 import signal
@@ -594,11 +595,13 @@ os.wait()
         check(u["open"] == 0, "none left open", 0, u["open"])
         check(u["verdict"] != "leak", "not a leak", "not leak", u["verdict"])
 
-    def run_with_pair(secs, server_argv, sock, client_argv, rec=None):
+    def run_with_pair(secs, server_argv, sock, client_argv, rec=None, until=None):
         """leakscope on the whole machine for secs (recording to rec if
         given); 1.5 s in, the server starts, and the client once the server's
-        socket is there.  Returns leakscope's stdout, the server and the
-        client."""
+        socket is there.  until(interval, server, client): past secs, the
+        run goes on (up to 60 s more) until an interval object says what
+        the test waits for (a close the loader finds).  Returns leakscope's
+        stdout, the server and the client."""
         lsp = subprocess.Popen([LEAKSCOPE] + (["record", "-o", rec] if rec else []) +
                                ["-i", "1", "--json", "-n", "10000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -615,9 +618,20 @@ os.wait()
         while time.time() < end and not client_connected(cli.pid):
             time.sleep(0.05)
         check(client_connected(cli.pid), "the client connected", "a socket fd", "none in 120 s")
-        time.sleep(secs - 0.5)
+        soon, late = time.time() + secs - 0.5, time.time() + secs + 60
+        head = []
+        while True:	# an interval object a second
+            line = lsp.stdout.readline()
+            if not line:
+                break
+            head.append(line)
+            now = time.time()
+            if now >= late or (now >= soon and
+                               (until is None or until(json.loads(line), srv, cli))):
+                break
         lsp.send_signal(signal.SIGINT)
         out, err = lsp.communicate(timeout=120)
+        out = "".join(head) + out
         check(lsp.returncode == 0, "leakscope exit", 0,
               f"{lsp.returncode}: {err[-300:]} {out[-300:]}")
         return out, srv, cli
@@ -808,9 +822,17 @@ os.wait()
                   "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); kept.append(c)\n"
                   + ("    c.set_inheritable(True)\n" if inheritable else "")
                   + "time.sleep(2)\n"
-                  "os.execv('/bin/sleep', ['sleep', '12'])\n")
-        out, srv, cli = run_with_pair(9, ["python3", "-c", PY_SERVER, "14", sock], sock,
-                                      ["python3", "-c", client, sock])
+                  "os.execv('/bin/sleep', ['sleep', '90'])\n")
+        def closes_found(o, srv, cli):
+            return any(p["pid"] == cli.pid and p.get("unix_sockets", {}).get("closed") == 20
+                       for p in o.get("processes", []))
+        # the loader finds the ends gone an interval or two after the exec;
+        # on a busy machine it has taken longer than the 9 s (the report
+        # read (20, 0, 20) in two runs of the matrix): wait for it, a minute
+        # at most, and judge the final report then
+        out, srv, cli = run_with_pair(9, ["python3", "-c", PY_SERVER, "90", sock], sock,
+                                      ["python3", "-c", client, sock],
+                                      until=None if inheritable else closes_found)
         check(cli.poll() is None, "the client (now sleep) still runs", "running", cli.poll())
         rep = final_report(json_lines(out))
         u = proc_in(rep, cli.pid)["unix_sockets"]

@@ -167,8 +167,9 @@ static void sock_destroy(struct model *m)
 }
 
 static const struct domain_ops mem = {
-	.name = "memory", .heap_bytes = mem_heap_bytes, .ingest = mem_ingest, .interval = mem_model__interval, .json = mem_model__json,
-	.text = mem_text, .notable = mem_notable, .rank = mem_rank, .release = mem_release,
+	.name = "memory", .heap_bytes = mem_heap_bytes, .ingest = mem_ingest,
+	.interval = mem_model__interval, .json = mem_model__json, .text = mem_text,
+	.notable = mem_notable, .rank = mem_rank, .release = mem_release,
 };
 static const struct domain_ops sock = {
 	.name = "sockets", .create = sock_create, .destroy = sock_destroy,
