@@ -49,6 +49,11 @@ if [ ! -f "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
 	rm -rf "$work"
 fi
 
+case "${KTEST_TCG_THREAD:-single}" in single | multi) ;; *)
+	echo "Error: KTEST_TCG_THREAD=$KTEST_TCG_THREAD: single or multi" >&2
+	exit 2 ;;
+esac
+
 job=$(mktemp -d /tmp/ktest-job.XXXXXX)
 keep_log() {
 	if [ -n "${KTEST_LOG:-}" ]; then cp "$job/out" "$KTEST_LOG" 2>/dev/null || : >"$KTEST_LOG"; fi
