@@ -6,6 +6,7 @@ while tests/workloads/churn loops fork and exit processes, open and close
 unix and TCP connections, map and unmap memory and call setns, at the RATES
 below; halfway through, mem_leak starts leaking LEAK_MIB_S.  Checks:
 
+  soak/exit                  leakscope ran its time and ended with a report
   soak/rss_flat              leakscope's peak RSS after the warm-up (5 min,
                              or 60% of a shorter run) within 10% of its RSS
                              at the warm-up's end
@@ -16,9 +17,10 @@ below; halfway through, mem_leak starts leaking LEAK_MIB_S.  Checks:
   soak/churn_at_stated_rates each loop kept 90% of its rate (else the machine
                              could not give the load stated)
 
-and prints the figures ("# ...").  `make soak SOAK_MINUTES=5` is the short
-version for CI.  The machine is traced whole: anything else running adds to
-the load, and its bursts can lose events (the drops are printed).
+and prints the figures ("# ...") and, last, `N passed, N failed, N skipped`.
+`make soak SOAK_MINUTES=5` is the short version, which CI runs after the
+other tests.  The machine is traced whole: anything else running adds to the
+load, and its bursts can lose events (the drops are printed).
 """
 import json
 import os
@@ -39,7 +41,11 @@ INTERVAL = 5
 WALL = re.compile(r'"time":"[^"]*",')
 
 
+COUNTS = {"passed": 0, "failed": 0}
+
+
 def result(name, ok, detail=""):
+    COUNTS["passed" if ok else "failed"] += 1
     print(f"{'ok' if ok else 'not ok'} soak/{name}{': ' + detail if detail else ''}", flush=True)
     return ok
 
@@ -67,9 +73,10 @@ def info(path):
 
 def main():
     if os.geteuid() != 0:
-        for n in ("rss_flat", "nothing_lost", "planted_leak_found", "replay_matches",
+        for n in ("exit", "rss_flat", "nothing_lost", "planted_leak_found", "replay_matches",
                   "churn_at_stated_rates"):
             print(f"skip soak/{n}: needs root to load BPF programs")
+        print("0 passed, 0 failed, 6 skipped")
         return 0
     minutes = float(os.environ.get("SOAK_MINUTES", "60"))
     total = minutes * 60
@@ -172,8 +179,8 @@ def main():
 
     # replay
     t = time.time()
-    r = subprocess.run([LEAKSCOPE, "report", rec, "--json", "-n", "20"], capture_output=True,
-                       text=True)
+    r = subprocess.run([LEAKSCOPE, "report", rec, "--json", "--intervals", "-n", "20"],
+                       capture_output=True, text=True)
     took = time.time() - t
     a = [WALL.sub("", l) for l in lines]
     b = [WALL.sub("", l) for l in r.stdout.splitlines()]
@@ -198,6 +205,7 @@ def main():
     ok &= result("churn_at_stated_rates", not short, ", ".join(short))
     if ok:
         subprocess.run(["rm", "-rf", tmp])
+    print(f"{COUNTS['passed']} passed, {COUNTS['failed']} failed, 0 skipped", flush=True)
     return 0 if ok else 1
 
 
