@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The reader thread's queue: records come out whole and in order, across
- * the wrap, a full queue refuses instead of overwriting, and two threads
- * at full speed lose or reorder nothing. */
+ * the wrap; a drained queue starts again at the front (the pages touched
+ * are its deepest backlog's); a full queue refuses instead of overwriting;
+ * two threads at full speed lose or reorder nothing. */
 #include <pthread.h>
 #include <string.h>
 #include "harness.h"
@@ -44,12 +45,45 @@ TEST(records_come_out_whole_and_in_order_across_the_wrap)
 	uint64_t seq = 0;
 
 	ASSERT_TRUE(q);
-	/* 40 rounds of 30 records through 4 KiB: the buffer wraps many times */
+	/* 40 rounds of 30 records through 4 KiB, one always left behind so
+	 * the queue is never empty: the buffer wraps many times */
 	for (int round = 0; round < 40; round++) {
 		for (int i = 0; i < 30; i++, seq++)
 			ASSERT_TRUE(record_queue__push(q, buf, make_rec(buf, seq)));
-		ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), 30);
+		size_t behind = seq - s.next - 1;
+
+		ASSERT_EQ(record_queue__pop(q, check_rec, &s, behind), behind);
 	}
+	ASSERT_GE(record_queue__touched(q), 4096 - 80);
+	ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), 1);
+	ASSERT_EQ(s.bad, 0);
+	ASSERT_EQ(s.next, seq);
+	ASSERT_EQ(record_queue__used(q), 0);
+	record_queue__free(q);
+}
+
+TEST(a_drained_queue_starts_again_at_the_front)
+{
+	struct record_queue *q = record_queue__new(1 << 20);
+	unsigned char buf[128];
+	struct seen s = { 0 };
+	uint64_t seq = 0;
+
+	ASSERT_TRUE(q);
+	/* 100,000 records (5 MB), popped as they come or in bursts of 50 (at
+	 * most 50 * 80 bytes behind): the pages touched are the deepest
+	 * backlog's, not the whole 1 MiB the traffic went round five times */
+	for (int i = 0; i < 50000; i++, seq++) {
+		ASSERT_TRUE(record_queue__push(q, buf, make_rec(buf, seq)));
+		ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), 1);
+	}
+	ASSERT_LE(record_queue__touched(q), 2 * 80);
+	for (int burst = 0; burst < 1000; burst++) {
+		for (int i = 0; i < 50; i++, seq++)
+			ASSERT_TRUE(record_queue__push(q, buf, make_rec(buf, seq)));
+		ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), 50);
+	}
+	ASSERT_LE(record_queue__touched(q), 50 * 80 + 80);
 	ASSERT_EQ(s.bad, 0);
 	ASSERT_EQ(s.next, seq);
 	ASSERT_EQ(record_queue__used(q), 0);

@@ -13,6 +13,10 @@ struct record_queue {
 	/* byte counts since the start, never wrapped: position = count & (size - 1).
 	 * head is the producer's, tail the consumer's; each on its own line. */
 	_Alignas(64) uint64_t head;
+	/* the producer's too: where it last started again at the front after
+	 * the consumer had caught up (the bytes before it are all read) */
+	uint64_t restart;
+	size_t touched;		/* bytes from the buffer's start ever written */
 	_Alignas(64) uint64_t tail;
 };
 
@@ -49,35 +53,56 @@ void record_queue__free(struct record_queue *q)
 
 bool record_queue__push(struct record_queue *q, const void *rec, size_t len)
 {
-	uint64_t head = q->head;	/* only this thread writes it */
+	uint64_t head = q->head;	/* only this thread writes it, and restart */
 	uint64_t tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
-	size_t need = slot_bytes(len), pos = head & (q->size - 1), to_end = q->size - pos;
+	uint64_t oldest = tail > q->restart ? tail : q->restart;	/* first byte unread */
+	size_t need = slot_bytes(len), pos = head & (q->size - 1), to_end;
 	uint32_t len32 = (uint32_t)len;
 
 	if (!len || len > q->size / 4)
 		return false;
-	/* a record never straddles the end: the rest of the buffer is skipped */
+	/* all read: start again at the front, so the pages touched are those
+	 * of the deepest backlog, not the whole buffer once traffic has gone
+	 * round it (the consumer skips to restart, published with head) */
+	if (pos && oldest == head) {
+		head += q->size - pos;
+		__atomic_store_n(&q->restart, head, __ATOMIC_RELAXED);
+		oldest = head;
+		pos = 0;
+	}
+	to_end = q->size - pos;
 	if (need > to_end) {
-		if (q->size - (head - tail) < to_end + need)
+		/* a record never straddles the end: the rest of the buffer is skipped */
+		if (q->size - (head - oldest) < to_end + need)
 			return false;
-		if (to_end >= sizeof(uint32_t))
-			memcpy(q->buf + pos, &(uint32_t){ WRAP_MARK }, sizeof(uint32_t));
+		memcpy(q->buf + pos, &(uint32_t){ WRAP_MARK }, sizeof(uint32_t));
 		head += to_end;
 		pos = 0;
-	} else if (q->size - (head - tail) < need) {
+	} else if (q->size - (head - oldest) < need) {
 		return false;
 	}
 	memcpy(q->buf + pos, &len32, sizeof(len32));
 	memcpy(q->buf + pos + sizeof(len32), rec, len);
-	/* the bytes before the position that makes them visible */
+	if (pos + need > q->touched)
+		__atomic_store_n(&q->touched, pos + need, __ATOMIC_RELAXED);
+	/* the bytes (and restart) before the position that makes them visible */
 	__atomic_store_n(&q->head, head + need, __ATOMIC_RELEASE);
 	return true;
 }
 
+/* The consumer's first unread byte: tail, or the producer's last restart
+ * once that is published (at or before the head it loaded). */
+static uint64_t read_from(const struct record_queue *q, uint64_t tail, uint64_t head)
+{
+	uint64_t restart = __atomic_load_n(&q->restart, __ATOMIC_RELAXED);
+
+	return tail < restart && restart <= head ? restart : tail;
+}
+
 size_t record_queue__pop(struct record_queue *q, record_queue_fn fn, void *ctx, size_t max)
 {
-	uint64_t tail = q->tail;	/* only this thread writes it */
 	uint64_t head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+	uint64_t tail = read_from(q, q->tail, head);	/* only this thread writes tail */
 	size_t n = 0;
 
 	while (tail < head && n < max) {
@@ -100,8 +125,14 @@ size_t record_queue__pop(struct record_queue *q, record_queue_fn fn, void *ctx, 
 	return n;
 }
 
+size_t record_queue__touched(const struct record_queue *q)
+{
+	return __atomic_load_n(&q->touched, __ATOMIC_RELAXED);
+}
+
 size_t record_queue__used(const struct record_queue *q)
 {
-	return (size_t)(__atomic_load_n(&q->head, __ATOMIC_ACQUIRE) -
-			__atomic_load_n(&q->tail, __ATOMIC_ACQUIRE));
+	uint64_t head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+
+	return (size_t)(head - read_from(q, __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE), head));
 }
