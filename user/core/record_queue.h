@@ -12,8 +12,9 @@
  * starts at the beginning.  The first record after the consumer has caught
  * up starts at the beginning too.  The buffer is mapped once and its pages
  * are only touched as records reach them: its size bounds the memory, and
- * a run touches the pages of its deepest backlog, not the whole buffer once
- * traffic has gone round it (16 MiB of RSS after a busy host's minute).
+ * a run touches the pages of its deepest backlog, not the whole buffer
+ * (which a busy host's traffic walked through in about a minute, when
+ * every record went after the last).
  */
 #ifndef LS_RECORD_QUEUE_H
 #define LS_RECORD_QUEUE_H
