@@ -137,20 +137,25 @@ static long base_page_kb(void)
 	return kb;
 }
 
-/* a stack pointer in [start, end): the first sp >= start, by bisection */
-static bool sp_within(const struct regions_parser *rp, uint64_t start, uint64_t end)
+/* Is the highest thread stack pointer in [start, end) in its upper half?
+ * A stack grows down from near its top (guardless stacks next to each
+ * other make one mapping: the top one's pointer is near the top); a Go
+ * heap holds the stacks of the goroutines blocked in system calls, where
+ * the runtime put them, early and low (dockerd: two in the first 512 KiB
+ * of 8 MiB).  By bisection: sps is sorted. */
+static bool sp_makes_stack(const struct regions_parser *rp, uint64_t start, uint64_t end)
 {
 	uint32_t lo = 0, hi = rp->nsps;
 
-	while (lo < hi) {
+	while (lo < hi) {	/* the first sp >= end */
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (rp->sps[mid] < start)
+		if (rp->sps[mid] < end)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < rp->nsps && rp->sps[lo] < end;
+	return lo > 0 && rp->sps[lo - 1] >= start + (end - start) / 2;
 }
 
 /* The mapping read so far is complete: into its class. */
@@ -167,7 +172,7 @@ static void map_done(struct regions_parser *rp)
 	/* a thread's stack pointer in it makes a plain anonymous mapping a
 	 * stack, as a guard page below does */
 	if (!guard_below && !m->named && m->end > m->start &&
-	    m->end - m->start <= REGIONS_SP_STACK_MAX && sp_within(rp, m->start, m->end))
+	    m->end - m->start <= REGIONS_SP_STACK_MAX && sp_makes_stack(rp, m->start, m->end))
 		guard_below = true;
 	cls = regions__classify(m->cls_name, m->perms, guard_below, huge);
 	rp->prev_guard = !m->named && !strcmp(m->perms, "---p") && m->end > m->start &&

@@ -11,9 +11,10 @@
  *   stack  [stack]; an anonymous rw-p mapping right above an anonymous
  *          ---p mapping of at most REGIONS_GUARD_MAX (glibc's and musl's
  *          pthread stacks: the guard page is mprotect'ed in the same
- *          mmap), or one of at most REGIONS_SP_STACK_MAX that holds a
- *          thread's stack pointer (/proc/PID/task/TID/syscall: threads
- *          blocked in a system call, most of a server's); [anon:NAME]
+ *          mmap), or one of at most REGIONS_SP_STACK_MAX whose highest
+ *          thread stack pointer is in its upper half
+ *          (/proc/PID/task/TID/syscall: threads blocked in a system call,
+ *          most of a server's; a Go heap holds some, low); [anon:NAME]
  *          with "stack" in NAME (Android, glibc's decorated maps)
  *   anon   other anonymous private mappings, [anon:NAME], private /dev/zero
  *   lib    the mappings of a file one of whose mappings next to them

@@ -244,23 +244,28 @@ TEST(syscall_stack_pointers)
 	ASSERT_EQ(regions__parse_syscall_sp("-1 0x12g 0x1", &sp), -1);
 }
 
-/* a plain anonymous mapping holding a thread's stack pointer is a stack
- * (no guard page: pthread_attr_setguardsize(0)); a big one holding one (a
- * stack the program put inside an arena) is not */
+/* a plain anonymous mapping holding one thread's stack pointer in its
+ * upper half is a stack (no guard page: pthread_attr_setguardsize(0)); a
+ * big one holding one (a stack the program put inside an arena) is not,
+ * nor a Go heap, which holds the stacks of goroutines blocked in system
+ * calls: two low in it (dockerd), or one low */
 TEST(stack_pointer_makes_a_stack)
 {
 	static struct ls_proc_regions r;
 	struct regions_parser rp;
-	const uint64_t sps[] = { 0x7f0070400000ULL, 0x7f0090000100ULL };
+	const uint64_t sps[] = { 0xc00007c3a0ULL, 0xc00007ced0ULL, 0xc800040000ULL,
+				 0x7f00707ffb80ULL, 0x7f0090000100ULL };
 	size_t i = 0;
 
 	tlen = 0;
+	map("c000000000-c000800000", "rw-p", "00:00 0", "", 3000, 3000, 0, 0, 4, 0);
+	map("c800000000-c800400000", "rw-p", "00:00 0", "", 2000, 2000, 0, 0, 4, 0);
 	map("7f0070001000-7f0070801000", "rw-p", "00:00 0", "", 40, 40, 0, 0, 4, 0);
 	map("7f0090000000-7f0098000000", "rw-p", "00:00 0", "", 900, 900, 0, 0, 4, 0);
 	map("7f00a0000000-7f00a0800000", "rw-p", "00:00 0", "", 30, 30, 0, 0, 4, 0);
 	regions__begin(&rp, &r);
 	rp.sps = sps;
-	rp.nsps = 2;
+	rp.nsps = 5;
 	while (i < tlen) {
 		const char *nl = memchr(text + i, '\n', tlen - i);
 
@@ -270,7 +275,8 @@ TEST(stack_pointer_makes_a_stack)
 	regions__end(&rp);
 	ASSERT_EQ(r.classes[LS_REGION_STACK].count, 1);
 	ASSERT_EQ(r.classes[LS_REGION_STACK].rss_bytes, 40 * KB);
-	ASSERT_EQ(r.classes[LS_REGION_ANON].count, 2);
+	ASSERT_EQ(r.classes[LS_REGION_ANON].count, 4);
+	ASSERT_EQ(r.classes[LS_REGION_ANON].rss_bytes, (3000 + 2000 + 900 + 30) * KB);
 }
 
 static void pause_until(volatile int *stop)
