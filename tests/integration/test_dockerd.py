@@ -132,6 +132,10 @@ def main():
                     alarms.append((o.get("duration_s"), q["comm"], q["memory"]["explanation"]))
         print(f"# {calls} docker calls in {LOOP_S - 3} s; dockerd and {len(kids)} children "
               f"traced; memory leak verdicts at any interval: {len(alarms)}")
+        if alarms:  # what the verdict saw: dockerd's real memory at each interval
+            print("# dockerd real memory (s:MiB): " + " ".join(
+                f"{o.get('duration_s', 0):.0f}:{q['memory'].get('real_bytes', 0) / 2**20:.1f}"
+                for o in objs for q in o.get("processes", []) if q["pid"] == pid))
         check(not alarms, "no interval calls dockerd's or containerd's memory a leak", "none",
               alarms[:3])
         u = proc_in(rep, pid)["unix_sockets"]

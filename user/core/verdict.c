@@ -4,7 +4,8 @@
  * costs as much trust as a miss (field report 5), so a rise must beat an
  * absolute floor, a share of the level and three times the noise, and a
  * leak must have grown steadily for long enough that a warm-up cannot pass
- * for one, and still be rising at its newest samples.
+ * for one, without a pause of a quarter of that time (a heap's steps
+ * towards its GC goal), and still be rising at its newest samples.
  *
  * The rule was chosen on the labelled corpus of tests/unit/corpus.h (run
  * build/tests/test_verdict_corpus for its figures); the README's Verdicts
@@ -21,6 +22,10 @@
 #define LEAK_MIN_POINTS		7	/* ...with this many samples (30 s at -i 5) */
 #define LEAK_TAIL_SHARE		0.5	/* its newest samples' slope vs its whole */
 #define LEAK_TAIL_FRAC		0.15	/* the newest samples: this share of its span */
+#define LEAK_FLAT_BAND		0.1	/* a stretch within this share of the rise... */
+#define LEAK_FLAT_SHARE		0.25	/* ...this share of the span long is a pause */
+#define LEAK_PAUSE_MIN_POINTS	5	/* fewer flat samples are chance */
+#define LEAK_FALLBACK_SHARE	0.5	/* the newest sample this far below the line */
 #define LEVELLED_SHARE		0.25	/* below this share it has levelled off */
 #define FULL_CONFIDENCE_POINTS	12.0	/* a minute at -i 5 */
 #define STEADY_MIN_POINTS	7	/* fewer: a rising newer half may be chance */
@@ -77,6 +82,53 @@ static bool still_rising(const struct series *s, uint32_t first, const struct tr
 	return tail.slope >= LEAK_TAIL_SHARE * w->slope;
 }
 
+/* The longest stretch of points [from, n) that stays within `band`, in
+ * seconds, above the window's lowest level: a pause in the growth.  A
+ * leak grows all along its window; a Go heap climbing in two or three
+ * steps towards the goal its last GC set pauses between them, and only
+ * many steps make a staircase a leak.  A flat stretch at the lowest level
+ * is a leak that started late, which the fit already weighs.  (128 points
+ * at most: the quadratic walk is cheap.) */
+static double longest_pause_s(const struct series *s, uint32_t from, double band)
+{
+	double best = 0, base = s->v[from];
+
+	for (uint32_t i = from; i < s->n; i++)
+		base = s->v[i] < base ? s->v[i] : base;
+	for (uint32_t i = from; i + 1 < s->n; i++) {
+		double lo = s->v[i], hi = s->v[i];
+		uint32_t j = i + 1;
+
+		for (; j < s->n; j++) {
+			lo = s->v[j] < lo ? s->v[j] : lo;
+			hi = s->v[j] > hi ? s->v[j] : hi;
+			if (hi - lo > band)
+				break;
+		}
+		if (lo > base + band && j - i >= LEAK_PAUSE_MIN_POINTS)
+			best = fmax(best, (double)(s->t_ns[j - 1] - s->t_ns[i]) / 1e9);
+	}
+	return best;
+}
+
+/* When the growth in points [from, n) began: the end of the stretch from
+ * the first point that stays within `band` (a leak starting late, or a
+ * heap that starts to climb).  The climb, not the window, must last long
+ * enough that a warm-up cannot pass for a leak. */
+static double growth_span_s(const struct series *s, uint32_t from, double band)
+{
+	double lo = s->v[from], hi = s->v[from];
+	uint32_t j = from + 1;
+
+	for (; j < s->n; j++) {
+		lo = s->v[j] < lo ? s->v[j] : lo;
+		hi = s->v[j] > hi ? s->v[j] : hi;
+		if (hi - lo > band)
+			break;
+	}
+	return (double)(s->t_ns[s->n - 1] - s->t_ns[j - 1]) / 1e9;
+}
+
 /* Do points [from, n) read as a leak: long enough, steady, risen beyond
  * the floors, and rising as fast in their newer half and at their newest
  * end? */
@@ -92,6 +144,19 @@ static bool leak_window(const struct series *s, uint32_t from, const struct verd
 		return false;
 	trend__fit_range(s, from + (s->n - from) / 2, s->n, &half);
 	if (half.slope < LEAK_RECENT_SHARE * w->slope)
+		return false;
+	/* the newest sample fell back well below the line: given back, not
+	 * rising now (a robust fit shrugs one sample off) */
+	if (s->v[s->n - 1] < w->intercept + w->rise - fmax(3 * w->noise, LEAK_FALLBACK_SHARE * w->rise))
+		return false;
+	/* a count rises a unit at a time: pauses shorter than two units' time
+	 * are its pace, not a pause */
+	/* a steady climb takes LEAK_FLAT_BAND of the span to leave the band */
+	if (growth_span_s(s, from, LEAK_FLAT_BAND * w->rise) <
+	    LEAK_MIN_SPAN_S - LEAK_FLAT_BAND * w->span_s)
+		return false;
+	if (longest_pause_s(s, from, LEAK_FLAT_BAND * w->rise) >=
+	    fmax(LEAK_FLAT_SHARE * w->span_s, 2 * p->unit / w->slope))
 		return false;
 	return still_rising(s, from, w, p);
 }
