@@ -193,7 +193,8 @@ def main():
               (r["proc"].returncode, [l for l in r["stderr"].splitlines()
                                       if not l.startswith("libbpf:")][-3:]))
         r["report"] = final_report(json_lines(out))
-        check(r["report"]["lost_events"] == 0, "events lost", 0, r["report"]["lost_events"])
+        check(r["report"]["lost_events"] == 0, "events lost", 0,
+              (r["report"]["lost_events"], r["report"]["drops"]))
 
     def report():
         if "report" not in r:

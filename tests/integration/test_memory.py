@@ -218,7 +218,8 @@ def main():
                          ("processes", list)):
             check(isinstance(rep.get(key), typ), f"report.{key} type", typ, type(rep.get(key)))
         check_near(rep["duration_s"], RUN_S, 0.1, "report.duration_s")
-        check(rep["lost_events"] == 0, "nothing lost tracing six processes", 0, rep["lost_events"])
+        check(rep["lost_events"] == 0, "nothing lost tracing six processes", 0,
+              (rep["lost_events"], rep["drops"]))
         p = proc_in(rep, multi.procs["leak"].pid)
         check(p["comm"] == "mem_leak", "comm", "mem_leak", p["comm"])
         check(p["exe"] == os.path.realpath(workload("mem_leak")), "exe",

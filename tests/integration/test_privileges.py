@@ -150,7 +150,8 @@ def main():
             with open(outs[who]) as f:
                 reps[who] = final_report(json_lines(f.read()))
         for who, rep in reps.items():
-            check(rep["lost_events"] == 0, f"{who}: events lost", 0, rep["lost_events"])
+            check(rep["lost_events"] == 0, f"{who}: events lost", 0,
+                  (rep["lost_events"], rep["drops"]))
             got = {p: proc_in(rep, p) for p in pids}
             # what a person acts on: the verdicts, and who
             mem = got[leak.pid]["memory"]
