@@ -546,6 +546,10 @@ enum ls_drop_kind {
 	LS_DROP_PENDING = 2,	/* per-thread pending table full */
 	LS_DROP_SOCK = 3,	/* socket table full */
 	LS_DROP_STACK = 4,	/* stack id could not be taken */
+	/* runs of leakscope's programs the kernel skipped (another BPF program
+	 * active on the CPU: bpf_prog_info.recursion_misses, 5.12+), summed by
+	 * user space, not by BPF; 0 in recordings made before */
+	LS_DROP_SKIPPED = 5,
 	LS_DROP_MAX = 8,
 };
 

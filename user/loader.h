@@ -44,6 +44,8 @@ void loader__detach(struct loader *l);
 int loader__attach(struct loader *l);
 
 int loader__trace_pid(struct loader *l, pid_t pid);
+/* Make pid's memory ledger (start_ns as BPF computes it) before BPF would. */
+int loader__make_ledger(struct loader *l, pid_t pid, uint64_t start_ns);
 /* Watch close() of a socket that existed before attach. */
 int loader__watch_inode(struct loader *l, uint64_t ino);
 /* Every socket fd of every process (the snapshot's holders), through the
@@ -65,6 +67,8 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx);
 /* Cumulative drop counters, by enum ls_drop_kind. */
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX]);
+/* Runs of leakscope's programs the kernel skipped since load (LS_DROP_SKIPPED). */
+__u64 loader__programs_skipped(struct loader *l);
 
 
 #endif

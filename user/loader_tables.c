@@ -2,8 +2,10 @@
 /* The in-kernel tables once loaded: the traced set and the inodes watched
  * (written), and the ledgers, growth sites and drop counters (read and
  * sent as records through the loader's sink). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader_priv.h"
 
@@ -16,6 +18,24 @@ int loader__trace_pid(struct loader *l, pid_t pid)
 
 	return bpf_map__update_elem(l->skel->maps.traced_tgids, &key, sizeof(key), &one,
 				    sizeof(one), BPF_ANY);
+}
+
+/* A traced process's ledger, made here rather than by BPF on its first
+ * call: an insert in BPF can fail where one here waits (a hash table's
+ * bucket lock in BPF gives up after a quarter second on 6.15 and later,
+ * which a starved virtual CPU reaches), and a BPF program finds the ledger
+ * with a lookup, which takes no lock.  Exists already: BPF was first. */
+int loader__make_ledger(struct loader *l, pid_t pid, uint64_t start_ns)
+{
+	struct ls_mem_ledger z;
+	__u32 key = pid;
+	int err;
+
+	memset(&z, 0, sizeof(z));
+	z.start_ns = start_ns;
+	err = bpf_map__update_elem(l->skel->maps.mem_ledgers, &key, sizeof(key), &z, sizeof(z),
+				   BPF_NOEXIST);
+	return err == -EEXIST ? 0 : err;
 }
 
 int loader__watch_inode(struct loader *l, uint64_t ino)
@@ -182,4 +202,26 @@ void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX])
 			drops[k] += vals[c];
 	}
 	free(vals);
+	drops[LS_DROP_SKIPPED] = loader__programs_skipped(l);
+}
+
+/* Runs of our programs the kernel skipped since load: a tracepoint program
+ * is not run while another BPF program is active on its CPU (the kernel's
+ * bpf_prog_active), and a tp_btf/raw_tp one while it is itself (nested);
+ * each such run is an event lost.  0 before 5.12, which does not count. */
+__u64 loader__programs_skipped(struct loader *l)
+{
+	struct bpf_program *prog;
+	__u64 n = 0;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
 }

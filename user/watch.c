@@ -23,6 +23,7 @@
 #include "recording.h"
 #include "heap.h"
 #include "privs.h"
+#include "procfs.h"
 #include "report.h"
 #include "serve.h"
 #include "tui.h"
@@ -343,8 +344,13 @@ static int watch_attach(struct watch *w, struct loader_opts *lopts)
 	attach_leftover_html = NULL;
 	if (!w->loader)
 		return 1;
-	for (int i = 0; i < o->npids; i++)
+	for (int i = 0; i < o->npids; i++) {
+		uint64_t start_ns = procfs__start_ns(o->pids[i]);
+
 		loader__trace_pid(w->loader, o->pids[i]);
+		if (start_ns)
+			loader__make_ledger(w->loader, o->pids[i], start_ns);
+	}
 	if (o->heap) {
 		struct heap_opts ho = { .sample_bytes = o->heap_sample, .all_pids = !watch__filtered(o),
 					.sink = watch__sink, .sink_ctx = w };

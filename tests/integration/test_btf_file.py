@@ -23,8 +23,8 @@ import signal
 import subprocess
 import tempfile
 
-from lsharness import (LEAKSCOPE, MiB, ROOT, Failed, Skipped, Suite, check, check_near, final_report,
-                       connections_before, info, json_lines, proc_in, unix_client_log,
+from lsharness import (LEAKSCOPE, MiB, ROOT, Failed, Skipped, Suite, check, check_nothing_lost,
+                       check_near, final_report, connections_before, info, json_lines, proc_in, unix_client_log,
                        wait_for_file, workload)
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
@@ -193,8 +193,7 @@ def main():
               (r["proc"].returncode, [l for l in r["stderr"].splitlines()
                                       if not l.startswith("libbpf:")][-3:]))
         r["report"] = final_report(json_lines(out))
-        check(r["report"]["lost_events"] == 0, "events lost", 0,
-              (r["report"]["lost_events"], r["report"]["drops"]))
+        check_nothing_lost(r["report"], "events lost")
 
     def report():
         if "report" not in r:

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import tempfile
 
-from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_near, final_report,
+from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_nothing_lost, check_near, final_report,
                        connections_before, json_lines, proc_in, unix_client_log,
                        wait_for_file, workload)
 
@@ -99,7 +99,7 @@ def main():
               "the object without kfunc externs where bpf_rdonly_cast is off",
               "rdonly_cast" in PROFILES[name][0] or PROFILES[name][0] == "all", plain)
         rep = final_report(json_lines(out))
-        check(rep["lost_events"] == 0, "events lost", 0, (rep["lost_events"], rep["drops"]))
+        check_nothing_lost(rep, "events lost")
         mem = proc_in(rep, r["leak"])["memory"]
         check(mem["verdict"] == "leak", "mem_leak's verdict", "leak",
               f'{mem["verdict"]}: {mem.get("explanation")}')

@@ -15,7 +15,8 @@ import tempfile
 import threading
 import time
 
-from lsharness import (LEAKSCOPE, ROOT, MiB, Failed, Suite, check, check_near, final_report,
+from lsharness import (LEAKSCOPE, ROOT, MiB, Failed, Suite, check, check_exact_or_skipped,
+                       check_near, check_nothing_lost, final_report,
                        info as read_info, json_lines, proc_in, run_leakscope, smaps_rollup, wait_info,
                        workload)
 
@@ -218,8 +219,7 @@ def main():
                          ("processes", list)):
             check(isinstance(rep.get(key), typ), f"report.{key} type", typ, type(rep.get(key)))
         check_near(rep["duration_s"], RUN_S, 0.1, "report.duration_s")
-        check(rep["lost_events"] == 0, "nothing lost tracing six processes", 0,
-              (rep["lost_events"], rep["drops"]))
+        check_nothing_lost(rep, "nothing lost tracing six processes")
         p = proc_in(rep, multi.procs["leak"].pid)
         check(p["comm"] == "mem_leak", "comm", "mem_leak", p["comm"])
         check(p["exe"] == os.path.realpath(workload("mem_leak")), "exe",
@@ -335,18 +335,18 @@ def main():
             truth = read_info(info_path).get("madv_free_bytes")
         check(truth == nthreads * 5 * 64 * 1024, "workload finished its threads",
               nthreads * 5 * 64 * 1024, truth)
-        return proc_in(final_report(json_lines(out)), wl.pid), truth
+        rep = final_report(json_lines(out))
+        return proc_in(rep, wl.pid), truth, rep
 
     def exited_threads():
         # BPF keeps mmap/munmap/madvise counts in a per-CPU share of the
         # process's ledger, flushed every 16 calls or 1 MiB: what a CPU holds
         # when the process exits reaches the ledger only through the exit's
         # claim of its shares on every CPU (threads pinned to each CPU)
-        p, truth = threads_then(15, ["4"], 7)
+        p, truth, rep = threads_then(15, ["4"], 7)
         check(p.get("exited") is True, "process reported as exited", True, p.get("exited"))
-        check(p["memory"]["madv_free_bytes"] == truth,
-              "MADV_FREE bytes of the exited process, exactly", truth,
-              p["memory"]["madv_free_bytes"])
+        check_exact_or_skipped(p["memory"]["madv_free_bytes"], truth, rep, 64 * 1024,
+                               "MADV_FREE bytes of the exited process")
 
     def cpu_share_handover():
         # two traced processes whose one thread each runs on CPU 0 and stays
@@ -366,17 +366,16 @@ def main():
         for wl, truth in zip(wls, truths):
             check(truth == 5 * 64 * 1024, "workload finished", 5 * 64 * 1024, truth)
             got = proc_in(rep, wl.pid)["memory"]["madv_free_bytes"]
-            check(got == truth, f"MADV_FREE bytes of {wl.pid}, exactly", truth, got)
+            check_exact_or_skipped(got, truth, rep, 64 * 1024, f"MADV_FREE bytes of {wl.pid}")
 
     def exec_claims_cpu_shares():
         # the same threads, then exec (sleep): the old image's shares on
         # every CPU must reach the ledger at exec, while the process lives on
-        p, truth = threads_then(15, ["0", "sleep", "15"], 6)
+        p, truth, rep = threads_then(15, ["0", "sleep", "15"], 6)
         check(p.get("exited") is False and p.get("comm") == "sleep", "process alive as sleep",
               ("sleep", False), (p.get("comm"), p.get("exited")))
-        check(p["memory"]["madv_free_bytes"] == truth,
-              "MADV_FREE bytes of the image before exec, exactly", truth,
-              p["memory"]["madv_free_bytes"])
+        check_exact_or_skipped(p["memory"]["madv_free_bytes"], truth, rep, 64 * 1024,
+                               "MADV_FREE bytes of the image before exec")
 
     def comm_filter():
         # -c: only processes with that command name, filtered in the kernel

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import LEAKSCOPE, Failed, Suite, check, check_near, json_lines, final_report, \
+from lsharness import LEAKSCOPE, Failed, Suite, check, check_nothing_lost, check_near, json_lines, final_report, \
     proc_in, wait_for_file, workload
 
 PARANOID = "/proc/sys/kernel/perf_event_paranoid"
@@ -150,8 +150,7 @@ def main():
             with open(outs[who]) as f:
                 reps[who] = final_report(json_lines(f.read()))
         for who, rep in reps.items():
-            check(rep["lost_events"] == 0, f"{who}: events lost", 0,
-                  (rep["lost_events"], rep["drops"]))
+            check_nothing_lost(rep, f"{who}: events lost")
             got = {p: proc_in(rep, p) for p in pids}
             # what a person acts on: the verdicts, and who
             mem = got[leak.pid]["memory"]

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, Failed, Suite, check, final_report, info, json_lines, proc_in,
+from lsharness import (LEAKSCOPE, Failed, Suite, check, check_nothing_lost, final_report, info, json_lines, proc_in,
                        run_leakscope, wait_attached, wait_for_file, workload)
 
 
@@ -584,7 +584,7 @@ os.wait()
         check(lsp.returncode == 0, "leakscope exit", 0, err[-300:])
         truth = info(burst_info)["connects"]
         rep = final_report(json_lines(out))
-        check(rep["lost_events"] == 0, "no event lost", 0, (rep["lost_events"], rep["drops"]))
+        check_nothing_lost(rep, "no event lost")
         u = proc_in(rep, burst.pid)["unix_sockets"]
         print(f"# burst: {truth} connections; opened {u['opened']}, closed {u['closed']}, "
               f"open {u['open']}")

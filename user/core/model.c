@@ -374,6 +374,7 @@ void model__loss_reason(const struct model *m, char *buf, size_t len)
 		{ "ring full", m->drops[LS_DROP_RINGBUF] },
 		{ "pending-call table full", m->drops[LS_DROP_PENDING] },
 		{ "ledger full", m->drops[LS_DROP_LEDGER] },
+		{ "program runs the kernel skipped", m->drops[LS_DROP_SKIPPED] },
 		{ "dropped in user space", m->user_drops + m->alloc_drops },
 		{ "processes not tracked", m->procs_capped },
 		{ "bad records", m->bad_records },

@@ -107,6 +107,7 @@ void report__json(const struct model *m, bool final, FILE *out)
 	json__u64(&j, "pending_full", m->drops[LS_DROP_PENDING]);
 	json__u64(&j, "socket_table_full", m->drops[LS_DROP_SOCK] + sock_model__dropped(m));
 	json__u64(&j, "stacks", m->drops[LS_DROP_STACK]);
+	json__u64(&j, "programs_skipped", m->drops[LS_DROP_SKIPPED]);
 	json__u64(&j, "user", m->user_drops);
 	json__u64(&j, "processes_not_tracked", m->procs_capped);
 	json__u64(&j, "bad_records", m->bad_records);
