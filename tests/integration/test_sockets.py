@@ -868,12 +868,12 @@ os.wait()
                   "libc = ctypes.CDLL(None, use_errno=True)\n"
                   "assert libc.syscall(436, min(fds), max(fds), 0) == 0  # close_range\n"
                   "os.waitpid(pid, 0)\n"
-                  "time.sleep(8)\n")
-        client = ("import socket, sys, time\n"
+                  "time.sleep(30)\n")  # killed at the end; leakscope's last pass can take
+        client = ("import socket, sys, time\n"   # seconds in a guest (6.1 once outlived 8)
                   "kept = []\n"
                   "for _ in range(20):\n"
                   "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); kept.append(c)\n"
-                  "time.sleep(12)\n")
+                  "time.sleep(34)\n")
         out, srv, cli = run_with_pair(8, ["python3", "-c", server, sock], sock,
                                       ["python3", "-c", client, sock])
         # its exit would close them too: it must outlive the trace
