@@ -22,7 +22,7 @@
 
 /* the reader thread's queue: ~200 ms of the fastest unix burst measured
  * (60 MB/s of records), touched only as far as records reach */
-#define QUEUE_BYTES	(16U << 20)
+#define QUEUE_BYTES	(64U << 20)
 
 struct rings {
 	struct rings_opts opts;

@@ -5,6 +5,7 @@
  * two threads at full speed lose or reorder nothing. */
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "harness.h"
 #include "record_queue.h"
 
@@ -87,6 +88,49 @@ TEST(a_drained_queue_starts_again_at_the_front)
 	ASSERT_EQ(s.bad, 0);
 	ASSERT_EQ(s.next, seq);
 	ASSERT_EQ(record_queue__used(q), 0);
+	record_queue__free(q);
+}
+
+/* resident pages of [p, p + len) */
+static size_t resident(const void *p, size_t len)
+{
+	unsigned char vec[1024];
+	size_t n = 0, pages = len / 4096;
+
+	if (pages > sizeof(vec) || mincore((void *)p, len, vec))
+		return SIZE_MAX;
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+TEST(a_deep_backlog_s_pages_go_back_once_read)
+{
+	/* 3 MiB queued in a 4 MiB queue (a burst while the consumer was busy),
+	 * all read, then one more record: the queue starts again at the front
+	 * and keeps its first quarter; the pages beyond leave RSS */
+	struct record_queue *q = record_queue__new(4 << 20);
+	unsigned char buf[128];
+	struct seen s = { 0 };
+	uint64_t seq = 0;
+	size_t pushed = 0;
+
+	ASSERT_TRUE(q);
+	while (pushed < (3u << 20)) {
+		size_t n = make_rec(buf, seq++);
+
+		ASSERT_TRUE(record_queue__push(q, buf, n));
+		pushed += (4 + n + 7) & ~(size_t)7;
+	}
+	ASSERT_GE(record_queue__touched(q), 3u << 20);
+	ASSERT_GE(resident(record_queue__buf(q), 4 << 20), 700);
+	ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), seq);
+	ASSERT_TRUE(record_queue__push(q, buf, make_rec(buf, seq++)));
+	ASSERT_EQ(record_queue__touched(q), 1u << 20);
+	ASSERT_LE(resident(record_queue__buf(q), 4 << 20), 256);
+	ASSERT_EQ(record_queue__pop(q, check_rec, &s, SIZE_MAX), 1);
+	ASSERT_EQ(s.bad, 0);
+	ASSERT_EQ(s.next, seq);
 	record_queue__free(q);
 }
 

@@ -51,6 +51,20 @@ void record_queue__free(struct record_queue *q)
 	free(q);
 }
 
+/* What a backlog deeper than keep touched goes back to the kernel once
+ * the consumer has read it all (so nothing reads those pages now): a
+ * burst's pages do not stay in RSS for the rest of the run. */
+static void give_back(struct record_queue *q)
+{
+	size_t keep = q->size / 4 < RECORD_QUEUE_KEEP ? q->size / 4 : RECORD_QUEUE_KEEP;
+	size_t page = 4096, from = (keep + page - 1) & ~(page - 1);
+
+	if (q->touched <= from)
+		return;
+	if (madvise(q->buf + from, q->touched - from, MADV_DONTNEED) == 0)
+		__atomic_store_n(&q->touched, from, __ATOMIC_RELAXED);
+}
+
 bool record_queue__push(struct record_queue *q, const void *rec, size_t len)
 {
 	uint64_t head = q->head;	/* only this thread writes it, and restart */
@@ -69,6 +83,7 @@ bool record_queue__push(struct record_queue *q, const void *rec, size_t len)
 		__atomic_store_n(&q->restart, head, __ATOMIC_RELAXED);
 		oldest = head;
 		pos = 0;
+		give_back(q);
 	}
 	to_end = q->size - pos;
 	if (need > to_end) {
@@ -123,6 +138,11 @@ size_t record_queue__pop(struct record_queue *q, record_queue_fn fn, void *ctx, 
 	}
 	__atomic_store_n(&q->tail, tail, __ATOMIC_RELEASE);
 	return n;
+}
+
+const void *record_queue__buf(const struct record_queue *q)
+{
+	return q->buf;
 }
 
 size_t record_queue__touched(const struct record_queue *q)

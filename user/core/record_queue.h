@@ -14,7 +14,9 @@
  * are only touched as records reach them: its size bounds the memory, and
  * a run touches the pages of its deepest backlog, not the whole buffer
  * (which a busy host's traffic walked through in about a minute, when
- * every record went after the last).
+ * every record went after the last), and once that backlog is read the
+ * pages beyond RECORD_QUEUE_KEEP (or a quarter of the buffer) go back to
+ * the kernel.
  */
 #ifndef LS_RECORD_QUEUE_H
 #define LS_RECORD_QUEUE_H
@@ -23,6 +25,8 @@
 #include <stdint.h>
 
 struct record_queue;
+
+#define RECORD_QUEUE_KEEP	(4U << 20)	/* pages a drained queue keeps */
 
 /* bytes: a power of two, at least 4 KiB; NULL when it cannot be mapped. */
 struct record_queue *record_queue__new(size_t bytes);
@@ -43,5 +47,7 @@ size_t record_queue__used(const struct record_queue *q);
 /* Bytes from the buffer's start ever written: the queue's pages in RSS
  * (a snapshot from outside the producer). */
 size_t record_queue__touched(const struct record_queue *q);
+/* The buffer's mapping (the unit test asks the kernel what is resident). */
+const void *record_queue__buf(const struct record_queue *q);
 
 #endif
