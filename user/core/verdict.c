@@ -82,6 +82,25 @@ static bool still_rising(const struct series *s, uint32_t first, const struct tr
 	return tail.slope >= LEAK_TAIL_SHARE * w->slope;
 }
 
+/* Where the stretch of points from i that stays within `band` ends: the
+ * first point past it (n if none); *lo is the stretch's lowest value. */
+static uint32_t stretch_end(const struct series *s, uint32_t i, double band, double *lo)
+{
+	double min = s->v[i], max = s->v[i];
+	uint32_t j = i + 1;
+
+	for (; j < s->n; j++) {
+		double a = s->v[j] < min ? s->v[j] : min, b = s->v[j] > max ? s->v[j] : max;
+
+		if (b - a > band)
+			break;
+		min = a;
+		max = b;
+	}
+	*lo = min;
+	return j;
+}
+
 /* The longest stretch of points [from, n) that stays within `band`, in
  * seconds, above the window's lowest level: a pause in the growth.  A
  * leak grows all along its window; a Go heap climbing in two or three
@@ -91,20 +110,13 @@ static bool still_rising(const struct series *s, uint32_t first, const struct tr
  * at most: the quadratic walk is cheap.) */
 static double longest_pause_s(const struct series *s, uint32_t from, double band)
 {
-	double best = 0, base = s->v[from];
+	double best = 0, base = s->v[from], lo;
 
 	for (uint32_t i = from; i < s->n; i++)
 		base = s->v[i] < base ? s->v[i] : base;
 	for (uint32_t i = from; i + 1 < s->n; i++) {
-		double lo = s->v[i], hi = s->v[i];
-		uint32_t j = i + 1;
+		uint32_t j = stretch_end(s, i, band, &lo);
 
-		for (; j < s->n; j++) {
-			lo = s->v[j] < lo ? s->v[j] : lo;
-			hi = s->v[j] > hi ? s->v[j] : hi;
-			if (hi - lo > band)
-				break;
-		}
 		if (lo > base + band && j - i >= LEAK_PAUSE_MIN_POINTS)
 			best = fmax(best, (double)(s->t_ns[j - 1] - s->t_ns[i]) / 1e9);
 	}
@@ -117,15 +129,9 @@ static double longest_pause_s(const struct series *s, uint32_t from, double band
  * enough that a warm-up cannot pass for a leak. */
 static double growth_span_s(const struct series *s, uint32_t from, double band)
 {
-	double lo = s->v[from], hi = s->v[from];
-	uint32_t j = from + 1;
+	double lo;
+	uint32_t j = stretch_end(s, from, band, &lo);
 
-	for (; j < s->n; j++) {
-		lo = s->v[j] < lo ? s->v[j] : lo;
-		hi = s->v[j] > hi ? s->v[j] : hi;
-		if (hi - lo > band)
-			break;
-	}
 	return (double)(s->t_ns[s->n - 1] - s->t_ns[j - 1]) / 1e9;
 }
 
