@@ -239,6 +239,27 @@ TEST(lengths_beyond_the_cap_refused_before_reading)
 	ASSERT_EQ(o.records, 0);
 }
 
+TEST(a_flipped_length_bit_is_corrupt_not_cut_off)
+{
+	/* bit 6 of the compressed length's third or fourth byte (what
+	 * test_recording's corrupt_file_is_refused flips, when the middle of
+	 * a file lands there): the claim runs past the file's end, which a
+	 * crash's cut would too, but it is more than the writer ever makes.
+	 * (The second byte's adds 16 KiB: within a file the next block's
+	 * bytes then fail the CRC; in its last 16 KiB it reads as a cut.) */
+	struct outcome o;
+	uint32_t len;
+
+	ASSERT_EQ(load_header(), 0);
+	fork_rec(0);
+	len = (uint32_t)compressBound(sizeof(struct ls_proc_fork));
+	for (int byte = 2; byte <= 3; byte++) {
+		o = read_block(raw, sizeof(struct ls_proc_fork), 0, len ^ (0x40U << (8 * byte)));
+		ASSERT_EQ(o.result, -1);
+		ASSERT_CONTAINS(o.err, "bad block header");
+	}
+}
+
 int main(void)
 {
 	return RUN_TESTS();

@@ -10,7 +10,11 @@
 #define REC_VERSION		6
 #define BLOCK_TAG		0x4b42534cU	/* "LSBK" */
 #define BLOCK_RAW_TARGET	(64 << 10)	/* flush a block at this size */
-#define BLOCK_MAX		(16 << 20)	/* refuse anything larger */
+/* the largest block the writer makes (its buffer: a record never passes
+ * the target, which is flushed first); a header claiming more is corrupt,
+ * not a file cut off inside a block (a flipped bit in a length must not
+ * read as a crash's cut) */
+#define BLOCK_MAX		(BLOCK_RAW_TARGET + 4096)
 #define HEADER_MAX		4096
 
 #endif

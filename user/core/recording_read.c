@@ -275,7 +275,8 @@ static int next_block(struct recording_reader *r)
 	}
 	complen = get32(bh + 4);
 	rawlen = get32(bh + 8);
-	if (get32(bh) != BLOCK_TAG || complen == 0 || complen > BLOCK_MAX || rawlen > BLOCK_MAX)
+	if (get32(bh) != BLOCK_TAG || complen == 0 || complen > compressBound(BLOCK_MAX) ||
+	    rawlen > BLOCK_MAX)
 		return fail(r, "corrupt block at offset %llu (bad block header)",
 			    (unsigned long long)r->offset);
 	if (grow(&r->comp, &r->compcap, complen) || grow(&r->raw, &r->rawcap, rawlen))
