@@ -67,8 +67,6 @@ int loader__collect_ledgers(struct loader *l, uint64_t now_ns);
 int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, void *ctx);
 /* Cumulative drop counters, by enum ls_drop_kind. */
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX]);
-/* Runs of leakscope's programs the kernel skipped since load (LS_DROP_SKIPPED). */
-__u64 loader__programs_skipped(struct loader *l);
 
 
 #endif

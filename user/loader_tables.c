@@ -183,6 +183,27 @@ int loader__collect_sites(struct loader *l, uint64_t now_ns, ls_want_fn want, vo
 	return (int)npicks;
 }
 
+/* Runs of our programs the kernel skipped since load: a tracepoint program
+ * is not run while another BPF program is active on its CPU (the kernel's
+ * bpf_prog_active), and a tp_btf/raw_tp one while it is itself (nested);
+ * each such run is an event lost.  0 before 5.12, which does not count. */
+static __u64 programs_skipped(struct loader *l)
+{
+	struct bpf_program *prog;
+	__u64 n = 0;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -202,26 +223,5 @@ void loader__drops(struct loader *l, __u64 drops[LS_DROP_MAX])
 			drops[k] += vals[c];
 	}
 	free(vals);
-	drops[LS_DROP_SKIPPED] = loader__programs_skipped(l);
-}
-
-/* Runs of our programs the kernel skipped since load: a tracepoint program
- * is not run while another BPF program is active on its CPU (the kernel's
- * bpf_prog_active), and a tp_btf/raw_tp one while it is itself (nested);
- * each such run is an event lost.  0 before 5.12, which does not count. */
-__u64 loader__programs_skipped(struct loader *l)
-{
-	struct bpf_program *prog;
-	__u64 n = 0;
-
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
-	}
-	return n;
+	drops[LS_DROP_SKIPPED] = programs_skipped(l);
 }

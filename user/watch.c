@@ -317,6 +317,18 @@ static int watch_open(struct watch *w, struct loader_opts *lopts)
 /* Load and attach (a signal meanwhile ends the run at once), start CMD,
  * drop the capabilities no longer needed, take the sockets already open.
  * 0, or 1: failed, said. */
+/* A process asked for (-p, or CMD): traced, and its ledger made now (BPF
+ * then only looks it up; loader__make_ledger says why).  A ledger not made
+ * here is made by BPF, as for the processes it follows through fork. */
+static void trace_target(struct watch *w, pid_t pid)
+{
+	uint64_t start_ns = procfs__start_ns(pid);
+
+	loader__trace_pid(w->loader, pid);
+	if (start_ns)
+		loader__make_ledger(w->loader, pid, start_ns);
+}
+
 static int watch_attach(struct watch *w, struct loader_opts *lopts)
 {
 	const struct options *o = w->opts;
@@ -344,13 +356,8 @@ static int watch_attach(struct watch *w, struct loader_opts *lopts)
 	attach_leftover_html = NULL;
 	if (!w->loader)
 		return 1;
-	for (int i = 0; i < o->npids; i++) {
-		uint64_t start_ns = procfs__start_ns(o->pids[i]);
-
-		loader__trace_pid(w->loader, o->pids[i]);
-		if (start_ns)
-			loader__make_ledger(w->loader, o->pids[i], start_ns);
-	}
+	for (int i = 0; i < o->npids; i++)
+		trace_target(w, o->pids[i]);
 	if (o->heap) {
 		struct heap_opts ho = { .sample_bytes = o->heap_sample, .all_pids = !watch__filtered(o),
 					.sink = watch__sink, .sink_ctx = w };
@@ -367,7 +374,7 @@ static int watch_attach(struct watch *w, struct loader_opts *lopts)
 			lopts->ncgroups, lopts->ncgroups == 1 ? "" : "s");
 	/* stopped while attaching: CMD is not started (it exits 127) */
 	if (w->child > 0 && !stop_signal) {
-		loader__trace_pid(w->loader, w->child);
+		trace_target(w, w->child);
 		err = watch_child__release(w, w->go_fd, w->err_fd);
 		w->go_fd = w->err_fd = -1;	/* closed by it */
 		if (err)

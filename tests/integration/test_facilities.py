@@ -17,8 +17,8 @@ import signal
 import subprocess
 import tempfile
 
-from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_nothing_lost, check_near, final_report,
-                       connections_before, json_lines, proc_in, unix_client_log,
+from lsharness import (LEAKSCOPE, MiB, Failed, Suite, check, check_nothing_lost, check_near,
+                       final_report, connections_before, json_lines, proc_in, unix_client_log,
                        wait_for_file, workload)
 
 # name: (LEAKSCOPE_WITHOUT, the kernels whose facilities it leaves)

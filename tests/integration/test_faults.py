@@ -10,8 +10,8 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import LEAKSCOPE, Failed, Suite, check, check_nothing_lost, final_report, json_lines, \
-    proc_in, wait_attached, wait_for_file, workload
+from lsharness import LEAKSCOPE, Failed, Suite, check, check_nothing_lost, final_report, \
+    json_lines, proc_in, wait_attached, wait_for_file, workload
 
 
 def run(argv, timeout=120, **kw):

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import LEAKSCOPE, Failed, Suite, check, check_nothing_lost, check_near, json_lines, final_report, \
-    proc_in, wait_for_file, workload
+from lsharness import LEAKSCOPE, Failed, Suite, check, check_nothing_lost, check_near, json_lines, \
+    final_report, proc_in, wait_for_file, workload
 
 PARANOID = "/proc/sys/kernel/perf_event_paranoid"
 # the kernels with the patch that gives paranoid 3 its meaning

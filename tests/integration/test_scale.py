@@ -20,8 +20,8 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, Suite, check, check_nothing_lost, final_report, hold_unix_ends, info,
-                       json_lines, proc_in, wait_attached, wait_for_file, workload)
+from lsharness import (LEAKSCOPE, Suite, check, check_nothing_lost, final_report, hold_unix_ends,
+                       info, json_lines, proc_in, wait_attached, wait_for_file, workload)
 
 UNIX_ENDS = 100000
 IDLE_PROCS = 5000	# more than the old table's 4,096
@@ -185,9 +185,9 @@ def main():
         check_nothing_lost(rep)
         check(last <= at60 * 1.05 + 2048, "RSS flat after the first minute",
               f"<= {at60 * 1.05 + 2048:.0f} KiB", last)
-        # and small from the start: the reader's 16 MiB queue once filled
-        # itself in the first minute or two under this churn (19.6 to 36.3
-        # MiB); its pages are now its deepest backlog's (19.8 MiB throughout)
+        # and small from the start: the reader's queue once filled itself
+        # in the first minute or two under this churn (19.6 to 36.3 MiB);
+        # its pages are now its deepest backlog's (19.8 MiB throughout)
         first = rss[min(rss)]
         check(last <= first + 8192, "RSS within 8 MiB of its first reading",
               f"<= {first + 8192} KiB", last)

@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 import time
 
-from lsharness import (LEAKSCOPE, Failed, Suite, check, check_nothing_lost, final_report, info, json_lines, proc_in,
-                       run_leakscope, wait_attached, wait_for_file, workload)
+from lsharness import (LEAKSCOPE, Failed, Suite, check, check_nothing_lost, final_report, info,
+                       json_lines, proc_in, run_leakscope, wait_attached, wait_for_file, workload)
 
 
 # Inline python workloads start their timelines like tests/workloads do

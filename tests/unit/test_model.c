@@ -247,6 +247,34 @@ TEST(lost_events_mark_the_processes_alive_then)
 	model__free(m);
 }
 
+/* Runs of leakscope's programs the kernel skipped (user space sums them
+ * into drops[LS_DROP_SKIPPED]): lost events like any other, by that cause,
+ * and the processes alive then are incomplete. */
+TEST(program_runs_the_kernel_skipped_are_lost_events)
+{
+	struct model *m = new_model(0);
+	struct ls_interval iv = { 0 };
+	char *js, *txt;
+
+	feed_sample(m, 10, SEC, 1 * SEC, 1 << 20);
+	interval_with_drops(m, 2 * SEC, 0, false);
+	fx_hdr(&iv.hdr, LS_REC_INTERVAL, sizeof(iv), 0, 4 * SEC);
+	iv.interval_ns = SEC;
+	iv.drops[LS_DROP_SKIPPED] = 7;
+	iv.final = 1;
+	model__ingest(m, &iv.hdr, sizeof(iv));
+	ASSERT_EQ(model__lost(m), 7);
+	ASSERT_TRUE(model__find(m, 10)->incomplete);
+	js = fx_report_json(m);
+	ASSERT_CONTAINS(js, "\"lost_events\":7,");
+	ASSERT_CONTAINS(js, "\"programs_skipped\":7,");
+	txt = fx_final_text(m);
+	ASSERT_CONTAINS(txt, "(pid 10) (incomplete)");
+	free(js);
+	free(txt);
+	model__free(m);
+}
+
 TEST(nothing_lost_nothing_marked)
 {
 	struct model *m = new_model(0);

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "record_queue.h"
 
 #define WRAP_MARK UINT32_MAX
+#define RECORD_QUEUE_KEEP	(4U << 20)	/* bytes a drained queue keeps touched */
 
 struct record_queue {
 	unsigned char *buf;
@@ -57,7 +59,7 @@ void record_queue__free(struct record_queue *q)
 static void give_back(struct record_queue *q)
 {
 	size_t keep = q->size / 4 < RECORD_QUEUE_KEEP ? q->size / 4 : RECORD_QUEUE_KEEP;
-	size_t page = 4096, from = (keep + page - 1) & ~(page - 1);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), from = (keep + page - 1) & ~(page - 1);
 
 	if (q->touched <= from)
 		return;

@@ -15,8 +15,7 @@
  * a run touches the pages of its deepest backlog, not the whole buffer
  * (which a busy host's traffic walked through in about a minute, when
  * every record went after the last), and once that backlog is read the
- * pages beyond RECORD_QUEUE_KEEP (or a quarter of the buffer) go back to
- * the kernel.
+ * pages beyond 4 MiB (or a quarter of the buffer) go back to the kernel.
  */
 #ifndef LS_RECORD_QUEUE_H
 #define LS_RECORD_QUEUE_H
@@ -25,8 +24,6 @@
 #include <stdint.h>
 
 struct record_queue;
-
-#define RECORD_QUEUE_KEEP	(4U << 20)	/* pages a drained queue keeps */
 
 /* bytes: a power of two, at least 4 KiB; NULL when it cannot be mapped. */
 struct record_queue *record_queue__new(size_t bytes);

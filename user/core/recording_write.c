@@ -95,8 +95,8 @@ struct recording_writer *recording__create(const char *path, const struct record
 		return NULL;
 	}
 	w->fd = -1;
-	w->raw = malloc(BLOCK_RAW_TARGET + 4096);
-	w->comp = malloc(16 + compressBound(BLOCK_RAW_TARGET + 4096));
+	w->raw = malloc(BLOCK_MAX);
+	w->comp = malloc(16 + compressBound(BLOCK_MAX));
 	if (!w->raw || !w->comp) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -178,7 +178,7 @@ int recording__flush(struct recording_writer *w)
 		return -w->error;
 	if (!w->rawlen)
 		return 0;
-	complen = compressBound(BLOCK_RAW_TARGET + 4096);
+	complen = compressBound(BLOCK_MAX);
 	if (deflate_raw(w->comp + 16, &complen, w->raw, w->rawlen) != Z_OK) {
 		w->error = EIO;
 		return -EIO;

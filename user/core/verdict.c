@@ -102,18 +102,16 @@ static uint32_t stretch_end(const struct series *s, uint32_t i, double band, dou
 }
 
 /* The longest stretch of points [from, n) that stays within `band`, in
- * seconds, above the window's lowest level: a pause in the growth.  A
+ * seconds, above the window's lowest level `base`: a pause in the growth.  A
  * leak grows all along its window; a Go heap climbing in two or three
  * steps towards the goal its last GC set pauses between them, and only
  * many steps make a staircase a leak.  A flat stretch at the lowest level
  * is a leak that started late, which the fit already weighs.  (128 points
  * at most: the quadratic walk is cheap.) */
-static double longest_pause_s(const struct series *s, uint32_t from, double band)
+static double longest_pause_s(const struct series *s, uint32_t from, double band, double base)
 {
-	double best = 0, base = s->v[from], lo;
+	double best = 0, lo;
 
-	for (uint32_t i = from; i < s->n; i++)
-		base = s->v[i] < base ? s->v[i] : base;
 	for (uint32_t i = from; i + 1 < s->n; i++) {
 		uint32_t j = stretch_end(s, i, band, &lo);
 
@@ -142,6 +140,7 @@ static bool leak_window(const struct series *s, uint32_t from, const struct verd
 			struct trend *w)
 {
 	struct trend half;
+	double band;
 
 	trend__fit_range(s, from, s->n, w);
 	if (w->n < LEAK_MIN_POINTS || w->span_s < LEAK_MIN_SPAN_S || w->tau < LEAK_MIN_TAU)
@@ -153,15 +152,16 @@ static bool leak_window(const struct series *s, uint32_t from, const struct verd
 		return false;
 	/* the newest sample fell back well below the line: given back, not
 	 * rising now (a robust fit shrugs one sample off) */
-	if (s->v[s->n - 1] < w->intercept + w->rise - fmax(3 * w->noise, LEAK_FALLBACK_SHARE * w->rise))
+	band = fmax(3 * w->noise, LEAK_FALLBACK_SHARE * w->rise);
+	if (s->v[s->n - 1] < w->intercept + w->rise - band)
+		return false;
+	/* a steady climb takes LEAK_FLAT_BAND of the span to leave the band */
+	band = LEAK_FLAT_BAND * w->rise;
+	if (growth_span_s(s, from, band) < LEAK_MIN_SPAN_S - LEAK_FLAT_BAND * w->span_s)
 		return false;
 	/* a count rises a unit at a time: pauses shorter than two units' time
 	 * are its pace, not a pause */
-	/* a steady climb takes LEAK_FLAT_BAND of the span to leave the band */
-	if (growth_span_s(s, from, LEAK_FLAT_BAND * w->rise) <
-	    LEAK_MIN_SPAN_S - LEAK_FLAT_BAND * w->span_s)
-		return false;
-	if (longest_pause_s(s, from, LEAK_FLAT_BAND * w->rise) >=
+	if (longest_pause_s(s, from, band, w->min) >=
 	    fmax(LEAK_FLAT_SHARE * w->span_s, 2 * p->unit / w->slope))
 		return false;
 	return still_rising(s, from, w, p);
